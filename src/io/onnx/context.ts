@@ -1,0 +1,188 @@
+/**
+ * State shared by the ONNX op builders while one graph is imported: which ONNX value is a
+ * known constant, which is a dynamic IR value (and its shape without batch), the IR nodes
+ * emitted so far, the unsupported nodes found so far and the import log.
+ */
+import { UserError } from '../../errors.js';
+import type { Node, NodeSpec } from '../../ir/graph.js';
+import { outputShape } from '../../ir/shapes.js';
+import type { AttributeProto, ConstTensor, NodeProto } from './proto.js';
+import { decodeTensor, onnx, toNumber } from './proto.js';
+
+/**
+ * A dynamic dimension standing for the batch inside constant shape tensors (the result of
+ * Shape(x)[0]); exporters build Reshape targets from it. Any arithmetic on it is refused.
+ */
+export const BATCH_DIM = -987654321;
+
+/**
+ * What an ONNX value is during import: a constant folded at load time, a dynamic IR value, or
+ * unknown (written by an unsupported node: nodes reading it are skipped, not reported twice).
+ */
+export type Value = { kind: 'const'; tensor: ConstTensor } | { kind: 'dynamic'; name: string } | { kind: 'unknown' };
+
+export interface Unsupported {
+  node: string;
+  op: string;
+  reason: string;
+}
+
+export class ImportContext {
+  readonly values = new Map<string, Value>();
+  readonly shapes = new Map<string, number[]>();
+  readonly nodes: Node[] = [];
+  readonly unsupported: Unsupported[] = [];
+  readonly log: string[] = [];
+  /** How many ONNX nodes read each ONNX value (and graph outputs count as readers). */
+  readonly readers = new Map<string, number>();
+  /** Names of the ONNX graph's outputs. */
+  readonly graphOutputs = new Set<string>();
+  private readonly usedNames = new Set<string>();
+
+  constructor(readonly opset: number) {}
+
+  uniqueName(base: string): string {
+    let name = base;
+    for (let i = 1; this.usedNames.has(name); i++) name = `${base}_${i}`;
+    this.usedNames.add(name);
+    return name;
+  }
+
+  /** Adds an IR node, computing its output shape. */
+  emit(node: Node): string {
+    const inputShapes = node.inputs.map((i) => this.shapes.get(i)!);
+    this.shapes.set(node.output, outputShape(node, inputShapes));
+    this.nodes.push(node);
+    return node.output;
+  }
+
+  producerOf(value: string): Node | undefined {
+    return this.nodes.find((n) => n.output === value);
+  }
+}
+
+/** What a builder sees of one ONNX node. */
+export class NodeView {
+  readonly name: string;
+  readonly op: string;
+  private readonly attrs = new Map<string, AttributeProto>();
+
+  constructor(
+    readonly ctx: ImportContext,
+    readonly proto: NodeProto,
+    index: number,
+  ) {
+    this.op = proto.opType ?? '';
+    this.name = proto.name || `${this.op}_${index}`;
+    for (const a of proto.attribute ?? []) if (a.name) this.attrs.set(a.name, a);
+  }
+
+  get inputNames(): string[] {
+    return this.proto.input ?? [];
+  }
+
+  get outputNames(): string[] {
+    return this.proto.output ?? [];
+  }
+
+  fail(message: string): never {
+    throw new UserError(`node ${this.name} (${this.op}): ${message}`);
+  }
+
+  /** The i-th input, or undefined when absent or empty (ONNX's optional inputs). */
+  input(i: number): Exclude<Value, { kind: 'unknown' }> | undefined {
+    const name = this.inputNames[i];
+    if (!name) return undefined;
+    const v = this.ctx.values.get(name);
+    if (!v) this.fail(`input '${name}' is not produced by any node, initializer or graph input`);
+    if (v.kind === 'unknown') throw new Error(`internal: node ${this.name} reads unknown value ${name}`);
+    return v;
+  }
+
+  dynamicInput(i: number): string {
+    const v = this.input(i);
+    if (!v || v.kind !== 'dynamic') this.fail(`input ${i} must be a data tensor, not a constant`);
+    return v.name;
+  }
+
+  constInput(i: number, what: string): ConstTensor {
+    const v = this.input(i);
+    if (!v) this.fail(`missing ${what} (input ${i})`);
+    if (v.kind !== 'const') this.fail(`${what} (input ${i}) must be a constant (an initializer or Constant), it is computed at run time`);
+    return v.tensor;
+  }
+
+  shapeOf(value: string): number[] {
+    return this.ctx.shapes.get(value)!;
+  }
+
+  hasAttr(name: string): boolean {
+    return this.attrs.has(name);
+  }
+
+  int(name: string, fallback: number): number {
+    const a = this.attrs.get(name);
+    return a ? toNumber(a.i) : fallback;
+  }
+
+  ints(name: string, fallback: number[]): number[] {
+    const a = this.attrs.get(name);
+    return a ? (a.ints ?? []).map((v) => toNumber(v)) : fallback;
+  }
+
+  float(name: string, fallback: number): number {
+    const a = this.attrs.get(name);
+    return a ? (a.f ?? 0) : fallback;
+  }
+
+  string(name: string, fallback: string): string {
+    const a = this.attrs.get(name);
+    return a?.s ? new TextDecoder().decode(a.s) : fallback;
+  }
+
+  tensorAttr(name: string): ConstTensor | undefined {
+    const a = this.attrs.get(name);
+    if (!a) return undefined;
+    if (a.t) return decodeTensor(a.t, `node ${this.name} attribute ${name}`);
+    if (a.type === onnx.AttributeProto.AttributeType.FLOAT) return { dims: [], kind: 'float', data: Float32Array.of(a.f ?? 0) };
+    if (a.type === onnx.AttributeProto.AttributeType.FLOATS) {
+      return { dims: [a.floats?.length ?? 0], kind: 'float', data: Float32Array.from(a.floats ?? []) };
+    }
+    if (a.type === onnx.AttributeProto.AttributeType.INT) return { dims: [], kind: 'int', data: Float64Array.of(toNumber(a.i)) };
+    if (a.type === onnx.AttributeProto.AttributeType.INTS) {
+      return { dims: [a.ints?.length ?? 0], kind: 'int', data: Float64Array.from((a.ints ?? []).map((v) => toNumber(v))) };
+    }
+    this.fail(`attribute ${name} has an unsupported type`);
+  }
+
+  /** Makes output i an alias of an existing value (Identity, Dropout, dropped Softmax). */
+  alias(i: number, value: Value): void {
+    this.ctx.values.set(this.outputNames[i]!, value);
+  }
+
+  setConst(i: number, tensor: ConstTensor): void {
+    this.ctx.values.set(this.outputNames[i]!, { kind: 'const', tensor });
+  }
+
+  /** Emits an IR node writing output i. */
+  emit(node: NodeSpec, i = 0): string {
+    const output = this.outputNames[i]!;
+    const name = this.ctx.uniqueName(node.name ?? this.name);
+    this.ctx.emit({ ...node, name, output } as Node);
+    this.ctx.values.set(output, { kind: 'dynamic', name: output });
+    return output;
+  }
+
+  /** Outputs beyond the first that some node or the graph reads. */
+  usedExtraOutputs(): string[] {
+    return this.outputNames.slice(1).filter((o) => o && (this.ctx.readers.get(o) ?? 0) > 0);
+  }
+
+  unsupported(reason: string): void {
+    this.ctx.unsupported.push({ node: this.name, op: this.op, reason });
+  }
+
+  note(message: string): void {
+    this.ctx.log.push(`${this.op} '${this.name}': ${message}`);
+  }
+}
