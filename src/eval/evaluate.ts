@@ -1,0 +1,116 @@
+/**
+ * Accuracy versus timesteps: the reference ANN and the SNN on the same samples, the SNN's
+ * prediction read at every step t = 1..T of one run, with per-layer activity.
+ */
+import { preprocessBatch, type Dataset } from '../io/data/dataset.js';
+import type { SnnModel } from '../io/snn-file.js';
+import { inferShapes } from '../ir/shapes.js';
+import { sizeOf } from '../ir/tensor.js';
+import { accuracyOf, runAnn } from '../runtime/ann.js';
+import { SnnSimulator, type LayerActivity } from '../runtime/simulator.js';
+
+/** Memory for the simulator's live values; batches are cut to fit it whatever the dataset size. */
+export const DEFAULT_SIM_MEMORY_BYTES = 384 * 2 ** 20;
+
+export interface EvalOptions {
+  timesteps: number;
+  batchSize: number;
+  threads?: number;
+  memoryBytes?: number;
+  onProgress?: (phase: 'ann' | 'snn', done: number, total: number) => void;
+}
+
+export interface LayerResult {
+  name: string;
+  neurons: number;
+  /** Mean spikes per neuron per timestep. */
+  firingRate: number;
+  /** Fraction of (neuron, sample) pairs firing at the refractory ceiling r_max. */
+  saturatedFraction: number;
+  /** Fraction of positive calibration activations above lambda. */
+  clippedFraction: number;
+  lambda: number[];
+}
+
+export interface EvalResult {
+  samples: number;
+  annAccuracy: number;
+  /** Element t-1: accuracy of the output accumulated over steps 1..t. */
+  accuracyByStep: number[];
+  layers: LayerResult[];
+  /** Simulation batch actually used (bounded by the memory budget). */
+  simBatch: number;
+  annSeconds: number;
+  snnSeconds: number;
+}
+
+export async function evaluate(model: SnnModel, ds: Dataset, options: EvalOptions): Promise<EvalResult> {
+  const T = options.timesteps;
+  const annBegan = performance.now();
+  const annPredictions = await runAnn(model.ann, ds, model.preprocess, {
+    threads: options.threads,
+    batchSize: options.batchSize,
+    onBatch: (done, total) => options.onProgress?.('ann', done, total),
+  });
+  const annSeconds = (performance.now() - annBegan) / 1000;
+
+  const sim = await SnnSimulator.create(model.snn, T, { threads: options.threads });
+  const perSampleBytes = sim.peakBytesPerSample();
+  const simBatch = Math.max(1, Math.min(options.batchSize, Math.floor((options.memoryBytes ?? DEFAULT_SIM_MEMORY_BYTES) / perSampleBytes)));
+  const correct = new Float64Array(T);
+  const activity = new Map<string, LayerActivity>();
+  let snnSeconds = 0;
+  const inputPer = sizeOf(model.snn.input.shape);
+  try {
+    for (let start = 0; start < ds.count; start += simBatch) {
+      const count = Math.min(simBatch, ds.count - start);
+      const x = preprocessBatch(ds, start, count, model.preprocess, new Float32Array(count * inputPer));
+      const r = await sim.runBatch(x, count);
+      snnSeconds += r.seconds;
+      for (let t = 0; t < T; t++) {
+        for (let b = 0; b < count; b++) if (r.predictions[t * count + b] === ds.labels[start + b]) correct[t]!++;
+      }
+      for (const [name, a] of r.activity) {
+        const prev = activity.get(name) ?? { spikes: 0, saturated: 0 };
+        activity.set(name, { spikes: prev.spikes + a.spikes, saturated: prev.saturated + a.saturated });
+      }
+      options.onProgress?.('snn', start + count, ds.count);
+    }
+  } finally {
+    await sim.release();
+  }
+
+  const shapes = inferShapes(model.snn);
+  const calibration = new Map(model.calibration.map((c) => [c.layer, c]));
+  const layers = model.snn.nodes.flatMap((node): LayerResult[] => {
+    if (node.op !== 'spike') return [];
+    const neurons = sizeOf(shapes.get(node.output)!);
+    const a = activity.get(node.name) ?? { spikes: 0, saturated: 0 };
+    return [
+      {
+        name: node.name,
+        neurons,
+        firingRate: a.spikes / (neurons * T * ds.count),
+        saturatedFraction: a.saturated / (neurons * ds.count),
+        clippedFraction: calibration.get(node.name)?.clippedFraction ?? 0,
+        lambda: node.lambda,
+      },
+    ];
+  });
+  return {
+    samples: ds.count,
+    annAccuracy: accuracyOf(annPredictions, ds.labels),
+    accuracyByStep: Array.from(correct, (c) => c / ds.count),
+    layers,
+    simBatch,
+    annSeconds,
+    snnSeconds,
+  };
+}
+
+/** First t (1-based) at which accuracy is within `pp` percentage points of the ANN, or null. */
+export function firstStepWithin(accuracyByStep: readonly number[], annAccuracy: number, pp: number): number | null {
+  // A tiny tolerance absorbs float noise in accuracies that are ratios of the same count.
+  const i = accuracyByStep.findIndex((a) => a >= annAccuracy - pp / 100 - 1e-12);
+  return i < 0 ? null : i + 1;
+}

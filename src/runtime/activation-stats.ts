@@ -1,0 +1,110 @@
+/**
+ * Calibration statistics for data-based normalisation (Diehl et al. 2015, Rueckauer et al.
+ * 2017): the ANN runs on calibration images and, for every ReLU, the p-th percentile of its
+ * positive activations becomes the scale lambda that the SNN maps to the highest firing rate.
+ *
+ * Percentiles are over positive activations (zeros say nothing about the range). At most
+ * MAX_VALUES_PER_BUFFER values are kept per layer (or channel): beyond that a fixed stride
+ * subsamples the stream, deterministically. The maximum is always exact.
+ */
+import type { Dataset, Preprocess } from '../io/data/dataset.js';
+import type { Graph } from '../ir/graph.js';
+import { inferShapes } from '../ir/shapes.js';
+import { sizeOf } from '../ir/tensor.js';
+import { GrowableFloat32 } from '../util/growable.js';
+import { percentile } from '../util/percentile.js';
+import { runAnn, type AnnRunOptions } from './ann.js';
+
+export const MAX_VALUES_PER_BUFFER = 4_000_000;
+
+export interface ActivationStats {
+  /** lambda per channel (channel-wise) or a single value (layer-wise). */
+  lambda: number[];
+  /** Fraction of positive calibration activations above lambda (clipped in the SNN). */
+  clippedFraction: number;
+  /** Largest activation seen. */
+  max: number;
+  /** Fraction of activations that are positive. */
+  activeFraction: number;
+}
+
+export interface StatsOptions {
+  percentile: number;
+  channelwise: boolean;
+}
+
+class LayerCollector {
+  readonly buffers: GrowableFloat32[];
+  private seen = 0;
+  private positives = 0;
+  private total = 0;
+  max = 0;
+
+  constructor(
+    readonly channels: number,
+    readonly plane: number,
+    private readonly stride: number,
+  ) {
+    this.buffers = Array.from({ length: channels }, () => new GrowableFloat32());
+  }
+
+  add(data: Float32Array): void {
+    const per = this.channels * this.plane;
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i]!;
+      this.total++;
+      if (!(v > 0)) continue;
+      this.positives++;
+      if (v > this.max) this.max = v;
+      if (this.seen++ % this.stride !== 0) continue;
+      const channel = this.channels === 1 ? 0 : Math.floor((i % per) / this.plane);
+      this.buffers[channel]!.push(v);
+    }
+  }
+
+  finish(p: number): ActivationStats {
+    const lambda = this.buffers.map((b) => {
+      const l = p >= 100 && this.channels === 1 ? this.max : percentile(b.view(), p);
+      // A channel that never fired in calibration: any positive scale works, 1 keeps weights as they are.
+      return Number.isFinite(l) && l > 0 ? l : 1;
+    });
+    let clipped = 0;
+    let kept = 0;
+    this.buffers.forEach((b, c) => {
+      for (const v of b.view()) if (v > lambda[c]!) clipped++;
+      kept += b.length;
+    });
+    return {
+      lambda,
+      clippedFraction: kept > 0 ? clipped / kept : 0,
+      max: this.max,
+      activeFraction: this.total > 0 ? this.positives / this.total : 0,
+    };
+  }
+}
+
+/** Runs the ANN on `calib` and returns the statistics of every ReLU output, by node name. */
+export async function collectActivationStats(
+  graph: Graph,
+  calib: Dataset,
+  pre: Preprocess,
+  options: StatsOptions,
+  run: Omit<AnnRunOptions, 'watch'>,
+): Promise<Map<string, ActivationStats>> {
+  const shapes = inferShapes(graph);
+  const relus = graph.nodes.filter((n) => n.op === 'relu');
+  const collectors = new Map<string, LayerCollector>();
+  for (const node of relus) {
+    const shape = shapes.get(node.output)!;
+    const perSample = sizeOf(shape);
+    const channels = options.channelwise ? shape[0]! : 1;
+    const stride = Math.max(1, Math.ceil((perSample * calib.count) / (MAX_VALUES_PER_BUFFER * channels)));
+    collectors.set(node.output, new LayerCollector(channels, perSample / shape[0]!, stride));
+  }
+  await runAnn(graph, calib, pre, { ...run, watch: relus.map((n) => n.output) }, (outputs) => {
+    for (const [value, collector] of collectors) collector.add(outputs.get(value)!);
+  });
+  const stats = new Map<string, ActivationStats>();
+  for (const node of relus) stats.set(node.name, collectors.get(node.output)!.finish(options.percentile));
+  return stats;
+}

@@ -1,0 +1,50 @@
+/**
+ * onnxruntime-node behind a small interface: create a session from ONNX bytes, run a batch.
+ * All heavy dense compute of snnc (the ANN reference and the SNN's linear ops) goes through here.
+ */
+import * as ort from 'onnxruntime-node';
+import os from 'node:os';
+
+export interface OrtOptions {
+  /** Intra-op threads; defaults to the cores available. */
+  threads?: number;
+}
+
+export function defaultThreads(): number {
+  return Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
+}
+
+export class OrtModel {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly inputName: string,
+    readonly outputNames: readonly string[],
+  ) {}
+
+  static async create(bytes: Uint8Array, options: OrtOptions = {}): Promise<OrtModel> {
+    const session = await ort.InferenceSession.create(bytes, {
+      intraOpNumThreads: options.threads ?? defaultThreads(),
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+      logSeverityLevel: 3,
+    });
+    return new OrtModel(session, session.inputNames[0]!, session.outputNames);
+  }
+
+  /**
+   * Runs `batch` samples of shape `sampleShape` stored contiguously in `input`. Returns each
+   * output's data (views onnxruntime allocated; copy if you keep them past the next run).
+   */
+  async run(input: Float32Array, batch: number, sampleShape: readonly number[]): Promise<Map<string, Float32Array>> {
+    const feed = { [this.inputName]: new ort.Tensor('float32', input, [batch, ...sampleShape]) };
+    const result = await this.session.run(feed);
+    const out = new Map<string, Float32Array>();
+    for (const name of this.outputNames) out.set(name, result[name]!.data as Float32Array);
+    return out;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
