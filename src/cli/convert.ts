@@ -1,0 +1,34 @@
+/** snnc convert <model> --out <name>.snn.json: calibrate and convert once, save for later runs. */
+import { Command } from 'commander';
+import { UserError } from '../errors.js';
+import { saveSnn, snnFilePaths } from '../io/snn-file.js';
+import { checkWritable } from '../util/atomic-write.js';
+import { addConversionOptions, addDataOptions, runOptions, type RawOptions } from './options.js';
+import { prepareSnn } from './prepare.js';
+import { Progress } from './progress.js';
+
+export function convertCommand(): Command {
+  const cmd = new Command('convert')
+    .description('convert an ANN into a spiking network and save it (<name>.snn.json + <name>.snn.bin)')
+    .argument('<model>', 'ONNX model (.onnx)')
+    .requiredOption('--out <file>', 'output manifest, <name>.snn.json (weights go to <name>.snn.bin)')
+    .option('-q, --quiet', 'no progress on stderr');
+  addDataOptions(cmd);
+  addConversionOptions(cmd);
+  return cmd.action(async (file: string, o: RawOptions) => {
+    const out = String(o.out);
+    const paths = snnFilePaths(out);
+    checkWritable(paths.manifest, '--out');
+    if (file.endsWith('.snn.json')) throw new UserError(`${file} is already converted`);
+    const run = runOptions(o);
+    const progress = new Progress(o.quiet === true);
+    try {
+      const prepared = await prepareSnn(file, cmd, o, run, progress);
+      progress.stop();
+      saveSnn(prepared.model, out);
+      process.stdout.write([`wrote ${paths.manifest} and ${paths.weights}`, ...prepared.log.map((l) => `  ${l}`)].join('\n') + '\n');
+    } finally {
+      progress.stop();
+    }
+  });
+}

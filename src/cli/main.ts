@@ -1,0 +1,46 @@
+/**
+ * The snnc command line: one file per command; this file wires them up and turns errors into
+ * exit codes: user errors print one line and exit 2, anything else is an internal error
+ * (exit 70, with the stack).
+ */
+import { Command, CommanderError } from 'commander';
+import { EXIT_INTERNAL_ERROR, EXIT_USER_ERROR, UserError } from '../errors.js';
+import { removePendingTemporaries } from '../util/atomic-write.js';
+import { convertCommand } from './convert.js';
+import { evalCommand } from './eval.js';
+import { inspectCommand } from './inspect.js';
+
+export function buildProgram(): Command {
+  const program = new Command('snnc')
+    .description('convert trained ANNs into spiking neural networks, run them, report accuracy vs latency')
+    .version('0.1.0')
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(`snnc: ${str.replace(/^error: /, '').trim()}\n`) });
+  for (const cmd of [evalCommand(), convertCommand(), inspectCommand()]) {
+    program.addCommand(cmd.exitOverride().configureOutput({ outputError: (str, write) => write(`snnc ${cmd.name()}: ${str.replace(/^error: /, '').trim()}\n`) }));
+  }
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  process.on('exit', removePendingTemporaries);
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    process.exitCode = exitCodeFor(err);
+  }
+}
+
+function exitCodeFor(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // Help and version end with code 0; commander has already printed its one-line error otherwise.
+    return err.exitCode === 0 ? 0 : EXIT_USER_ERROR;
+  }
+  if (err instanceof UserError) {
+    process.stderr.write(`snnc: ${err.message}\n`);
+    return EXIT_USER_ERROR;
+  }
+  process.stderr.write(`snnc: internal error (a bug in snnc, please report it): ${(err as Error)?.stack ?? String(err)}\n`);
+  return EXIT_INTERNAL_ERROR;
+}

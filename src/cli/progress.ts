@@ -1,0 +1,33 @@
+/**
+ * Progress on stderr through ora; silent when stderr is not a terminal or with --quiet, so
+ * stdout carries only results and logs stay clean in CI.
+ */
+import ora, { type Ora } from 'ora';
+
+export class Progress {
+  private readonly spinner: Ora | null;
+
+  constructor(quiet: boolean) {
+    const enabled = !quiet && process.stderr.isTTY === true;
+    this.spinner = enabled ? ora({ stream: process.stderr }).start() : null;
+  }
+
+  update(text: string): void {
+    if (this.spinner) this.spinner.text = text;
+  }
+
+  /** Prints a line on stderr above the spinner (warnings). */
+  warn(message: string): void {
+    if (this.spinner) this.spinner.clear();
+    process.stderr.write(`snnc: warning: ${message}\n`);
+    if (this.spinner) this.spinner.render();
+  }
+
+  stop(): void {
+    this.spinner?.stop();
+  }
+}
+
+export function batchText(phase: string, done: number, total: number): string {
+  return `${phase}: ${done}/${total} samples`;
+}

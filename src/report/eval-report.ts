@@ -1,0 +1,108 @@
+/**
+ * The eval report: a plain record (written as JSON with --json) and its text rendering.
+ * Timing lives in its own field so that the rest is reproducible byte for byte.
+ */
+import type { ConversionSettings } from '../io/snn-file.js';
+import type { Preprocess } from '../io/data/dataset.js';
+import { firstStepWithin, type EvalResult, type LayerResult } from '../eval/evaluate.js';
+import { pct, renderTable } from './table.js';
+
+export const EVAL_SCHEMA_VERSION = 1;
+
+export interface EvalReport {
+  schemaVersion: number;
+  model: string;
+  dataset: string;
+  samples: number;
+  ann: { accuracy: number };
+  snn: {
+    timesteps: number;
+    accuracyByStep: number[];
+    finalAccuracy: number;
+    /** First t within 1 pp / 0.1 pp of the ANN, null if never within T steps. */
+    latency: { within1pp: number | null; within0_1pp: number | null };
+  };
+  conversion: ConversionSettings;
+  preprocess: Preprocess;
+  layers: LayerResult[];
+  timing?: { calibrationSeconds: number; annSeconds: number; snnSeconds: number; totalSeconds: number };
+}
+
+export function buildEvalReport(args: {
+  model: string;
+  dataset: string;
+  result: EvalResult;
+  timesteps: number;
+  conversion: ConversionSettings;
+  preprocess: Preprocess;
+  timing?: EvalReport['timing'];
+}): EvalReport {
+  const { result } = args;
+  const acc = result.accuracyByStep;
+  return {
+    schemaVersion: EVAL_SCHEMA_VERSION,
+    model: args.model,
+    dataset: args.dataset,
+    samples: result.samples,
+    ann: { accuracy: result.annAccuracy },
+    snn: {
+      timesteps: args.timesteps,
+      accuracyByStep: acc,
+      finalAccuracy: acc[acc.length - 1]!,
+      latency: { within1pp: firstStepWithin(acc, result.annAccuracy, 1), within0_1pp: firstStepWithin(acc, result.annAccuracy, 0.1) },
+    },
+    conversion: args.conversion,
+    preprocess: args.preprocess,
+    layers: result.layers,
+    ...(args.timing ? { timing: args.timing } : {}),
+  };
+}
+
+/** Steps shown in the text table: 1, 2, 4, ... up to T, and T itself. */
+export function reportedSteps(T: number): number[] {
+  const steps: number[] = [];
+  for (let t = 1; t <= T; t *= 2) steps.push(t);
+  if (steps[steps.length - 1] !== T) steps.push(T);
+  return steps;
+}
+
+function latencyLine(r: EvalReport, key: 'within1pp' | 'within0_1pp', label: string): string {
+  const t = r.snn.latency[key];
+  return t === null ? `not within ${label} of the ANN by t = ${r.snn.timesteps}` : `within ${label} of the ANN from t = ${t}`;
+}
+
+export function renderEvalReport(r: EvalReport): string {
+  const c = r.conversion;
+  const ann = r.ann.accuracy;
+  const lines = [
+    `model    ${r.model}`,
+    `dataset  ${r.dataset} (${r.samples} samples)`,
+    `neurons  ${c.neuron.toUpperCase()}, reset by ${c.reset === 'subtract' ? 'subtraction' : 'zero'}, t_ref ${c.tRefSteps} steps, ` +
+      `v(0) = ${c.vInitFraction} threshold; ${c.channelwise ? 'channel' : 'layer'}-wise p${c.percentile} normalisation on ${c.calibSamples} images of ${c.calibData}`,
+    '',
+    `ANN accuracy  ${pct(ann)}`,
+    'SNN accuracy (output accumulated over steps 1..t)',
+    renderTable(
+      ['t', 'accuracy', 'vs ANN'],
+      reportedSteps(r.snn.timesteps).map((t) => {
+        const a = r.snn.accuracyByStep[t - 1]!;
+        return [String(t), pct(a), `${(100 * (a - ann)).toFixed(2)} pp`];
+      }),
+    ),
+    `latency  ${latencyLine(r, 'within1pp', '1 pp')}; ${latencyLine(r, 'within0_1pp', '0.1 pp')}`,
+    '',
+    'layers',
+    renderTable(
+      ['name', 'neurons', 'firing rate', 'saturated', 'clipped (calib)'],
+      r.layers.map((l) => [l.name, String(l.neurons), `${l.firingRate.toFixed(4)} /step`, pct(l.saturatedFraction), pct(l.clippedFraction, 3)]),
+    ),
+  ];
+  if (r.timing) {
+    const t = r.timing;
+    lines.push(
+      '',
+      `wall time  ${t.totalSeconds.toFixed(1)} s (calibration ${t.calibrationSeconds.toFixed(1)} s, ANN ${t.annSeconds.toFixed(1)} s, SNN ${t.snnSeconds.toFixed(1)} s)`,
+    );
+  }
+  return lines.join('\n');
+}
