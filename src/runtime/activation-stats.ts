@@ -1,14 +1,15 @@
 /**
  * Calibration statistics for data-based normalisation (Diehl et al. 2015, Rueckauer et al.
  * 2017): the ANN runs on calibration images and, for every ReLU, the p-th percentile of its
- * positive activations becomes the scale lambda that the SNN maps to the highest firing rate.
+ * positive activations becomes the scale lambda that the SNN maps to the highest firing rate
+ * (never above the ReLU's ceiling, if it has one: the ANN itself clips there).
  *
  * Percentiles are over positive activations (zeros say nothing about the range). At most
  * MAX_VALUES_PER_BUFFER values are kept per layer (or channel): beyond that a fixed stride
  * subsamples the stream, deterministically. The maximum is always exact.
  */
 import type { Dataset, Preprocess } from '../io/data/dataset.js';
-import type { Graph } from '../ir/graph.js';
+import type { Graph, ReluNode } from '../ir/graph.js';
 import { inferShapes } from '../ir/shapes.js';
 import { sizeOf } from '../ir/tensor.js';
 import { GrowableFloat32 } from '../util/growable.js';
@@ -62,9 +63,10 @@ class LayerCollector {
     }
   }
 
-  finish(p: number): ActivationStats {
+  /** `ceiling`: the ReLU's upper bound (ReLU6, Clip(0, c)), which no activation exceeds. */
+  finish(p: number, ceiling = Infinity): ActivationStats {
     const lambda = this.buffers.map((b) => {
-      const l = p >= 100 && this.channels === 1 ? this.max : percentile(b.view(), p);
+      const l = Math.min(ceiling, p >= 100 && this.channels === 1 ? this.max : percentile(b.view(), p));
       // A channel that never fired in calibration: any positive scale works, 1 keeps weights as they are.
       return Number.isFinite(l) && l > 0 ? l : 1;
     });
@@ -92,7 +94,7 @@ export async function collectActivationStats(
   run: Omit<AnnRunOptions, 'watch'>,
 ): Promise<Map<string, ActivationStats>> {
   const shapes = inferShapes(graph);
-  const relus = graph.nodes.filter((n) => n.op === 'relu');
+  const relus = graph.nodes.filter((n): n is ReluNode => n.op === 'relu');
   const collectors = new Map<string, LayerCollector>();
   for (const node of relus) {
     const shape = shapes.get(node.output)!;
@@ -105,6 +107,6 @@ export async function collectActivationStats(
     for (const [value, collector] of collectors) collector.add(outputs.get(value)!);
   });
   const stats = new Map<string, ActivationStats>();
-  for (const node of relus) stats.set(node.name, collectors.get(node.output)!.finish(options.percentile));
+  for (const node of relus) stats.set(node.name, collectors.get(node.output)!.finish(options.percentile, node.ceiling));
   return stats;
 }
