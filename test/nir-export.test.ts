@@ -274,6 +274,13 @@ describe('NIR export of single ops', () => {
     expect([...n.metadata.keys()].filter((k) => k.startsWith('loss_'))).toEqual(['loss_refractory']);
   });
 
+  it('records per-channel v(0) shifts (potential calibration) as a loss, and keeps them in the metadata', async () => {
+    const node: Node = { name: 'if', op: 'spike', inputs: ['x'], output: 'y', lambda: [1], neuron: IF_EXACT, vInitShift: [0, 0.25] };
+    const n = fromSnnc(await exported(single(node, [2, 2, 2])), 'if')[0]![1];
+    expect(text(n.metadata.get('loss_v_init'))).toMatch(/v\(0\) = 0 \(0 x threshold\) plus per-channel shifts of 0\.\.0\.25 x threshold/);
+    expect(values(n.metadata.get('snnc_v_init_shift'))).toEqual([0, 0.25]);
+  });
+
   it('readout "current": the Output follows the last layer directly, with the loss in its metadata', async () => {
     const node: Node = { name: 'fc', op: 'dense', inputs: ['x'], output: 'y', weight: tensor([2, 3]), bias: tensor([2]) };
     const g = await exported(single(node, [3]), { dtS: 1e-3, readout: 'current' });

@@ -33,6 +33,8 @@ export function modelOf(snn: Graph, ann: Graph, neuron: NeuronLayerParams): SnnM
       vInitFraction: neuron.vInitFraction,
       neuron: neuron.model,
       ...(neuron.tauSteps === undefined ? {} : { tauSteps: neuron.tauSteps }),
+      calibrate: 'none',
+      calibTimesteps: 32,
     },
     calibration: [],
     snn,

@@ -21,7 +21,8 @@
  * Spikes: NIR fires when v > v_threshold, snnc when v >= theta. v_threshold is the largest
  * float32 below theta, so that for a float32 membrane v > v_threshold is exactly v >= theta.
  * After a spike NIR sets v to v_reset: exact for snnc's reset to zero (v_reset = vReset), a
- * loss for reset by subtraction. NIR has no refractory period and no initial state.
+ * loss for reset by subtraction. NIR has no refractory period and no initial state (v(0),
+ * including the per-channel shifts of potential calibration, is a loss).
  */
 import type { SpikeNode } from '../../ir/graph.js';
 import { f32, f64Scalar, filled, i64Scalar, str, type LossKind, type NirNode } from './document.js';
@@ -74,6 +75,7 @@ export function spikeToNir(node: SpikeNode, shape: readonly number[], dtS: numbe
     snnc_v_init: f64Scalar(vInit),
     snnc_lambda: f32([node.lambda.length], Float32Array.from(node.lambda)),
     ...(p.model === 'lif' ? { snnc_tau_steps: f64Scalar(p.tauSteps!) } : {}),
+    ...(node.vInitShift ? { snnc_v_init_shift: f32([node.vInitShift.length], Float32Array.from(node.vInitShift)) } : {}),
   };
   const losses: Translated['losses'] = [];
   if (p.reset === 'subtract') {
@@ -88,10 +90,12 @@ export function spikeToNir(node: SpikeNode, shape: readonly number[], dtS: numbe
       message: `refractory period of ${p.tRefSteps} step(s) (${p.tRefSteps * dtS} s) without integration after a spike is dropped: NIR neurons have none`,
     });
   }
-  if (vInit !== 0) {
+  const shifts = node.vInitShift ?? [];
+  if (vInit !== 0 || shifts.some((d) => d !== 0)) {
+    const perChannel = shifts.length > 0 ? ` plus per-channel shifts of ${Math.min(...shifts)}..${Math.max(...shifts)} x threshold` : '';
     losses.push({
       kind: 'v_init',
-      message: `initial membrane potential v(0) = ${vInit} (${p.vInitFraction} x threshold) is dropped: NIR stores no initial state (importers start at v = 0)`,
+      message: `initial membrane potential v(0) = ${vInit} (${p.vInitFraction} x threshold)${perChannel} is dropped: NIR stores no initial state (importers start at v = 0)`,
     });
   }
   return { node: { type: p.model === 'if' ? 'IF' : 'LIF', params, metadata }, losses };
