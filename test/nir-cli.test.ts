@@ -3,11 +3,11 @@
  * stderr, --strict as an error with no file, conversion of an ANN first, bad flags as user
  * errors. Files are read back with jsfive.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveSnn } from '../src/io/snn-file.js';
+import { snnc } from './helpers/cli.js';
 import { tempDir, writeIdxDataset } from './helpers/idx.js';
 import { readNirFile } from './helpers/nir-file.js';
 import { convertFixture, IF_DEFAULT, IF_EXACT, randomImages } from './helpers/snn-models.js';
@@ -15,9 +15,9 @@ import { convertFixture, IF_DEFAULT, IF_EXACT, randomImages } from './helpers/sn
 const dir = tempDir('snnc-nir-cli-');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function snnc(...args: string[]): { status: number | null; stdout: string; stderr: string[] } {
-  const r = spawnSync(process.execPath, ['bin/snnc', ...args], { encoding: 'utf8' });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr.split('\n').filter((l) => l !== '') };
+async function run(...args: string[]): Promise<{ status: number; stdout: string; stderr: string[] }> {
+  const r = await snnc(args);
+  return { status: r.code, stdout: r.stdout, stderr: r.stderrLines };
 }
 
 const lossy = path.join(dir, 'residual.snn.json');
@@ -33,9 +33,9 @@ beforeAll(async () => {
 });
 
 describe('snnc export --format nir', () => {
-  it('writes the file and prints one warning line per loss', () => {
+  it('writes the file and prints one warning line per loss', async () => {
     const out = path.join(dir, 'residual.nir');
-    const r = snnc('export', lossy, '--format', 'nir', '--out', out);
+    const r = await run('export', lossy, '--format', 'nir', '--out', out);
     expect(r.status).toBe(0);
     expect(r.stderr.length).toBe(8);
     expect(r.stderr.filter((l) => /^snnc: warning: NIR node '\w+' \(IF, from snnc '\/Relu(_\d)?'\): reset by subtraction/.test(l)).length).toBe(4);
@@ -45,10 +45,10 @@ describe('snnc export --format nir', () => {
     expect([...g.nodes.values()].filter((n) => n.type === 'IF').length).toBe(4);
   });
 
-  it('--strict: exit 2, the losses listed, no file written and an existing one left alone', () => {
+  it('--strict: exit 2, the losses listed, no file written and an existing one left alone', async () => {
     const out = path.join(dir, 'strict.nir');
     fs.writeFileSync(out, 'previous');
-    const r = snnc('export', lossy, '--format', 'nir', '--out', out, '--strict');
+    const r = await run('export', lossy, '--format', 'nir', '--out', out, '--strict');
     expect(r.status).toBe(2);
     expect(r.stderr.length).toBe(9);
     expect(r.stderr.slice(0, 8).every((l) => l.startsWith('snnc: warning: NIR node '))).toBe(true);
@@ -57,9 +57,9 @@ describe('snnc export --format nir', () => {
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
-  it('--strict passes a network NIR expresses exactly, silently; --dt sets r = 1/dt', () => {
+  it('--strict passes a network NIR expresses exactly, silently; --dt sets r = 1/dt', async () => {
     const out = path.join(dir, 'exact.nir');
-    const r = snnc('export', exact, '--format', 'nir', '--out', out, '--strict', '--dt', '0.01');
+    const r = await run('export', exact, '--format', 'nir', '--out', out, '--strict', '--dt', '0.01');
     expect(r.status).toBe(0);
     expect(r.stderr).toEqual([]);
     const ifs = [...readNirFile(out).nodes.values()].filter((n) => n.type === 'IF');
@@ -67,9 +67,9 @@ describe('snnc export --format nir', () => {
     for (const n of ifs) expect(new Set(n.params.get('r')!.value)).toEqual(new Set([100]));
   });
 
-  it('converts an ANN first, with the options of snnc convert', () => {
+  it('converts an ANN first, with the options of snnc convert', async () => {
     const out = path.join(dir, 'from-onnx.nir');
-    const r = snnc('export', 'fixtures/onnx/matmul.onnx', '--format', 'nir', '--out', out, '--data', calib, '--calib-data', calib, '--calib-samples', '20', '--reset', 'zero', '--v-init', '0', '--strict');
+    const r = await run('export', 'fixtures/onnx/matmul.onnx', '--format', 'nir', '--out', out, '--data', calib, '--calib-data', calib, '--calib-samples', '20', '--reset', 'zero', '--v-init', '0', '--strict');
     expect(r.stderr).toEqual([]);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/relu-to-spike: '\/Relu' -> IF neurons/);
@@ -85,7 +85,7 @@ describe('snnc export --format nir', () => {
     [['--format', 'nir', '--reset', 'zero'], /^snnc: .*residual\.snn\.json is already converted: --reset would have no effect/],
   ])('%j is a user error (exit 2, one line)', (flags, message) => {
     const out = path.join(dir, 'bad.nir');
-    const r = snnc('export', lossy, '--out', out, ...flags);
+    const r = await run('export', lossy, '--out', out, ...flags);
     expect(r.status).toBe(2);
     expect(r.stderr.length).toBe(1);
     if (typeof message === 'string') expect(r.stderr[0]).toBe(message);
