@@ -92,12 +92,18 @@ export function stepExtended(
       // q held at its value in the middle of the stretch (second order in dt / tau_a).
       const qMid = qNow === 0 ? 0 : qNow * (r === 1 ? aSqrtDecay : aDecayOver(r / 2));
       const lambda = lambdaL + qMid;
-      const vInf = lambda > 0 ? (lambdaL * vRest + qMid * vReversal + drive) / lambda : 0;
+      // vInf is only needed off the plain full step, or at a crossing.
+      let vInf = 0;
       let vDet: number;
-      if (r === 1 && qMid === 0) vDet = vRest + decay * (vi - vRest) + gain * zi;
-      else if (lambda > 0) vDet = vInf + (vi - vInf) * Math.exp(-lambda * r);
-      else vDet = vi + drive * r;
-      const vEnd = noise === undefined ? vDet : vDet + noiseStd * Math.sqrt(r) * noise.next();
+      if (r === 1 && qMid === 0) {
+        vDet = vRest + decay * (vi - vRest) + gain * zi;
+      } else if (lambda > 0) {
+        vInf = (lambdaL * vRest + qMid * vReversal + drive) / lambda;
+        vDet = vInf + (vi - vInf) * Math.exp(-lambda * r);
+      } else {
+        vDet = vi + drive * r;
+      }
+      const vEnd = noise === undefined ? vDet : vDet + (r === 1 ? noiseStd : noiseStd * Math.sqrt(r)) * noise.next();
       if (vEnd < vThreshold) {
         vi = vEnd;
         if (qNow !== 0) qNow *= aDecayOver(r);
@@ -110,6 +116,7 @@ export function stepExtended(
         crossing = 0;
         vAtSpike = vi;
       } else if (exact && vDet >= vThreshold) {
+        if (r === 1 && qMid === 0 && lambda > 0) vInf = (lambdaL * vRest + drive) / lambda;
         crossing = crossingTime(vi, vThreshold, lambda, vInf, drive, r);
         vAtSpike = vThreshold;
       }
