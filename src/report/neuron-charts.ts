@@ -5,6 +5,9 @@ import type { ChartSpec } from './svg.js';
 
 const WIDTH = 560;
 
+/** Six significant digits: 0.22, not 0.22000000000000003. */
+const fmt = (x: number): number => Number(x.toPrecision(6));
+
 /** f-I curve: analytic line, simulated points, the rheobase and the 1/t_ref ceiling as dashed rules. */
 export function fiChart(r: FiReport): ChartSpec {
   const rows = r.points.flatMap((p) => [
@@ -20,22 +23,27 @@ export function fiChart(r: FiReport): ChartSpec {
   ];
   if (r.neuron !== 'pif') {
     layers.push({
-      data: { values: [{ currentNa: r.rheobaseNa, label: `rheobase ${r.rheobaseNa} nA` }] },
+      data: { values: [{ currentNa: r.rheobaseNa }] },
       mark: { type: 'rule', strokeDash: [4, 4], color: 'gray' },
       encoding: { x: { field: 'currentNa', type: 'quantitative' } },
     });
   }
-  if (r.maxRateHz !== null) {
+  // The ceiling is drawn when the curve gets near it; otherwise it would flatten the curve.
+  const topHz = Math.max(...r.points.map((p) => Math.max(p.rateHz, p.analyticRateHz)));
+  const showCeiling = r.maxRateHz !== null && topHz >= 0.25 * r.maxRateHz;
+  if (showCeiling && r.maxRateHz !== null) {
     layers.push({
-      data: { values: [{ rateHz: r.maxRateHz, label: `1 / t_ref = ${r.maxRateHz} Hz` }] },
+      data: { values: [{ rateHz: r.maxRateHz }] },
       mark: { type: 'rule', strokeDash: [4, 4], color: 'gray' },
       encoding: { y: { field: 'rateHz', type: 'quantitative' } },
     });
   }
-  const tau = r.params.tauMs === null ? 'no leak' : `tau_m = ${r.params.tauMs} ms`;
+  const tau = r.params.tauMs === null ? 'no leak' : `tau_m = ${fmt(r.params.tauMs)} ms`;
+  const ceiling = r.maxRateHz === null ? '' : `, 1 / t_ref = ${fmt(r.maxRateHz)} Hz`;
+  const dashed = [...(r.neuron === 'pif' ? [] : ['rheobase']), ...(showCeiling ? ['1 / t_ref'] : [])];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: `f-I curve, ${r.neuron} neuron`, subtitle: `${tau}, t_ref = ${r.params.tRefMs} ms; dashed: rheobase and 1 / t_ref` },
+    title: { text: `f-I curve, ${r.neuron} neuron`, subtitle: `${tau}, t_ref = ${r.params.tRefMs} ms${ceiling}, rheobase ${fmt(r.rheobaseNa)} nA${dashed.length > 0 ? `; dashed: ${dashed.join(', ')}` : ''}` },
     width: WIDTH,
     height: 320,
     data: { values: rows },

@@ -128,7 +128,7 @@ export function renderTraceReport(r: TraceReport): string {
   }
   lines.push(`V: min ${r.vMinMv.toFixed(3)} mV, max ${r.vMaxMv.toFixed(3)} mV`);
   if (r.gain !== undefined) {
-    lines.push('low-pass gain of the passive membrane, amplitude of V - E_L / (R I_amp):');
+    lines.push('low-pass gain of the passive membrane, (amplitude of V - E_L) / (R I_amp):');
     const rows = r.gain.map((g) => [num(g.freqHz), g.gain.toFixed(5), g.rcGain.toFixed(5), percent((g.gain - g.rcGain) / g.rcGain, 3)]);
     lines.push(renderTable(['f (Hz)', 'simulated', 'RC: 1/sqrt(1 + (2 pi f tau_m)^2)', 'difference'], rows));
   }
