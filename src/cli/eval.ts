@@ -5,7 +5,7 @@ import { checkFits, limitDataset } from '../io/data/dataset.js';
 import { loadDataset } from '../io/data/registry.js';
 import { buildEvalReport, renderEvalReport } from '../report/eval-report.js';
 import { checkWritable, writeFileAtomic } from '../util/atomic-write.js';
-import { addConversionOptions, addDataOptions, dataOptions, parseTimesteps, runOptions, type RawOptions } from './options.js';
+import { addConversionOptions, addDataOptions, addRuntimeOptions, dataOptions, parseTimesteps, runOptions, runtimeSettings, type RawOptions } from './options.js';
 import { prepareSnn } from './prepare.js';
 import { batchText, Progress } from './progress.js';
 
@@ -19,19 +19,22 @@ export function evalCommand(): Command {
     .option('-q, --quiet', 'no progress on stderr');
   addDataOptions(cmd);
   addConversionOptions(cmd);
+  addRuntimeOptions(cmd);
   return cmd.action(async (file: string, o: RawOptions) => {
     const began = performance.now();
     const timesteps = parseTimesteps(o.timesteps);
     const run = runOptions(o);
+    const runtime = runtimeSettings(o);
     if (o.json) checkWritable(String(o.json), '--json');
     const progress = new Progress(o.quiet === true);
     try {
-      const prepared = await prepareSnn(file, cmd, o, run, progress, timesteps);
+      const prepared = await prepareSnn(file, cmd, o, run, progress, timesteps, runtime);
       progress.update(`loading ${String(o.data)}`);
       const ds = limitDataset(loadDataset(String(o.data), dataOptions(o)), run.limit);
       checkFits(ds, prepared.model.snn.input.shape, file);
       const result = await evaluate(prepared.model, ds, {
         timesteps,
+        runtime,
         batchSize: run.batchSize,
         threads: run.threads,
         onProgress: (phase, done, total) => progress.update(batchText(phase === 'ann' ? 'ANN' : `SNN, T=${timesteps}`, done, total)),
@@ -43,6 +46,7 @@ export function evalCommand(): Command {
         result,
         timesteps,
         conversion: prepared.model.conversion,
+        runtime,
         preprocess: prepared.model.preprocess,
         timing: {
           calibrationSeconds: prepared.calibrationSeconds,

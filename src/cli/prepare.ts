@@ -8,6 +8,7 @@ import { convertAnn } from '../eval/convert.js';
 import { checkPreprocess } from '../io/data/dataset.js';
 import { loadModel } from '../io/load-model.js';
 import type { SnnModel } from '../io/snn-file.js';
+import type { RuntimeSettings } from '../runtime/settings.js';
 import { CONVERSION_FLAGS, conversionSettings, dataOptions, preprocessOptions, type RawOptions } from './options.js';
 import { batchText, type Progress } from './progress.js';
 
@@ -25,6 +26,7 @@ export async function prepareSnn(
   run: { batchSize: number; threads: number },
   progress: Progress,
   timesteps?: number,
+  runtime?: RuntimeSettings,
 ): Promise<Prepared> {
   progress.update(`loading ${file}`);
   const loaded = loadModel(file);
@@ -46,6 +48,7 @@ export async function prepareSnn(
     data: dataOptions(o),
     onBatch: (done, total) => progress.update(batchText(`calibrating on ${settings.calibData}`, done, total)),
     onLayer: (text) => progress.update(text),
+    ...(runtime ? { runtime } : {}),
   });
   return { model: converted.model, calibrationSeconds: converted.seconds, log: [...loaded.log, ...converted.log] };
 }
