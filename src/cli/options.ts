@@ -53,6 +53,23 @@ export function addConversionOptions(cmd: Command): Command {
     .option('--v-init <f>', 'initial membrane potential as a fraction of the threshold', '0.5');
 }
 
+/**
+ * Options of how a converted network is run (eval, sweep, check). An option that changes the
+ * run but not the conversion belongs here and in simulationOptions(), so that every command
+ * that runs networks takes it and `snnc sweep --grid` can vary it without converting again.
+ */
+export function addSimulationOptions(cmd: Command): Command {
+  return cmd.option('-T, --timesteps <n>', 'timesteps to simulate', '32');
+}
+
+export interface SimulationOptions {
+  timesteps: number;
+}
+
+export function simulationOptions(o: RawOptions): SimulationOptions {
+  return { timesteps: parseTimesteps(o.timesteps) };
+}
+
 /** Conversion flags that make no sense for an already converted network. */
 export const CONVERSION_FLAGS = ['percentile', 'channelwise', 'calibSamples', 'calibData', 'tRef', 'reset', 'vInit'] as const;
 
