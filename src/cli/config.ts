@@ -94,7 +94,8 @@ export function applyConfig(cmd: Command): void {
     const { option, positiveOfNegated } = found;
     const attr = option.attributeName();
     const source = cmd.getOptionValueSource(attr);
-    if (option.isBoolean()) {
+    // commander's isBoolean() is false for --no-x switches.
+    if (option.isBoolean() || option.negate) {
       if (typeof value !== 'boolean') throw new UserError(`--config ${file}: ${rawKey}: expected true or false, got ${JSON.stringify(value)}`);
       if (source === 'cli') continue;
       // --no-x stores x = false; `x: v` means x = v, `no-x: v` means x = !v.

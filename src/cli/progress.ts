@@ -11,7 +11,9 @@ export class Progress {
   private readonly warned = new Set<string>();
 
   constructor(quiet: boolean) {
-    const enabled = !quiet && process.stderr.isTTY === true;
+    // A terminal that reports no width (some CI pseudo-terminals) would make ora clear an
+    // unbounded number of lines on every frame.
+    const enabled = !quiet && process.stderr.isTTY === true && (process.stderr.columns ?? 0) > 0;
     this.spinner = enabled ? ora({ stream: process.stderr }).start() : null;
   }
 

@@ -74,7 +74,7 @@ function configurationOptions(cmd: Command, base: RawOptions, c: Configuration):
   const o: RawOptions = { ...base };
   for (const [key, text] of Object.entries(c.params)) {
     const option = cmd.options.find((x) => longName(x) === key)!;
-    if (option.isBoolean()) {
+    if (option.isBoolean() || option.negate) {
       if (text !== 'true' && text !== 'false') throw new UserError(`--grid ${key}: '${text}' is not true or false (--${key} is a switch)`);
       o[option.attributeName()] = text === 'true';
     } else {

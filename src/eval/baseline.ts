@@ -132,6 +132,7 @@ export function largestStep(b: Baseline): number {
 
 const atLeast = (measured: number, bound: number) => measured >= bound - 1e-9 - 1e-6 * Math.abs(bound);
 const atMost = (measured: number, bound: number) => measured <= bound + 1e-9 + 1e-6 * Math.abs(bound);
+const round6 = (x: number) => Number(x.toPrecision(6));
 const pp = (x: number) => `${(100 * x).toFixed(2)} pp`;
 
 /** Evaluates every condition of `b` on a run (whose T must cover every t that `b` names). */
@@ -157,8 +158,8 @@ export function checkBaseline(b: Baseline, r: EvalReport): ConditionResult[] {
     out.push({
       name: 'mean firing rate',
       passed: atMost(rate, bound),
-      expected: `<= ${bound.toPrecision(6)} spikes/neuron/step (baseline ${b.meanFiringRate.max} + ${(100 * tol.firingRate).toFixed(1)}%)`,
-      measured: rate.toPrecision(6),
+      expected: `<= ${round6(bound)} spikes/neuron/step (baseline ${b.meanFiringRate.max} + ${(100 * tol.firingRate).toFixed(1)}%)`,
+      measured: String(round6(rate)),
     });
   }
   for (const l of b.latency ?? []) {
@@ -174,7 +175,6 @@ export function checkBaseline(b: Baseline, r: EvalReport): ConditionResult[] {
   return out;
 }
 
-const round6 = (x: number) => Number(x.toPrecision(6));
 
 /**
  * The baseline a run meets exactly: `previous`'s conditions and tolerance with the measured

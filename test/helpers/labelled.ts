@@ -22,3 +22,13 @@ export async function labelledByOriginal(file: string, shape: number[], count: n
   if (shape[0] !== 1) throw new Error('labelledByOriginal: one-channel shapes only');
   return writeIdxDataset(dir, name, [count, shape[1]!, shape[2]!], pixels, labels);
 }
+
+/** The convnet fixture (3 spiking layers after conversion) with calibration and test data labelled by onnxruntime. */
+export const CONVNET = 'fixtures/onnx/convnet.onnx';
+
+export async function convnetData(dir: string, testCount = 40, calibCount = 60): Promise<{ data: string; calib: string }> {
+  return {
+    calib: await labelledByOriginal(CONVNET, [1, 18, 18], calibCount, 1, dir, 'calib'),
+    data: await labelledByOriginal(CONVNET, [1, 18, 18], testCount, 2, dir, 'test'),
+  };
+}
