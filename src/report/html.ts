@@ -91,6 +91,8 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 footer { margin-top: 3rem; color: #777; font-size: 0.8rem; }
 `;
 
+const TIMING_NAMES: Record<string, string> = { calibrationSeconds: 'calibration', annSeconds: 'ANN', snnSeconds: 'SNN', totalSeconds: 'total' };
+
 const settingText = (v: unknown): string => (typeof v === 'string' ? v : Array.isArray(v) ? v.join(', ') : JSON.stringify(v));
 
 const latency = (t: number | null, T: number) => (t === null ? `not within T = ${T}` : `t = ${t}`);
@@ -123,7 +125,7 @@ export async function renderEvalHtml(r: EvalReport): Promise<string> {
     })
     .join('')}</tbody></table>`;
   const timing = r.timing
-    ? `<h2>Wall time</h2>${keyValueTable(Object.entries(r.timing).map(([k, v]) => [k.replace(/Seconds$/, ''), `${v.toFixed(2)} s`]))}`
+    ? `<h2>Wall time</h2>${keyValueTable(Object.entries(r.timing).map(([k, v]) => [TIMING_NAMES[k] ?? k, `${v.toFixed(2)} s`]))}`
     : '';
   const title = `snnc eval: ${path.basename(r.model)}`;
   return `<!DOCTYPE html>
