@@ -39,7 +39,7 @@ describe('snnc check', () => {
     });
     const junit = path.join(dir, 'impossible.xml');
     const r = await snnc(['check', CONVNET, ...common, '--baseline', file, '--junit', junit]);
-    expect(r.status).toBe(1);
+    expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/PASS {2}ANN accuracy: expected >= 100\.00% .*measured 100\.00%/);
     expect(r.stdout).toMatch(/FAIL {2}drop from the ANN at t=16: expected <= -50\.00 pp .*measured \d+\.\d\d pp/);
     expect(r.stdout).toMatch(/FAIL {2}mean firing rate: expected <= 0 spikes\/neuron\/step .*measured 0\.\d+/);
@@ -66,7 +66,7 @@ describe('snnc check', () => {
     const junit = path.join(dir, 'met.xml');
     const r = await snnc(['check', CONVNET, ...common, '--baseline', file, '--junit', junit]);
     expect(r.stdout).toContain('all 3 conditions hold');
-    expect(r.status).toBe(0);
+    expect(r.code).toBe(0);
     const xml = parseXmlFile(junit);
     expect(xml.attrs).toMatchObject({ tests: '3', failures: '0' });
     expect(findAll(xml, (e) => e.tag === 'failure')).toHaveLength(0);
@@ -75,10 +75,10 @@ describe('snnc check', () => {
   it('--update writes a YAML baseline with the numbers of eval, which the same run then meets', async () => {
     const file = path.join(dir, 'updated.yaml');
     const u = await snnc(['check', CONVNET, ...common, '--baseline', file, '--update']);
-    expect(u.status).toBe(0);
+    expect(u.code).toBe(0);
     const b = parseYaml(fs.readFileSync(file, 'utf8'));
     const json = path.join(dir, 'eval.json');
-    expect((await snnc(['eval', CONVNET, ...common, '--json', json])).status).toBe(0);
+    expect((await snnc(['eval', CONVNET, ...common, '--json', json])).code).toBe(0);
     const e = JSON.parse(fs.readFileSync(json, 'utf8'));
     expect(b).toMatchObject({ format: 'snnc-baseline', schemaVersion: 1, timesteps: 16, annAccuracy: { min: e.ann.accuracy } });
     expect(b.accuracy.map((a: { t: number }) => a.t)).toEqual([1, 2, 4, 8, 16]);
@@ -90,7 +90,7 @@ describe('snnc check', () => {
     const withoutT = common.filter((a, i) => a !== '--timesteps' && common[i - 1] !== '--timesteps');
     const c = await snnc(['check', CONVNET, ...withoutT, '--baseline', file]);
     expect(c.stdout).toMatch(/T = 16, .*all \d+ conditions hold/s);
-    expect(c.status).toBe(0);
+    expect(c.code).toBe(0);
   });
 
   it.each([
@@ -102,7 +102,7 @@ describe('snnc check', () => {
     const file = baseline(`bad-${name.replace(/ /g, '-')}.json`, body);
     const junit = path.join(dir, `bad-${name}.xml`);
     const r = await snnc(['check', CONVNET, ...common, '--baseline', file, '--junit', junit]);
-    expect(r.status).toBe(2);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(fs.existsSync(junit)).toBe(false);
   });

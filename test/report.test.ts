@@ -28,7 +28,7 @@ beforeAll(async () => {
 describe('snnc eval --plot / --report / --json', () => {
   beforeAll(async () => {
     const r = await snnc(['eval', CONVNET, ...common, '--plot', path.join(dir, 'acc.svg'), '--report', path.join(dir, 'report.html'), '--json', path.join(dir, 'a.json')]);
-    expect(r.status).toBe(0);
+    expect(r.code).toBe(0);
   });
 
   it('plots one SNN line over T steps and the ANN reference line', () => {
@@ -63,7 +63,7 @@ describe('snnc eval --plot / --report / --json', () => {
     const a = JSON.parse(read(path.join(dir, 'a.json')));
     expect(Object.keys(a.timing)).toEqual(['calibrationSeconds', 'annSeconds', 'snnSeconds', 'totalSeconds']);
     const files = [path.join(dir, 'b.json'), path.join(dir, 'c.json')];
-    for (const f of files) expect((await snnc(['eval', CONVNET, ...common, '--json', f, '--no-timing'])).status).toBe(0);
+    for (const f of files) expect((await snnc(['eval', CONVNET, ...common, '--json', f, '--no-timing'])).code).toBe(0);
     const [b, c] = files.map(read);
     expect(b).toBe(c);
     const { timing, ...rest } = a;

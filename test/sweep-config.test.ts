@@ -30,13 +30,13 @@ describe('--config', () => {
   it('gives eval its options from YAML (kebab or camelCase keys); flags override the file', async () => {
     const json = path.join(dir, 'eval.json');
     const file = config('eval.yaml', { ...base, timesteps: 4, percentile: 100, 't-ref': 1, channelwise: true, json, timing: false });
-    expect((await snnc(['eval', CONVNET, '--config', file])).status).toBe(0);
+    expect((await snnc(['eval', CONVNET, '--config', file])).code).toBe(0);
     const a = JSON.parse(fs.readFileSync(json, 'utf8'));
     expect(a.snn.timesteps).toBe(4);
     expect(a.conversion).toMatchObject({ percentile: 100, tRefSteps: 1, channelwise: true, calibSamples: 20 });
     expect('timing' in a).toBe(false);
 
-    expect((await snnc(['eval', CONVNET, '--config', file, '--timesteps', '3', '--t-ref', '0'])).status).toBe(0);
+    expect((await snnc(['eval', CONVNET, '--config', file, '--timesteps', '3', '--t-ref', '0'])).code).toBe(0);
     const b = JSON.parse(fs.readFileSync(json, 'utf8'));
     expect(b.snn.timesteps).toBe(3);
     expect(b.conversion).toMatchObject({ percentile: 100, tRefSteps: 0 });
@@ -45,10 +45,10 @@ describe('--config', () => {
   it('gives convert its --out, and counts as given for a converted network', async () => {
     const out = path.join(dir, 'net.snn.json');
     const r = await snnc(['convert', CONVNET, '--config', config('convert.json', { ...base, out })]);
-    expect(r.status).toBe(0);
+    expect(r.code).toBe(0);
     expect(fs.existsSync(out)).toBe(true);
     const e = await snnc(['eval', out, '--config', config('eval-snn.yaml', { data: base.data, percentile: 99, quiet: true })]);
-    expect(e.status).toBe(2);
+    expect(e.code).toBe(2);
     expect(e.stderr).toMatch(/already converted: --percentile would have no effect/);
   });
 
@@ -56,7 +56,7 @@ describe('--config', () => {
     const out = path.join(dir, 'sweep');
     const file = config('sweep.yaml', { ...base, timesteps: 2, out, timing: false, grid: { percentile: [99.9, 100], 't-ref': [0, 1] } });
     const r = await snnc(['sweep', CONVNET, '--config', file, '--grid', 't-ref=1']);
-    expect(r.status).toBe(0);
+    expect(r.code).toBe(0);
     const s = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
     expect(s.results.map((x: { label: string }) => x.label)).toEqual(['percentile=99.9 t-ref=1', 'percentile=100 t-ref=1']);
   });
@@ -68,7 +68,7 @@ describe('--config', () => {
     ['a number for a switch', 'switch.yaml', { channelwise: 1 }, /channelwise: expected true or false, got 1/],
   ])('refuses %s with exit 2', async (_name, file, body, message) => {
     const r = await snnc(['eval', CONVNET, '--config', config(file, body)]);
-    expect(r.status).toBe(2);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
   });
 
@@ -76,7 +76,7 @@ describe('--config', () => {
     const file = path.join(dir, 'broken.yaml');
     fs.writeFileSync(file, 'percentile: 99\n  t-ref: [0\n');
     const r = await snnc(['eval', CONVNET, '--config', file]);
-    expect(r.status).toBe(2);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--config .*broken\.yaml: not valid YAML at line \d/);
   });
 });

@@ -22,7 +22,7 @@ const results = (out: string) => JSON.parse(read(path.join(out, 'results.json'))
 async function sweep(out: string, ...extra: string[]) {
   const r = await snnc(['sweep', CONVNET, ...common, ...GRID, '--out', path.join(dir, out), ...extra]);
   expect(r.stderr).toBe('');
-  expect(r.status).toBe(0);
+  expect(r.code).toBe(0);
   return r;
 }
 
@@ -65,7 +65,7 @@ describe('snnc sweep', () => {
     for (const [id, flags] of [[0, ['--percentile', '100', '--t-ref', '0']], [1, ['--percentile', '100', '--t-ref', '1']]] as const) {
       const json = path.join(dir, `eval-${id}.json`);
       const r = await snnc(['eval', CONVNET, ...common, ...flags, '--json', json, '--no-timing']);
-      expect(r.status).toBe(0);
+      expect(r.code).toBe(0);
       const e = JSON.parse(read(json));
       const s = full.results[id]!;
       expect(s.snn.accuracyByStep).toEqual(e.snn.accuracyByStep);
@@ -132,11 +132,11 @@ describe('snnc sweep', () => {
 
     const merged = path.join(dir, 'merged');
     const m = await snnc(['merge', path.join(dir, 'shard2'), path.join(dir, 'shard1'), '--out', merged, '--no-timing']);
-    expect(m.status).toBe(0);
+    expect(m.code).toBe(0);
     for (const f of ['results.json', 'results.csv', 'accuracy.svg', 'pareto.svg']) expect(read(path.join(merged, f)), f).toBe(read(path.join(dir, 'full', f)));
 
     const timed = path.join(dir, 'merged-timed');
-    expect((await snnc(['merge', path.join(dir, 'shard1'), path.join(dir, 'shard2'), '--out', timed])).status).toBe(0);
+    expect((await snnc(['merge', path.join(dir, 'shard1'), path.join(dir, 'shard2'), '--out', timed])).code).toBe(0);
     const { timing, ...rest } = results(timed);
     expect(timing!.configurations.map((c) => c.id)).toEqual([0, 1, 2, 3]);
     expect(JSON.stringify(rest)).toBe(JSON.stringify(full));
@@ -144,10 +144,10 @@ describe('snnc sweep', () => {
 
   it('refuses a merge with a shard missing or given twice (exit 2)', async () => {
     const a = await snnc(['merge', path.join(dir, 'shard1'), '--out', path.join(dir, 'm-missing')]);
-    expect(a.status).toBe(2);
+    expect(a.code).toBe(2);
     expect(a.stderr).toMatch(/2 of 4 configurations missing \(ids 1, 3\)/);
     const b = await snnc(['merge', path.join(dir, 'shard1'), path.join(dir, 'full'), '--out', path.join(dir, 'm-twice')]);
-    expect(b.status).toBe(2);
+    expect(b.code).toBe(2);
     expect(b.stderr).toMatch(/configuration 0 .* is in both/);
     expect(fs.existsSync(path.join(dir, 'm-missing'))).toBe(false);
   });
@@ -162,7 +162,7 @@ describe('snnc sweep', () => {
   ])('refuses %j with one line and exit 2, writing nothing', async (extra, message) => {
     const out = path.join(dir, 'refused');
     const r = await snnc(['sweep', CONVNET, ...common, ...GRID, '--out', out, ...extra]);
-    expect(r.status).toBe(2);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(fs.existsSync(out)).toBe(false);

@@ -53,7 +53,7 @@ export function checkCommand(): Command {
     const run = runOptions(ro);
     const progress = new Progress(o.quiet === true);
     try {
-      const prepared = await prepareSnn(file, cmd, ro, run, progress);
+      const prepared = await prepareSnn(file, cmd, ro, run, progress, timesteps);
       progress.update(`loading ${String(o.data)}`);
       const ds = loadEvalData(ro, run);
       const report = await runEvaluation(file, prepared, ds, ro, run, progress);

@@ -25,12 +25,12 @@ export function evalCommand(): Command {
   addConfigOption(cmd);
   return cmd.action(async (file: string, o: RawOptions) => {
     const began = performance.now();
-    simulationOptions(o);
+    const { timesteps } = simulationOptions(o);
     const run = runOptions(o);
     for (const flag of ['json', 'plot', 'report'] as const) if (o[flag]) checkWritable(String(o[flag]), `--${flag}`);
     const progress = new Progress(o.quiet === true);
     try {
-      const prepared = await prepareSnn(file, cmd, o, run, progress);
+      const prepared = await prepareSnn(file, cmd, o, run, progress, timesteps);
       progress.update(`loading ${String(o.data)}`);
       const ds = loadEvalData(o, run);
       const measured = await runEvaluation(file, prepared, ds, o, run, progress);

@@ -10,8 +10,10 @@ import { checkCommand } from './check.js';
 import { applyConfig } from './config.js';
 import { convertCommand } from './convert.js';
 import { evalCommand } from './eval.js';
+import { exportCommand } from './export.js';
 import { inspectCommand } from './inspect.js';
 import { mergeCommand } from './merge.js';
+import { neuronCommand } from './neuron.js';
 import { sweepCommand } from './sweep.js';
 
 export function buildProgram(): Command {
@@ -23,7 +25,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (str, write) => write(`snnc: ${str.replace(/^error: /, '').trim()}\n`) })
     // --config <file>: option values from a file, applied before the command runs (flags win).
     .hook('preAction', (_program, command) => applyConfig(command));
-  for (const cmd of [evalCommand(), convertCommand(), inspectCommand(), sweepCommand(), mergeCommand(), checkCommand()]) {
+  for (const cmd of [evalCommand(), convertCommand(), inspectCommand(), exportCommand(), neuronCommand(), sweepCommand(), mergeCommand(), checkCommand()]) {
     program.addCommand(cmd.exitOverride().configureOutput({ outputError: (str, write) => write(`snnc ${cmd.name()}: ${str.replace(/^error: /, '').trim()}\n`) }));
   }
   return program;

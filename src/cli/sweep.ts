@@ -98,10 +98,10 @@ function checkGrid(cmd: Command, axes: GridAxis[], file: string): void {
 }
 
 /** What a conversion depends on: configurations with the same key share one. */
-function conversionKey(file: string, o: RawOptions): string {
+function conversionKey(file: string, o: RawOptions, timesteps: number): string {
   const preprocess = preprocessOptions(o);
   if (file.endsWith('.snn.json')) return JSON.stringify({ preprocess });
-  return JSON.stringify({ settings: conversionSettings(o, () => {}), preprocess, data: dataOptions(o) });
+  return JSON.stringify({ settings: conversionSettings(o, () => {}, timesteps), preprocess, data: dataOptions(o) });
 }
 
 function sweepResult(c: Configuration, r: EvalReport, target: number | null): SweepResult {
@@ -152,7 +152,7 @@ export function sweepCommand(): Command {
       try {
         const co = configurationOptions(cmd, o, c);
         simulationOptions(co);
-        return { ...c, o: co, key: conversionKey(file, co) };
+        return { ...c, o: co, key: conversionKey(file, co, timesteps) };
       } catch (err) {
         if (err instanceof UserError) throw new UserError(`configuration ${c.label}: ${err.message}`);
         throw err;
@@ -173,7 +173,7 @@ export function sweepCommand(): Command {
       let done = 0;
       for (const group of groups.values()) {
         progress.setPrefix(`[${done + 1}/${mine.length}] ${group[0]!.label}`);
-        const prepared = await prepareSnn(file, cmd, group[0]!.o, run, progress);
+        const prepared = await prepareSnn(file, cmd, group[0]!.o, run, progress, timesteps);
         for (const [j, c] of group.entries()) {
           progress.setPrefix(`[${++done}/${mine.length}] ${c.label}`);
           const report = await runEvaluation(file, prepared, ds, c.o, run, progress);

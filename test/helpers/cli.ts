@@ -1,23 +1,27 @@
 /**
- * Runs the snnc command line (bin/snnc, compiled dist/) as a user would. Asynchronous, so
- * the test worker stays responsive while a command runs.
+ * Runs the built CLI (bin/snnc) as a user would. Asynchronous, so that the test worker's
+ * event loop stays free while a long command runs.
  */
-import { execFile } from 'node:child_process';
-import path from 'node:path';
+import { spawn } from 'node:child_process';
 
-const BIN = path.resolve('bin/snnc');
-
-export interface CliRun {
-  status: number | null;
+export interface CliResult {
+  code: number;
   stdout: string;
   stderr: string;
+  /** Non-empty stderr lines. */
+  stderrLines: string[];
 }
 
-export function snnc(args: string[]): Promise<CliRun> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20, env: { ...process.env, FORCE_COLOR: '0' } }, (err, stdout, stderr) => {
-      const status = err ? (typeof err.code === 'number' ? err.code : null) : 0;
-      resolve({ status, stdout, stderr });
-    });
+export function snnc(args: string[], options: { timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/snnc', ...args], { timeout: options.timeoutMs ?? 600_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      resolve({ code: code ?? -1, stdout, stderr, stderrLines: stderr.split('\n').filter((l) => l !== '') }),
+    );
   });
 }
