@@ -10,7 +10,7 @@
  * that only change the run never convert again.
  */
 import path from 'node:path';
-import { Command, type Option } from 'commander';
+import { Command, Option } from 'commander';
 import { UserError } from '../errors.js';
 import { meanFiringRate, stepsToReach } from '../eval/metrics.js';
 import { expandGrid, normalizeGrid, shardOf, sweepFile, type Configuration, type GridAxis, type Shard, type SweepResult } from '../eval/sweep.js';
@@ -125,7 +125,7 @@ export function sweepCommand(): Command {
     .description('run the SNN for every configuration of a grid of options; write results.json, results.csv and SVG charts')
     .argument('<model>', 'ONNX model (.onnx) or converted network (.snn.json)')
     .option('--out <dir>', 'output folder (required; created if missing)')
-    .option('--grid <key=values>', 'an option and its values, e.g. t-ref=0,1,2; repeat for more axes', parseGridFlag, [])
+    .addOption(new Option('--grid <key=values>', 'an option and its values, e.g. t-ref=0,1,2; repeat for more axes').argParser(parseGridFlag).default([], 'none'))
     .option('--target <acc>', 'accuracy (fraction) for the Pareto chart (default: 1 pp below the ANN)')
     .option('--shard <i/n>', 'run configurations i, i+n, i+2n, ... only (1 <= i <= n); join shards with snnc merge')
     .option('--no-timing', 'leave wall-clock times out of results.json (for byte-identical reruns)')
