@@ -61,6 +61,30 @@ export function addConversionOptions(cmd: Command): Command {
     .option('--calib-timesteps <T>', 'timesteps of the calibration runs (default: --timesteps, or 32)');
 }
 
+/**
+ * Options of how a converted network is run (eval, sweep, check). An option that changes the
+ * run but not the conversion belongs here and in simulationOptions(), so that every command
+ * that runs networks takes it and `snnc sweep --grid` can vary it without converting again.
+ */
+export function addSimulationOptions(cmd: Command): Command {
+  return cmd
+    .option('-T, --timesteps <n>', 'timesteps to simulate', '32')
+    .option('--seed <n>', 'seed of random v(0), Poisson input and membrane noise', '0')
+    .option('--encoding <mode>', 'constant (the image as a current at every step) or poisson (random spikes at rate |x|)', 'constant')
+    .option('--noise <sigma>', 'membrane noise: standard deviation per step, in threshold units', '0')
+    .option('--adapt-b <b>', 'spike-triggered adaptation (adaptive LIF): conductance increment per spike')
+    .option('--adapt-tau <steps>', 'adaptation time constant in timesteps (with --adapt-b)');
+}
+
+export interface SimulationOptions {
+  timesteps: number;
+  runtime: RuntimeSettings;
+}
+
+export function simulationOptions(o: RawOptions): SimulationOptions {
+  return { timesteps: parseTimesteps(o.timesteps), runtime: runtimeSettings(o) };
+}
+
 /** Conversion flags that make no sense for an already converted network. */
 export const CONVERSION_FLAGS = [
   'percentile',
@@ -78,16 +102,6 @@ export const CONVERSION_FLAGS = [
   'calibrate',
   'calibTimesteps',
 ] as const;
-
-/** Options of a spiking run that are not stored in the converted network. */
-export function addRuntimeOptions(cmd: Command): Command {
-  return cmd
-    .option('--seed <n>', 'seed of random v(0), Poisson input and membrane noise', '0')
-    .option('--encoding <mode>', 'constant (the image as a current at every step) or poisson (random spikes at rate |x|)', 'constant')
-    .option('--noise <sigma>', 'membrane noise: standard deviation per step, in threshold units', '0')
-    .option('--adapt-b <b>', 'spike-triggered adaptation (adaptive LIF): conductance increment per spike')
-    .option('--adapt-tau <steps>', 'adaptation time constant in timesteps (with --adapt-b)');
-}
 
 export function runtimeSettings(o: RawOptions): RuntimeSettings {
   const b = o.adaptB === undefined ? undefined : parseNumber('--adapt-b', String(o.adaptB), { min: 0 });
