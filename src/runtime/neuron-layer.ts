@@ -10,8 +10,8 @@
 import type { SpikeNode } from '../ir/graph.js';
 import { fromLayerParams, maxRate } from '../snn/layer.js';
 import { step, type NeuronParams } from '../snn/neuron.js';
-import { isPlainIf, isPlainNeuron, scanIfRow, scanLifRow, silentUnderConstantCurrent, type ScanBuffers } from './neuron-scan.js';
-import { ensureFloat32, ensureInt32, growInt32, type Chunk, type Signal } from './signal.js';
+import { isPlainIf, isPlainNeuron, scanIfRow, scanLifRow, silentUnderConstantCurrent, type ScanBuffers, type ScanRow } from './neuron-scan.js';
+import { ensureFloat32, ensureInt32, growInt32, type Chunk, type Signal, type SparseRows } from './signal.js';
 
 export type ScanMode = 'fast' | 'step';
 
@@ -24,8 +24,10 @@ export class NeuronLayer {
   private refractory: Int32Array = new Int32Array(0);
   private counts: Int32Array = new Int32Array(0);
   private out: Float32Array = new Float32Array(0);
+  private stepOut: Float32Array = new Float32Array(0);
   private events: Int32Array = new Int32Array(0);
   private rowStart: Int32Array = new Int32Array(0);
+  private rowEnd: Int32Array = new Int32Array(0);
   /** Neurons that may fire under the batch's constant current, per sample (null: all). */
   private active: { index: Int32Array; start: Int32Array } | null = null;
   private activeIndex: Int32Array = new Int32Array(0);
@@ -65,62 +67,88 @@ export class NeuronLayer {
 
   run(current: Signal, chunk: Chunk): Signal {
     const { batch, steps } = chunk;
-    const per = this.per;
-    const n = batch * per;
-    this.out = ensureFloat32(this.out, steps * n);
-    const out = this.out.subarray(0, steps * n);
-    out.fill(0);
-    this.rowStart = ensureInt32(this.rowStart, steps * batch + 1);
-    if (this.fast) this.scanFast(current, chunk, out);
-    else this.scanStep(current, chunk, out);
-    const rowStart = this.rowStart.subarray(0, steps * batch + 1);
-    const nonZero = rowStart[steps * batch]!;
-    this.spikes += nonZero;
-    return { data: out, temporal: true, sparse: { rowStart, index: this.events }, nonZero };
+    const rows = steps * batch;
+    this.rowStart = ensureInt32(this.rowStart, rows);
+    this.rowEnd = ensureInt32(this.rowEnd, rows);
+    const spikes = this.fast ? this.scanFast(current, chunk) : this.scanStep(current, chunk);
+    this.spikes += spikes;
+    const sparse = { start: this.rowStart.subarray(0, rows), end: this.rowEnd.subarray(0, rows), index: this.events };
+    // The dense spikes [steps][batch][n] are built only if a consumer asks for them
+    // (onnxruntime does; event-driven kernels read the lists).
+    let data: Float32Array | null = null;
+    const layer = this;
+    return {
+      get data(): Float32Array {
+        return (data ??= layer.denseSpikes(sparse, rows));
+      },
+      temporal: true,
+      sparse,
+      nonZero: spikes,
+    };
   }
 
-  private scanFast(current: Signal, chunk: Chunk, out: Float32Array): void {
+  private denseSpikes(sparse: SparseRows, rows: number): Float32Array {
+    const per = this.per;
+    this.out = ensureFloat32(this.out, rows * per);
+    const out = this.out.subarray(0, rows * per);
+    out.fill(0);
+    const { start, end, index } = sparse;
+    for (let r = 0; r < rows; r++) for (let k = start[r]!; k < end[r]!; k++) out[r * per + index[k]!] = 1;
+    return out;
+  }
+
+  /**
+   * Sample by sample, and step by step within a sample, so that a sample's membranes and
+   * currents stay in cache over the chunk's steps. Returns the number of spikes.
+   */
+  private scanFast(current: Signal, chunk: Chunk): number {
     const { batch, steps } = chunk;
     const per = this.per;
     if (!current.temporal && this.active === null) this.active = this.findActive(current.data);
-    const buffers: ScanBuffers = { z: current.data, v: this.v, refractory: this.refractory, counts: this.counts, out, events: this.events };
+    const buffers: ScanBuffers = { z: current.data, v: this.v, refractory: this.refractory, counts: this.counts, events: this.events };
     const scan = isPlainIf(this.params) ? scanIfRow : scanLifRow;
+    const row: ScanRow = { zOffset: 0, stateOffset: 0 };
+    const a = this.active;
     let e = 0;
-    for (let k = 0; k < steps; k++) {
-      for (let b = 0; b < batch; b++) {
+    for (let b = 0; b < batch; b++) {
+      row.stateOffset = b * per;
+      for (let k = 0; k < steps; k++) {
         const r = k * batch + b;
+        row.zOffset = current.temporal ? r * per : b * per;
         this.rowStart[r] = e;
         if (buffers.events.length < e + per) buffers.events = this.events = growInt32(this.events, e + per);
-        const row = { zOffset: current.temporal ? r * per : b * per, stateOffset: b * per, outOffset: r * per };
-        const a = this.active;
         e = a ? scan(this.params, buffers, row, per, e, a.index, a.start[b]!, a.start[b + 1]!) : scan(this.params, buffers, row, per, e);
+        this.rowEnd[r] = e;
       }
     }
-    this.rowStart[steps * batch] = e;
+    return e;
   }
 
   /** The reference path: step() over each timestep of the whole batch, then count and list spikes. */
-  private scanStep(current: Signal, chunk: Chunk, out: Float32Array): void {
+  private scanStep(current: Signal, chunk: Chunk): number {
     const { batch, steps } = chunk;
     const per = this.per;
     const n = batch * per;
     const state = { v: this.v.subarray(0, n), refractory: this.refractory.subarray(0, n) };
+    this.stepOut = ensureFloat32(this.stepOut, n);
+    const out = this.stepOut.subarray(0, n);
     let e = 0;
     for (let k = 0; k < steps; k++) {
-      step(this.params, state, current.data, current.temporal ? k * n : 0, out, k * n, n);
+      step(this.params, state, current.data, current.temporal ? k * n : 0, out, 0, n);
       for (let b = 0; b < batch; b++) {
         const r = k * batch + b;
         this.rowStart[r] = e;
         this.events = growInt32(this.events, e + per);
         for (let i = 0; i < per; i++) {
-          if (out[r * per + i] !== 0) {
+          if (out[b * per + i] !== 0) {
             this.counts[b * per + i]!++;
             this.events[e++] = i;
           }
         }
+        this.rowEnd[r] = e;
       }
     }
-    this.rowStart[steps * batch] = e;
+    return e;
   }
 
   private findActive(z: Float32Array): { index: Int32Array; start: Int32Array } {

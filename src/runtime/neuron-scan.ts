@@ -1,8 +1,8 @@
 /**
  * Specialised scans of the neuron step (snn/neuron.ts) for the plain IF / LIF neuron: one row
  * of neurons for one timestep, with the bookkeeping the runtime needs fused into the same pass
- * (spike counts per neuron, the list of neurons that fired), so spikes are written only where
- * they occur (the output row is zero beforehand). They compute exactly what step() computes,
+ * (spike counts per neuron, the list of neurons that fired): the spikes leave as that list,
+ * not as a dense row of zeros and ones. They compute exactly what step() computes,
  * in the same double-precision expression, so the spikes and membranes are identical
  * (test/runtime-scan.test.ts checks this against step()).
  */
@@ -21,8 +21,6 @@ export interface ScanRow {
   zOffset: number;
   /** State v[stateOffset + i], refractory[...], counts[...]. */
   stateOffset: number;
-  /** Spikes out[outOffset + i] (zero on entry). */
-  outOffset: number;
 }
 
 export interface ScanBuffers {
@@ -30,7 +28,6 @@ export interface ScanBuffers {
   v: Float32Array;
   refractory: Int32Array;
   counts: Int32Array;
-  out: Float32Array;
   /** Indices (within the row) of the neurons that fire are appended here, from `eventsAt`. */
   events: Int32Array;
 }
@@ -50,8 +47,8 @@ export function scanIfRow(
   activeFrom = 0,
   activeTo = 0,
 ): number {
-  const { z, v, counts, out, events } = b;
-  const { zOffset, stateOffset, outOffset } = row;
+  const { z, v, counts, events } = b;
+  const { zOffset, stateOffset } = row;
   const threshold = p.vThreshold;
   const subtract = p.reset === 'subtract';
   const drop = p.vThreshold - p.vReset;
@@ -65,7 +62,6 @@ export function scanIfRow(
     const vi = v[s]! + z[zOffset + i]!;
     if (vi >= threshold) {
       v[s] = subtract ? vi - drop : vReset;
-      out[outOffset + i] = 1;
       counts[s]!++;
       events[e++] = i;
     } else {
@@ -86,8 +82,8 @@ export function scanLifRow(
   activeFrom = 0,
   activeTo = 0,
 ): number {
-  const { z, v, refractory, counts, out, events } = b;
-  const { zOffset, stateOffset, outOffset } = row;
+  const { z, v, refractory, counts, events } = b;
+  const { zOffset, stateOffset } = row;
   const { decay, gain, vRest, vThreshold, tRefSteps } = p;
   const subtract = p.reset === 'subtract';
   const drop = vThreshold - p.vReset;
@@ -105,7 +101,6 @@ export function scanLifRow(
     if (vi >= vThreshold) {
       v[s] = subtract ? vi - drop : vReset;
       refractory[s] = tRefSteps;
-      out[outOffset + i] = 1;
       counts[s]!++;
       events[e++] = i;
     } else {

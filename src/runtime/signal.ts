@@ -5,10 +5,11 @@
  * current chunk: [steps][batch][per]. A row is one (step, sample) pair.
  */
 
-/** Non-zero entries of each row of a temporal value, in increasing index order (CSR). */
+/** Non-zero entries of each row of a temporal value, in increasing index order within a row. */
 export interface SparseRows {
-  /** Entries of row r are index[rowStart[r] .. rowStart[r + 1]). */
-  rowStart: Int32Array;
+  /** Entries of row r are index[start[r] .. end[r]). */
+  start: Int32Array;
+  end: Int32Array;
   /** Position of the entry within its row, 0..per-1. */
   index: Int32Array;
   /** Values of the entries; absent when they are all 1 (spikes). */
@@ -16,7 +17,8 @@ export interface SparseRows {
 }
 
 export interface Signal {
-  data: Float32Array;
+  /** The values (a getter may build them on first use when `sparse` is given). */
+  readonly data: Float32Array;
   temporal: boolean;
   /** The non-zero entries, when the producer knows them for free (spikes). */
   sparse?: SparseRows;

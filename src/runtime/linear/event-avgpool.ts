@@ -5,7 +5,7 @@
  * padding, floor mode), where every divisor is kH kW; other pools run on onnxruntime.
  */
 import type { PoolNode } from '../../ir/graph.js';
-import type { SparseRows } from '../signal.js';
+import type { Signal } from '../signal.js';
 import { nonZerosOfRow, type LinearOp } from './linear-op.js';
 
 export function eventAvgPoolApplies(node: PoolNode): boolean {
@@ -57,13 +57,13 @@ export class EventAvgPool implements LinearOp {
     this.mark = new Int32Array(this.outPer);
   }
 
-  run(x: Float32Array, rows: number, y: Float32Array, sparse?: SparseRows): void {
+  run(x: Signal, rows: number, y: Float32Array): void {
     const { inPer, outPer, inPlane, outPlane, divisor, windowStart, windowOf, index, value, touched, mark } = this;
     y.fill(0, 0, rows * outPer);
     let nonZero = 0;
     for (let r = 0; r < rows; r++) {
       const yBase = r * outPer;
-      const n = nonZerosOfRow(x, r, inPer, sparse, index, value);
+      const n = nonZerosOfRow(x, r, inPer, index, value);
       let t = 0;
       const epoch = this.nextEpoch();
       for (let k = 0; k < n; k++) {

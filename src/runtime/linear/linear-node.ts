@@ -64,13 +64,13 @@ export class LinearNode {
     this.out = ensureFloat32(this.out, rows * per);
     const y = this.out.subarray(0, rows * per);
     if (!x.temporal) {
-      await this.dense.run(x.data, rows, y);
+      await this.dense.run(x, rows, y);
       return { data: y, temporal: false };
     }
     const nonZero = x.nonZero ?? countNonZero(x.data, rows * this.dense.inPer);
     if (this.node.op !== 'maxpool') this.inputEvents += nonZero;
     const op = (this.chosen ??= this.choose(nonZero / (rows * this.dense.inPer)));
-    await op.run(x.data, rows, y, x.sparse);
+    await op.run(x, rows, y);
     return { data: y, temporal: true, ...(op instanceof EventAvgPool ? { nonZero: op.nonZero } : {}) };
   }
 

@@ -4,7 +4,7 @@
  * onnxruntime's dense kernels, or event-driven kernels whose cost grows with the number of
  * non-zero inputs (spikes are binary and mostly zero).
  */
-import type { SparseRows } from '../signal.js';
+import type { Signal } from '../signal.js';
 
 export interface LinearOp {
   /** Which executor this is, for reports: 'ort', 'sparse', 'pool-events'. */
@@ -13,9 +13,9 @@ export interface LinearOp {
   readonly outPer: number;
   /**
    * y[r] = f(x[r]) for rows r < rows: x is [rows][inPer], y [rows][outPer] (written whole).
-   * `sparse` lists x's non-zero entries when the producer knows them.
+   * Event-driven kernels read x.sparse when the producer lists the non-zero entries.
    */
-  run(x: Float32Array, rows: number, y: Float32Array, sparse?: SparseRows): void | Promise<void>;
+  run(x: Signal, rows: number, y: Float32Array): void | Promise<void>;
   release?(): Promise<void>;
 }
 
@@ -23,26 +23,21 @@ export interface LinearOp {
  * Non-zero inputs of one row into (index, value), from the producer's list or by scanning x.
  * Returns how many; `index` and `value` must hold inPer entries.
  */
-export function nonZerosOfRow(
-  x: Float32Array,
-  row: number,
-  inPer: number,
-  sparse: SparseRows | undefined,
-  index: Int32Array,
-  value: Float32Array,
-): number {
+export function nonZerosOfRow(x: Signal, row: number, inPer: number, index: Int32Array, value: Float32Array): number {
   let n = 0;
+  const sparse = x.sparse;
   if (sparse) {
-    const { rowStart, index: at, value: v } = sparse;
-    for (let k = rowStart[row]!; k < rowStart[row + 1]!; k++, n++) {
+    const { start, end, index: at, value: v } = sparse;
+    for (let k = start[row]!; k < end[row]!; k++, n++) {
       index[n] = at[k]!;
       value[n] = v ? v[k]! : 1;
     }
     return n;
   }
+  const data = x.data;
   const base = row * inPer;
   for (let i = 0; i < inPer; i++) {
-    const v = x[base + i]!;
+    const v = data[base + i]!;
     if (v !== 0) {
       index[n] = i;
       value[n++] = v;

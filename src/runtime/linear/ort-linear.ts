@@ -1,14 +1,21 @@
 /**
- * A linear node run by onnxruntime as a single-node model over `rows` samples at once; the
- * output is written into the caller's buffer (onnxruntime fills a preallocated tensor), so
- * no array is allocated per call.
+ * A linear node run by onnxruntime as a single-node model, over the rows of a chunk in slices
+ * of at most MAX_ORT_ROWS; the output is written into the caller's buffer (onnxruntime fills
+ * a preallocated tensor), so no array is allocated per call.
  */
 import * as ort from 'onnxruntime-node';
 import { exportOnnx } from '../../io/onnx/export.js';
 import type { Graph, Node } from '../../ir/graph.js';
 import { sizeOf } from '../../ir/tensor.js';
 import { OrtModel, type OrtOptions } from '../ort.js';
+import type { Signal } from '../signal.js';
 import type { LinearOp } from './linear-op.js';
+
+/**
+ * Rows per onnxruntime call. A single conv node costs more per row in calls of 400-3200 rows
+ * than in calls of ~100 (its working buffers outgrow the caches; measured in BENCHMARKS.md).
+ */
+export const MAX_ORT_ROWS = 128;
 
 export class OrtLinear implements LinearOp {
   readonly kind = 'ort';
@@ -34,10 +41,15 @@ export class OrtLinear implements LinearOp {
     return new OrtLinear(await OrtModel.create(exportOnnx(single), options), inShape, outShape);
   }
 
-  async run(x: Float32Array, rows: number, y: Float32Array): Promise<void> {
-    const input = new ort.Tensor('float32', x.subarray(0, rows * this.inPer), [rows, ...this.inShape]);
-    const output = new ort.Tensor('float32', y.subarray(0, rows * this.outPer), [rows, ...this.outShape]);
-    await this.model.runInto(input, output);
+  async run(signal: Signal, rows: number, y: Float32Array): Promise<void> {
+    const { inPer, outPer } = this;
+    const x = signal.data;
+    for (let r0 = 0; r0 < rows; r0 += MAX_ORT_ROWS) {
+      const n = Math.min(MAX_ORT_ROWS, rows - r0);
+      const input = new ort.Tensor('float32', x.subarray(r0 * inPer, (r0 + n) * inPer), [n, ...this.inShape]);
+      const output = new ort.Tensor('float32', y.subarray(r0 * outPer, (r0 + n) * outPer), [n, ...this.outShape]);
+      await this.model.runInto(input, output);
+    }
   }
 
   async release(): Promise<void> {

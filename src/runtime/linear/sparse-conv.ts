@@ -5,7 +5,7 @@
  * multiply-adds for the dense convolution.
  */
 import type { ConvNode } from '../../ir/graph.js';
-import type { SparseRows } from '../signal.js';
+import type { Signal } from '../signal.js';
 import { nonZerosOfRow, type LinearOp } from './linear-op.js';
 
 export class SparseConv implements LinearOp {
@@ -70,12 +70,12 @@ export class SparseConv implements LinearOp {
     this.value = new Float32Array(this.inPer);
   }
 
-  run(x: Float32Array, rows: number, y: Float32Array, sparse?: SparseRows): void {
+  run(x: Signal, rows: number, y: Float32Array): void {
     const { cOut, inPlane, outPlane, taps, weightR, tapStart, tapOf, outOf, index, value } = this;
     for (let r = 0; r < rows; r++) {
       const yBase = r * this.outPer;
       for (let o = 0; o < cOut; o++) y.fill(this.bias[o]!, yBase + o * outPlane, yBase + (o + 1) * outPlane);
-      const n = nonZerosOfRow(x, r, this.inPer, sparse, index, value);
+      const n = nonZerosOfRow(x, r, this.inPer, index, value);
       for (let k = 0; k < n; k++) {
         const i = index[k]!;
         const a = value[k]!;

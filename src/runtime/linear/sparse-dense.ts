@@ -4,7 +4,7 @@
  * in x out multiply-adds for the dense product.
  */
 import type { DenseNode } from '../../ir/graph.js';
-import type { SparseRows } from '../signal.js';
+import type { Signal } from '../signal.js';
 import { nonZerosOfRow, type LinearOp } from './linear-op.js';
 
 export class SparseDense implements LinearOp {
@@ -28,12 +28,12 @@ export class SparseDense implements LinearOp {
     this.value = new Float32Array(inPer);
   }
 
-  run(x: Float32Array, rows: number, y: Float32Array, sparse?: SparseRows): void {
+  run(x: Signal, rows: number, y: Float32Array): void {
     const { inPer, outPer, weightT, index, value } = this;
     for (let r = 0; r < rows; r++) {
       const yBase = r * outPer;
       y.set(this.bias, yBase);
-      const n = nonZerosOfRow(x, r, inPer, sparse, index, value);
+      const n = nonZerosOfRow(x, r, inPer, index, value);
       for (let k = 0; k < n; k++) {
         const w = index[k]! * outPer;
         const a = value[k]!;
