@@ -63,5 +63,9 @@ it('a neuron judged silent under a constant current never fires under step()', (
 it('the scans apply only to the plain neuron parameters they know', () => {
   const plain: NeuronParams = { decay: 1, gain: 1, vRest: 0, vThreshold: 1, vReset: 0, reset: 'subtract', tRefSteps: 0 };
   expect(isPlainNeuron(plain)).toBe(true);
-  expect(isPlainNeuron({ ...plain, noiseStd: 0.1 } as NeuronParams)).toBe(false);
+  expect(isPlainNeuron({ ...plain, timing: 'step' })).toBe(true);
+  expect(isPlainNeuron({ ...plain, noiseStd: 0.1 })).toBe(false);
+  expect(isPlainNeuron({ ...plain, timing: 'exact' })).toBe(false);
+  expect(isPlainNeuron({ ...plain, adaptation: { decay: 0.9, increment: 0.1, vReversal: -1 } })).toBe(false);
+  expect(isPlainNeuron({ ...plain, somethingNew: 1 } as NeuronParams)).toBe(false);
 });

@@ -6,13 +6,14 @@
  * in the same double-precision expression, so the spikes and membranes are identical
  * (test/runtime-scan.test.ts checks this against step()).
  */
-import type { NeuronParams } from '../snn/neuron.js';
+import { isPlain, type NeuronParams } from '../snn/neuron.js';
 
-/** The neuron parameters these scans understand; anything else (noise, adaptation) needs step(). */
-const PLAIN_KEYS = new Set(['decay', 'gain', 'vRest', 'vThreshold', 'vReset', 'reset', 'tRefSteps']);
+/** The neuron parameters these scans know; a parameter added later goes to step() until they learn it. */
+const KNOWN_KEYS = new Set(['decay', 'gain', 'vRest', 'vThreshold', 'vReset', 'reset', 'tRefSteps', 'timing', 'noiseStd', 'adaptation']);
 
+/** The plain IF / LIF step (no exact timing, noise or adaptation: those run step()). */
 export function isPlainNeuron(p: NeuronParams): boolean {
-  return Object.keys(p).every((k) => PLAIN_KEYS.has(k));
+  return isPlain(p) && Object.keys(p).every((k) => KNOWN_KEYS.has(k));
 }
 
 /** Where one row's inputs, state and outputs are. */
