@@ -18,6 +18,7 @@ import { ConstantCurrent, type InputEncoder } from './encoders.js';
 import { ElementwiseNode } from './elementwise-node.js';
 import { LinearNode, type LinearMode } from './linear/linear-node.js';
 import { NeuronLayer, type ScanMode } from './neuron-layer.js';
+import { MAX_ORT_ROWS } from './linear/ort-linear.js';
 import type { OrtOptions } from './ort.js';
 import { AccumulatingReadout, SumOverTime } from './readout.js';
 import type { Chunk, Signal } from './signal.js';
@@ -117,9 +118,14 @@ export class SnnSimulator {
     return floats * 4;
   }
 
-  /** Timesteps per chunk. */
-  get stepsPerChunk(): number {
-    return this.chunkSteps;
+  /**
+   * Timesteps per chunk for a batch: chunkSteps, or more for small batches, up to
+   * MAX_ORT_ROWS rows (each onnxruntime call costs a fixed overhead: with one sample, eight
+   * steps per call made the calls dominate). Such chunks hold no more than a full-size chunk
+   * of a batch of MAX_ORT_ROWS / chunkSteps samples.
+   */
+  stepsFor(batch: number): number {
+    return Math.min(this.timesteps, Math.max(this.chunkSteps, Math.floor(MAX_ORT_ROWS / batch)));
   }
 
   /** The executor each linear node uses for temporal inputs (after a first batch). */
@@ -143,8 +149,9 @@ export class SnnSimulator {
     for (const s of sums.values()) s.begin(batch);
 
     const staticValues = new Map<string, Signal>();
-    for (let t0 = 0; t0 < T; t0 += this.chunkSteps) {
-      const chunk: Chunk = { batch, t0, steps: Math.min(this.chunkSteps, T - t0), timesteps: T };
+    const K = this.stepsFor(batch);
+    for (let t0 = 0; t0 < T; t0 += K) {
+      const chunk: Chunk = { batch, t0, steps: Math.min(K, T - t0), timesteps: T };
       const values = new Map(staticValues);
       const input = this.encoder.run(chunk);
       values.set(this.graph.input.name, input);
