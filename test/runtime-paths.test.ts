@@ -116,7 +116,7 @@ describe.each(FIXTURES)('$file: fast paths against the reference path', ({ file,
   });
 });
 
-const REAL = process.env.SNNC_REAL_MNIST_ONNX ?? path.resolve('../../shared/realmodels/onnx-mnist8-zoo/model.onnx');
+const REAL = process.env.SNNC_REAL_MNIST_ONNX ?? path.resolve('../shared/realmodels/onnx-mnist8-zoo/model.onnx');
 
 describe.skipIf(!fs.existsSync(REAL))('a real MNIST CNN (ONNX model zoo mnist-8): fast paths against the reference path', () => {
   it('agrees within float rounding on spike counts per layer and predictions per step', async () => {
