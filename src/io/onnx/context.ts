@@ -4,7 +4,7 @@
  * emitted so far, the unsupported nodes found so far and the import log.
  */
 import { UserError } from '../../errors.js';
-import type { Node, NodeSpec } from '../../ir/graph.js';
+import type { Node, NodeSpec, Pads } from '../../ir/graph.js';
 import { outputShape } from '../../ir/shapes.js';
 import type { AttributeProto, ConstTensor, NodeProto } from './proto.js';
 import { decodeTensor, onnx, toNumber } from './proto.js';
@@ -16,10 +16,19 @@ import { decodeTensor, onnx, toNumber } from './proto.js';
 export const BATCH_DIM = -987654321;
 
 /**
- * What an ONNX value is during import: a constant folded at load time, a dynamic IR value, or
- * unknown (written by an unsupported node: nodes reading it are skipped, not reported twice).
+ * What an ONNX value is during import: a constant folded at load time, a dynamic IR value, a
+ * dynamic value zero-padded by a Pad node that the next Conv or pool absorbs into its own pads
+ * (`pads` [top, left, bottom, right], written by ONNX node `by`), or unknown (written by an
+ * unsupported node: nodes reading it are skipped, not reported twice).
  */
-export type Value = { kind: 'const'; tensor: ConstTensor } | { kind: 'dynamic'; name: string } | { kind: 'unknown' };
+export type Value =
+  | { kind: 'const'; tensor: ConstTensor }
+  | { kind: 'dynamic'; name: string }
+  | { kind: 'padded'; name: string; pads: Pads; by: string }
+  | { kind: 'unknown' };
+
+/** Ops that absorb a preceding constant-zero Pad into their own padding. */
+export const PAD_ABSORBERS: ReadonlySet<string> = new Set(['Conv', 'MaxPool', 'AveragePool']);
 
 export interface Unsupported {
   node: string;
@@ -101,8 +110,16 @@ export class NodeView {
 
   dynamicInput(i: number): string {
     const v = this.input(i);
+    if (v?.kind === 'padded') throw new Error(`internal: node ${this.name} reads the output of Pad ${v.by}`);
     if (!v || v.kind !== 'dynamic') this.fail(`input ${i} must be a data tensor, not a constant`);
     return v.name;
+  }
+
+  /** A data input together with the zero padding a preceding Pad node left for this node to absorb. */
+  paddedInput(i: number): { name: string; pads: Pads; by?: string } {
+    const v = this.input(i);
+    if (v?.kind === 'padded') return { name: v.name, pads: v.pads, by: v.by };
+    return { name: this.dynamicInput(i), pads: [0, 0, 0, 0] };
   }
 
   constInput(i: number, what: string): ConstTensor {

@@ -5,10 +5,10 @@
  */
 import { UserError } from '../../errors.js';
 import type { Graph } from '../../ir/graph.js';
-import { ImportContext, NodeView } from './context.js';
+import { ImportContext, NodeView, PAD_ABSORBERS } from './context.js';
 import { REFUSED_ACTIVATIONS } from './ops/elementwise.js';
 import { ONNX_OPS } from './ops/table.js';
-import { decodeModel, decodeTensor, onnx, toNumber, type ModelProto } from './proto.js';
+import { decodeModel, decodeTensor, onnx, toNumber, type ConstTensor, type ModelProto } from './proto.js';
 
 export const MIN_OPSET = 7;
 export const MAX_OPSET = 21;
@@ -29,8 +29,19 @@ function opsetOf(model: ModelProto): number {
   return v;
 }
 
-function readInput(model: ModelProto, initializers: Set<string>): { name: string; shape: number[] } {
-  const inputs = (model.graph!.input ?? []).filter((i) => i.name && !initializers.has(i.name));
+export interface ImportOptions {
+  /**
+   * Values of graph inputs to treat as constants (as if they were initializers); the ONNX
+   * backend tests pass weights this way.
+   */
+  constants?: ReadonlyMap<string, ConstTensor>;
+}
+
+/** Ops that pass a padded value on unchanged (so that a later Conv or pool still absorbs it). */
+const PAD_PASSERS: ReadonlySet<string> = new Set(['Pad', 'Identity', 'Dropout']);
+
+function readInput(model: ModelProto, constants: Set<string>): { name: string; shape: number[] } {
+  const inputs = (model.graph!.input ?? []).filter((i) => i.name && !constants.has(i.name));
   if (inputs.length !== 1) {
     throw new UserError(`expected exactly one data input, found ${inputs.length}: ${inputs.map((i) => i.name).join(', ') || 'none'}`);
   }
@@ -52,7 +63,30 @@ function readInput(model: ModelProto, initializers: Set<string>): { name: string
   return { name: input.name!, shape };
 }
 
-export function importOnnx(bytes: Uint8Array): ImportResult {
+/** Runs one node's builder, or records why it cannot run. */
+function dispatch(view: NodeView, foreignDomain: string | undefined): void {
+  const builder = foreignDomain ? undefined : ONNX_OPS[view.op];
+  if (!builder) {
+    view.unsupported(foreignDomain ? `op domain '${foreignDomain}' is not supported` : `op ${view.op} is not supported`);
+    return;
+  }
+  // Refused activations are reported even downstream of other unsupported nodes (all at once).
+  if (view.op in REFUSED_ACTIVATIONS) {
+    builder(view);
+    return;
+  }
+  const inputs = view.inputNames.map((name) => (name ? view.ctx.values.get(name) : undefined));
+  // Nodes downstream of an unsupported one are skipped: their problem is already reported.
+  if (inputs.some((v) => v?.kind === 'unknown')) return;
+  const padded = inputs.find((v) => v?.kind === 'padded');
+  if (padded?.kind === 'padded' && !PAD_ABSORBERS.has(view.op) && !PAD_PASSERS.has(view.op)) {
+    view.unsupported(`reads the output of Pad '${padded.by}'; a constant-zero Pad is only folded into a following Conv, MaxPool or AveragePool`);
+    return;
+  }
+  builder(view);
+}
+
+export function importOnnx(bytes: Uint8Array, options: ImportOptions = {}): ImportResult {
   const model = decodeModel(bytes);
   const g = model.graph!;
   const opset = opsetOf(model);
@@ -65,6 +99,12 @@ export function importOnnx(bytes: Uint8Array): ImportResult {
     initializerNames.add(init.name);
     ctx.values.set(init.name, { kind: 'const', tensor: decodeTensor(init, `initializer '${init.name}'`) });
   }
+  for (const [name, tensor] of options.constants ?? []) {
+    initializerNames.add(name);
+    ctx.values.set(name, { kind: 'const', tensor });
+  }
+  const listedAsInputs = (g.input ?? []).filter((i) => i.name && initializerNames.has(i.name)).length;
+  if (listedAsInputs > 0) ctx.log.push(`${listedAsInputs} initializers also listed as graph inputs (as older exporters write weights) read as constants`);
   const input = readInput(model, initializerNames);
   ctx.values.set(input.name, { kind: 'dynamic', name: input.name });
   ctx.shapes.set(input.name, input.shape);
@@ -77,15 +117,19 @@ export function importOnnx(bytes: Uint8Array): ImportResult {
     ctx.readers.set(out.name, (ctx.readers.get(out.name) ?? 0) + 1);
   }
 
+  const folded = new Map<string, number>();
   nodes.forEach((proto, index) => {
     const view = new NodeView(ctx, proto, index);
-    const builder = proto.domain && proto.domain !== 'ai.onnx' ? undefined : ONNX_OPS[view.op];
-    const readsUnknown = view.inputNames.some((name) => name && ctx.values.get(name)?.kind === 'unknown');
-    if (!builder) view.unsupported(proto.domain && proto.domain !== 'ai.onnx' ? `op domain '${proto.domain}' is not supported` : `op ${view.op} is not supported`);
-    // Nodes downstream of an unsupported one are skipped, unless they are unsupported themselves.
-    else if (!readsUnknown || view.op in REFUSED_ACTIVATIONS) builder(view);
+    dispatch(view, proto.domain && proto.domain !== 'ai.onnx' ? proto.domain : undefined);
     for (const out of view.outputNames) if (out && !ctx.values.has(out)) ctx.values.set(out, { kind: 'unknown' });
+    const outs = view.outputNames.filter(Boolean);
+    if (outs.length > 0 && outs.every((o) => ctx.values.get(o)?.kind === 'const')) folded.set(view.op, (folded.get(view.op) ?? 0) + 1);
   });
+  if (folded.size > 0) {
+    const total = [...folded.values()].reduce((a, b) => a + b, 0);
+    const ops = [...folded].map(([op, k]) => (k > 1 ? `${op} x${k}` : op)).join(', ');
+    ctx.log.push(`folded ${total} node${total > 1 ? 's' : ''} computing constants (${ops}) at load time`);
+  }
 
   if (ctx.unsupported.length > 0) {
     const list = ctx.unsupported.map((u) => `'${u.node}' (${u.op}): ${u.reason}`).join('; ');
@@ -96,6 +140,7 @@ export function importOnnx(bytes: Uint8Array): ImportResult {
   if ((g.output?.length ?? 0) > 1) ctx.log.push(`graph has ${g.output!.length} outputs; using the first, '${outName}'`);
   const out = ctx.values.get(outName);
   if (!out) throw new UserError(`graph output '${outName}' is not produced by any node`);
+  if (out.kind === 'padded') throw new UserError(`graph output '${outName}' is written by Pad '${out.by}', which is only folded into a following Conv or pool`);
   if (out.kind !== 'dynamic') throw new UserError(`graph output '${outName}' is a constant, not computed from the input`);
   if (out.name === input.name) throw new UserError(`graph output '${outName}' is the input itself`);
 

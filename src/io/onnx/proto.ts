@@ -21,13 +21,14 @@ export interface ConstTensor {
   data: Float32Array | Float64Array;
 }
 
-/** Converts a protobufjs int64 (number or Long) to a safe JS number. */
+/**
+ * Converts a protobufjs int64 (number or Long) to a JS number. Values beyond 2^53 lose
+ * precision; exporters only write such values as 'to the end' sentinels (INT64_MAX in Slice),
+ * and dims that large fail the size checks anyway.
+ */
 export function toNumber(value: number | { toNumber(): number } | null | undefined): number {
   if (value === null || value === undefined) return 0;
-  if (typeof value === 'number') return value;
-  const n = value.toNumber();
-  if (!Number.isSafeInteger(n)) throw new UserError(`integer ${String(value)} is outside the safe range`);
-  return n;
+  return typeof value === 'number' ? value : value.toNumber();
 }
 
 export function decodeModel(bytes: Uint8Array): ModelProto {

@@ -3,6 +3,7 @@ import { tensor } from '../../../ir/tensor.js';
 import type { NodeView } from '../context.js';
 import type { ConstTensor } from '../proto.js';
 import { perChannel } from './broadcast.js';
+import { constBinary } from './constfold.js';
 
 export function relu(n: NodeView): void {
   n.emit({ op: 'relu', inputs: [n.dynamicInput(0)] });
@@ -69,15 +70,16 @@ export function arithmetic(n: NodeView): void {
     n.emit({ op: 'add', inputs: [a.name, b.name] });
     return;
   }
+  if (a.kind === 'const' && b.kind === 'const') {
+    constBinary(n, a.tensor, b.tensor);
+    return;
+  }
   let data: string;
   let k: ConstTensor;
   const constFirst = a.kind === 'const';
   if (a.kind === 'dynamic' && b.kind === 'const') [data, k] = [a.name, b.tensor];
   else if (a.kind === 'const' && b.kind === 'dynamic') [data, k] = [b.name, a.tensor];
-  else {
-    n.unsupported(`${op} of two constants is only folded inside shape computations`);
-    return;
-  }
+  else n.fail('internal: unexpected input kinds');
   const shape = n.shapeOf(data);
   const c = perChannel(k, shape);
   if (!c) {
@@ -106,8 +108,8 @@ export function arithmetic(n: NodeView): void {
 /** Inference-mode BatchNormalization: y = gamma (x - mean) / sqrt(var + eps) + beta, as an affine map. */
 export function batchNorm(n: NodeView): void {
   const x = n.dynamicInput(0);
-  if (n.usedExtraOutputs().length > 0) {
-    n.unsupported('training-mode BatchNormalization (running statistics as outputs) is not supported');
+  if (n.usedExtraOutputs().length > 0 || n.int('training_mode', 0) !== 0) {
+    n.unsupported('training-mode BatchNormalization (batch statistics) is not supported; export the model in eval mode');
     return;
   }
   if (n.ctx.opset < 9 && n.int('spatial', 1) !== 1) {
