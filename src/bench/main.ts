@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     .opts<Record<string, string>>();
   const threads = parseNumber('--threads', o.threads!, { min: 1, integer: true });
   const samples = parseNumber('--samples', o.samples!, { min: 1, integer: true });
-  const loaded = loadModel(o.model!);
+  const loaded = await loadModel(o.model!);
   if (loaded.kind !== 'ann') throw new Error('bench needs an ANN (.onnx)');
   const calibData = `${o.data!.split(':')[0]}:train`;
   const settings: ConversionSettings = {

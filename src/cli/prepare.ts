@@ -26,7 +26,7 @@ export async function prepareSnn(
   progress: Progress,
 ): Promise<Prepared> {
   progress.update(`loading ${file}`);
-  const loaded = loadModel(file);
+  const loaded = await loadModel(file);
   if (loaded.kind === 'snn') {
     const given = CONVERSION_FLAGS.filter((k) => cmd.getOptionValueSource(k) === 'cli');
     if (given.length > 0) {
