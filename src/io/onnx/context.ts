@@ -30,6 +30,13 @@ export type Value =
 /** Ops that absorb a preceding constant-zero Pad into their own padding. */
 export const PAD_ABSORBERS: ReadonlySet<string> = new Set(['Conv', 'MaxPool', 'AveragePool']);
 
+/**
+ * Thrown by a builder (NodeView.refuse) for a valid node snnc cannot convert; the import loop
+ * records it with the other unsupported nodes instead of stopping. Malformed nodes throw
+ * UserError (NodeView.fail) at once.
+ */
+export class NodeRefused extends Error {}
+
 export interface Unsupported {
   node: string;
   op: string;
@@ -98,6 +105,11 @@ export class NodeView {
     throw new UserError(`node ${this.name} (${this.op}): ${message}`);
   }
 
+  /** Stops this node's builder: a valid node snnc does not convert (collected, reported at the end). */
+  refuse(reason: string): never {
+    throw new NodeRefused(reason);
+  }
+
   /** The i-th input, or undefined when absent or empty (ONNX's optional inputs). */
   input(i: number): Exclude<Value, { kind: 'unknown' }> | undefined {
     const name = this.inputNames[i];
@@ -111,7 +123,7 @@ export class NodeView {
   dynamicInput(i: number): string {
     const v = this.input(i);
     if (v?.kind === 'padded') throw new Error(`internal: node ${this.name} reads the output of Pad ${v.by}`);
-    if (!v || v.kind !== 'dynamic') this.fail(`input ${i} must be a data tensor, not a constant`);
+    if (!v || v.kind !== 'dynamic') this.refuse(`input ${i} must be a data tensor, not a constant`);
     return v.name;
   }
 
@@ -125,7 +137,7 @@ export class NodeView {
   constInput(i: number, what: string): ConstTensor {
     const v = this.input(i);
     if (!v) this.fail(`missing ${what} (input ${i})`);
-    if (v.kind !== 'const') this.fail(`${what} (input ${i}) must be a constant (an initializer or Constant), it is computed at run time`);
+    if (v.kind !== 'const') this.refuse(`${what} (input ${i}) must be a constant (an initializer or Constant), it is computed at run time`);
     return v.tensor;
   }
 

@@ -5,12 +5,16 @@
  */
 import { UserError } from '../../errors.js';
 import type { Graph } from '../../ir/graph.js';
-import { ImportContext, NodeView, PAD_ABSORBERS } from './context.js';
+import { ImportContext, NodeRefused, NodeView, PAD_ABSORBERS } from './context.js';
 import { REFUSED_ACTIVATIONS } from './ops/elementwise.js';
 import { ONNX_OPS } from './ops/table.js';
 import { decodeModel, decodeTensor, onnx, toNumber, type ConstTensor, type ModelProto } from './proto.js';
 
-export const MIN_OPSET = 7;
+/**
+ * Opset 6 differs from 7 in the ops snnc reads only by legacy broadcasting (Add, Sub, Mul, Div
+ * with broadcast / axis attributes) and is_test (BatchNormalization, Dropout), both handled.
+ */
+export const MIN_OPSET = 6;
 export const MAX_OPSET = 21;
 
 export interface ImportResult {
@@ -65,6 +69,15 @@ function readInput(model: ModelProto, constants: Set<string>): { name: string; s
 
 /** Runs one node's builder, or records why it cannot run. */
 function dispatch(view: NodeView, foreignDomain: string | undefined): void {
+  try {
+    build(view, foreignDomain);
+  } catch (err) {
+    if (!(err instanceof NodeRefused)) throw err;
+    view.unsupported(err.message);
+  }
+}
+
+function build(view: NodeView, foreignDomain: string | undefined): void {
   const builder = foreignDomain ? undefined : ONNX_OPS[view.op];
   if (!builder) {
     view.unsupported(foreignDomain ? `op domain '${foreignDomain}' is not supported` : `op ${view.op} is not supported`);
@@ -86,29 +99,30 @@ function dispatch(view: NodeView, foreignDomain: string | undefined): void {
   builder(view);
 }
 
-export function importOnnx(bytes: Uint8Array, options: ImportOptions = {}): ImportResult {
+/** Decodes the model and seeds the context with its initializers and the given constants. */
+function begin(bytes: Uint8Array, constants: ReadonlyMap<string, ConstTensor> = new Map()) {
   const model = decodeModel(bytes);
   const g = model.graph!;
   const opset = opsetOf(model);
   const ctx = new ImportContext(opset);
   if (opset > MAX_OPSET) ctx.log.push(`opset ${opset} is newer than the newest tested (${MAX_OPSET}); ops are read with opset-${MAX_OPSET} semantics`);
-
-  const initializerNames = new Set<string>();
+  const constNames = new Set<string>();
   for (const init of g.initializer ?? []) {
     if (!init.name) throw new UserError('an initializer has no name');
-    initializerNames.add(init.name);
+    constNames.add(init.name);
     ctx.values.set(init.name, { kind: 'const', tensor: decodeTensor(init, `initializer '${init.name}'`) });
   }
-  for (const [name, tensor] of options.constants ?? []) {
-    initializerNames.add(name);
+  for (const [name, tensor] of constants) {
+    constNames.add(name);
     ctx.values.set(name, { kind: 'const', tensor });
   }
-  const listedAsInputs = (g.input ?? []).filter((i) => i.name && initializerNames.has(i.name)).length;
+  const listedAsInputs = (g.input ?? []).filter((i) => i.name && constNames.has(i.name) && !constants.has(i.name)).length;
   if (listedAsInputs > 0) ctx.log.push(`${listedAsInputs} initializers also listed as graph inputs (as older exporters write weights) read as constants`);
-  const input = readInput(model, initializerNames);
-  ctx.values.set(input.name, { kind: 'dynamic', name: input.name });
-  ctx.shapes.set(input.name, input.shape);
+  return { model, g, ctx, constNames };
+}
 
+/** Runs every node through the op table; throws all unsupported nodes in one error. */
+function runNodes(ctx: ImportContext, g: NonNullable<ModelProto['graph']>): void {
   const nodes = g.node ?? [];
   for (const node of nodes) for (const name of node.input ?? []) if (name) ctx.readers.set(name, (ctx.readers.get(name) ?? 0) + 1);
   for (const out of g.output ?? []) {
@@ -116,7 +130,6 @@ export function importOnnx(bytes: Uint8Array, options: ImportOptions = {}): Impo
     ctx.graphOutputs.add(out.name);
     ctx.readers.set(out.name, (ctx.readers.get(out.name) ?? 0) + 1);
   }
-
   const folded = new Map<string, number>();
   nodes.forEach((proto, index) => {
     const view = new NodeView(ctx, proto, index);
@@ -130,11 +143,20 @@ export function importOnnx(bytes: Uint8Array, options: ImportOptions = {}): Impo
     const ops = [...folded].map(([op, k]) => (k > 1 ? `${op} x${k}` : op)).join(', ');
     ctx.log.push(`folded ${total} node${total > 1 ? 's' : ''} computing constants (${ops}) at load time`);
   }
-
   if (ctx.unsupported.length > 0) {
     const list = ctx.unsupported.map((u) => `'${u.node}' (${u.op}): ${u.reason}`).join('; ');
     throw new UserError(`${ctx.unsupported.length} unsupported node${ctx.unsupported.length > 1 ? 's' : ''}: ${list}`);
   }
+}
+
+export function importOnnx(bytes: Uint8Array, options: ImportOptions = {}): ImportResult {
+  const { model, g, ctx, constNames } = begin(bytes, options.constants);
+  const opset = ctx.opset;
+  const input = readInput(model, constNames);
+  ctx.values.set(input.name, { kind: 'dynamic', name: input.name });
+  ctx.shapes.set(input.name, input.shape);
+  runNodes(ctx, g);
+
   const outName = g.output?.[0]?.name;
   if (!outName) throw new UserError('the graph has no output');
   if ((g.output?.length ?? 0) > 1) ctx.log.push(`graph has ${g.output!.length} outputs; using the first, '${outName}'`);
@@ -142,7 +164,9 @@ export function importOnnx(bytes: Uint8Array, options: ImportOptions = {}): Impo
   if (!out) throw new UserError(`graph output '${outName}' is not produced by any node`);
   if (out.kind === 'padded') throw new UserError(`graph output '${outName}' is written by Pad '${out.by}', which is only folded into a following Conv or pool`);
   if (out.kind !== 'dynamic') throw new UserError(`graph output '${outName}' is a constant, not computed from the input`);
-  if (out.name === input.name) throw new UserError(`graph output '${outName}' is the input itself`);
+  if (out.name === input.name) {
+    throw new UserError(`graph output '${outName}' is the input itself: nothing is left to convert once Identity, Dropout and an output softmax are removed`);
+  }
 
   return {
     graph: { name: g.name || 'onnx', input, output: out.name, nodes: ctx.nodes },
@@ -150,4 +174,17 @@ export function importOnnx(bytes: Uint8Array, options: ImportOptions = {}): Impo
     opset,
     producer: [model.producerName, model.producerVersion].filter(Boolean).join(' ') || 'unknown',
   };
+}
+
+/**
+ * Folds a graph whose inputs are all given as constants and returns its first output: the
+ * constant folding (shape arithmetic, Slice, Transpose, ...) on its own, for the ONNX backend
+ * tests of those ops.
+ */
+export function foldOnnx(bytes: Uint8Array, constants: ReadonlyMap<string, ConstTensor>): ConstTensor {
+  const { g, ctx } = begin(bytes, constants);
+  runNodes(ctx, g);
+  const out = ctx.values.get(g.output?.[0]?.name ?? '');
+  if (out?.kind !== 'const') throw new UserError('the graph output does not fold to a constant');
+  return out.tensor;
 }

@@ -107,9 +107,10 @@ function readRaw(raw: Uint8Array, type: number, count: number, out: Float32Array
 
 /**
  * Decodes a TensorProto. Sizes are checked against what the message holds before any
- * allocation, so a corrupt header cannot make us allocate gigabytes.
+ * allocation, so a corrupt header cannot make us allocate gigabytes. Float values must be
+ * finite (they are weights) unless options.finite is false (test data).
  */
-export function decodeTensor(t: TensorProto, what: string): ConstTensor {
+export function decodeTensor(t: TensorProto, what: string, options: { finite?: boolean } = {}): ConstTensor {
   const dims = (t.dims ?? []).map((d) => toNumber(d));
   if (dims.some((d) => !Number.isInteger(d) || d < 0)) throw new UserError(`${what}: invalid dims [${dims.join(',')}]`);
   const count = dims.reduce((a, b) => a * b, 1);
@@ -139,7 +140,7 @@ export function decodeTensor(t: TensorProto, what: string): ConstTensor {
       out[i] = type === DataType.FLOAT16 ? halfToNumber(v as number) : toNumber(v as number);
     }
   }
-  if (isFloat) {
+  if (isFloat && options.finite !== false) {
     for (let i = 0; i < count; i++) {
       if (!Number.isFinite(out[i])) throw new UserError(`${what}: value ${i} is ${out[i]} (weights must be finite)`);
     }

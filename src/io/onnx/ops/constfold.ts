@@ -121,3 +121,26 @@ export function slice(n: NodeView): void {
   }
   n.setConst(0, make(dims, t.kind, out));
 }
+
+/** Concat of constants along `axis`. */
+export function constConcat(n: NodeView, ts: ConstTensor[]): void {
+  const rank = ts[0]!.dims.length;
+  const given = n.int('axis', 1);
+  const axis = given < 0 ? given + rank : given;
+  if (axis < 0 || axis >= rank) n.fail(`axis ${given} is out of range for rank ${rank}`);
+  if (ts.some((t) => t.dims.length !== rank || t.dims.some((d, k) => k !== axis && d !== ts[0]!.dims[k]))) {
+    n.fail(`inputs [${ts.map((t) => t.dims.join(',')).join('] [')}] differ outside axis ${axis}`);
+  }
+  const dims = [...ts[0]!.dims];
+  dims[axis] = ts.reduce((s, t) => s + t.dims[axis]!, 0);
+  // Row-major: each input contributes blocks of dims[axis..] per index of the leading axes.
+  const outer = sizeOf(dims.slice(0, axis));
+  const out: number[] = [];
+  for (let o = 0; o < outer; o++) {
+    for (const t of ts) {
+      const block = sizeOf(t.dims.slice(axis));
+      for (let i = 0; i < block; i++) out.push(t.data[o * block + i]!);
+    }
+  }
+  n.setConst(0, make(dims, ts.every((t) => t.kind === 'int') ? 'int' : 'float', out));
+}

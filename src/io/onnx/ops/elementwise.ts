@@ -56,6 +56,18 @@ export function refusedActivation(n: NodeView): void {
 
 type Arith = 'Add' | 'Sub' | 'Mul' | 'Div';
 
+/**
+ * Before opset 7, B broadcasts only with broadcast=1, its dims matching A's from `axis` on
+ * (default: A's last dims). Appending ones gives the numpy-style (right-aligned) equivalent.
+ */
+function legacyBroadcast(n: NodeView, b: ConstTensor, rankA: number): ConstTensor {
+  if (n.ctx.opset >= 7 || n.int('broadcast', 0) !== 1 || !n.hasAttr('axis')) return b;
+  const axis = n.int('axis', 0) < 0 ? n.int('axis', 0) + rankA : n.int('axis', 0);
+  const trailing = rankA - axis - b.dims.length;
+  if (axis < 0 || trailing < 0) n.fail(`broadcast axis ${n.int('axis', 0)} does not fit B [${b.dims.join(',')}] into rank ${rankA}`);
+  return { ...b, dims: [...b.dims, ...new Array<number>(trailing).fill(1)] };
+}
+
 /** Add / Sub / Mul / Div: two data tensors (Add only: residual), or data and a per-channel constant (affine). */
 export function arithmetic(n: NodeView): void {
   const op = n.op as Arith;
@@ -71,7 +83,7 @@ export function arithmetic(n: NodeView): void {
     return;
   }
   if (a.kind === 'const' && b.kind === 'const') {
-    constBinary(n, a.tensor, b.tensor);
+    constBinary(n, a.tensor, legacyBroadcast(n, b.tensor, a.tensor.dims.length));
     return;
   }
   let data: string;
@@ -81,6 +93,7 @@ export function arithmetic(n: NodeView): void {
   else if (a.kind === 'const' && b.kind === 'dynamic') [data, k] = [b.name, a.tensor];
   else n.fail('internal: unexpected input kinds');
   const shape = n.shapeOf(data);
+  if (!constFirst) k = legacyBroadcast(n, k, shape.length + 1);
   const c = perChannel(k, shape);
   if (!c) {
     n.unsupported(`constant of shape [${k.dims.join(',')}] does not broadcast as one value per channel over [N,${shape.join(',')}]`);
@@ -110,6 +123,10 @@ export function batchNorm(n: NodeView): void {
   const x = n.dynamicInput(0);
   if (n.usedExtraOutputs().length > 0 || n.int('training_mode', 0) !== 0) {
     n.unsupported('training-mode BatchNormalization (batch statistics) is not supported; export the model in eval mode');
+    return;
+  }
+  if (n.ctx.opset < 7 && n.int('is_test', 0) !== 1) {
+    n.unsupported('BatchNormalization with is_test=0 uses batch statistics (training mode); export the model in eval mode');
     return;
   }
   if (n.ctx.opset < 9 && n.int('spatial', 1) !== 1) {

@@ -60,7 +60,7 @@ export function conv(n: NodeView): void {
   const b = n.input(2);
   let bias = new Float32Array(cOut);
   if (b) {
-    if (b.kind !== 'const') n.fail('bias (input 2) must be a constant');
+    if (b.kind !== 'const') n.refuse('bias (input 2) must be a constant; it is computed at run time');
     bias = Float32Array.from(floatTensor(n, b.tensor, 'bias'));
     if (bias.length !== cOut) n.fail(`bias has ${bias.length} values for ${cOut} output channels`);
   }
@@ -123,7 +123,7 @@ export function gemm(n: NodeView): void {
   const bias = new Float32Array(out);
   const c = n.input(2);
   if (c) {
-    if (c.kind !== 'const') n.fail('C (input 2) must be a constant');
+    if (c.kind !== 'const') n.refuse('C (input 2) must be a constant; it is computed at run time');
     const perOut = perChannel(c.tensor, [out]);
     if (!perOut) {
       n.unsupported(`C of shape [${c.tensor.dims.join(',')}] differs between samples; only a bias broadcasting to one value per output (${out}) is supported`);

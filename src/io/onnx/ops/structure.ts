@@ -6,6 +6,7 @@
 import { sizeOf } from '../../../ir/tensor.js';
 import { BATCH_DIM, type NodeView } from '../context.js';
 import type { ConstTensor } from '../proto.js';
+import { constConcat } from './constfold.js';
 
 const same = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
 
@@ -23,7 +24,8 @@ export function identity(n: NodeView): void {
   }
   // Dropout-12 takes training_mode as input 2: only inference (false, the default) is the identity.
   const training = n.op === 'Dropout' && n.ctx.opset >= 12 ? n.input(2) : undefined;
-  if (training && (training.kind !== 'const' || training.tensor.data[0] !== 0)) {
+  const legacyTraining = n.op === 'Dropout' && n.ctx.opset < 7 && n.int('is_test', 0) !== 1;
+  if (legacyTraining || (training && (training.kind !== 'const' || training.tensor.data[0] !== 0))) {
     n.unsupported('Dropout in training mode (training_mode not a constant false) is random; only inference Dropout is supported');
     return;
   }
@@ -68,22 +70,27 @@ export function constant(n: NodeView): void {
   n.unsupported('only numeric Constant values (value, value_float(s), value_int(s)) are supported');
 }
 
-/** Flatten(axis=1): [N, C, H, W] -> [N, C*H*W]. */
+/**
+ * Flatten(axis): [d0, ..., d(r-1)] -> [d0 * ... * d(axis-1), d(axis) * ... * d(r-1)], axis in
+ * [-r, r]. On data only axis 1 keeps the batch apart: [N, C, H, W] -> [N, C*H*W].
+ */
 export function flatten(n: NodeView): void {
   const v = n.input(0);
   if (!v) n.fail('missing input');
+  const rank = v.kind === 'const' ? v.tensor.dims.length : n.shapeOf(v.name).length + 1;
+  const given = n.int('axis', 1);
+  const axis = given < 0 ? given + rank : given;
+  if (axis < 0 || axis > rank) n.fail(`axis ${given} is out of range for rank ${rank}`);
   if (v.kind === 'const') {
-    const axis = normalizeAxis(n, n.int('axis', 1), v.tensor.dims.length + 1);
     const outer = sizeOf(v.tensor.dims.slice(0, axis));
-    n.setConst(0, { ...v.tensor, dims: [outer, v.tensor.data.length / Math.max(outer, 1)] });
+    n.setConst(0, { ...v.tensor, dims: [outer, sizeOf(v.tensor.dims.slice(axis))] });
+    return;
+  }
+  if (axis !== 1) {
+    n.unsupported(`Flatten with axis ${given} of a rank-${rank} tensor mixes the batch with other axes; only axis 1 is supported`);
     return;
   }
   const shape = n.shapeOf(v.name);
-  const axis = normalizeAxis(n, n.int('axis', 1), shape.length + 2);
-  if (axis !== 1) {
-    n.unsupported(`Flatten with axis ${axis} would merge the batch with other axes; only axis 1 is supported`);
-    return;
-  }
   if (shape.length === 1) n.alias(0, v);
   else n.emit({ op: 'flatten', inputs: [v.name] });
 }
@@ -142,15 +149,7 @@ export function reshape(n: NodeView): void {
 export function concat(n: NodeView): void {
   const inputs = n.inputNames.map((_, i) => n.input(i)).filter((v) => v !== undefined);
   if (inputs.every((v) => v.kind === 'const')) {
-    const ts = inputs.map((v) => (v as { tensor: ConstTensor }).tensor);
-    if (ts.some((t) => t.dims.length !== 1)) {
-      n.unsupported('Concat of constants is only folded for rank-1 tensors (shapes)');
-      return;
-    }
-    const data = new Float64Array(ts.reduce((s, t) => s + t.data.length, 0));
-    let o = 0;
-    for (const t of ts) data.set(t.data, (o += t.data.length) - t.data.length);
-    n.setConst(0, { dims: [data.length], kind: ts.every((t) => t.kind === 'int') ? 'int' : 'float', data: ts.every((t) => t.kind === 'int') ? data : Float32Array.from(data) });
+    constConcat(n, inputs.map((v) => (v as { tensor: ConstTensor }).tensor));
     return;
   }
   if (!inputs.every((v) => v.kind === 'dynamic')) {
