@@ -12,7 +12,7 @@ import { batchText, Progress } from './progress.js';
 export function evalCommand(): Command {
   const cmd = new Command('eval')
     .description('convert a model (or load a converted .snn.json), run ANN and SNN, report accuracy at every timestep')
-    .argument('<model>', 'ONNX model (.onnx) or converted network (.snn.json)')
+    .argument('<model>', 'ONNX model (.onnx), TF.js model.json (or its folder), or converted network (.snn.json)')
     .option('-T, --timesteps <n>', 'timesteps to simulate', '32')
     .option('--json <file>', 'also write the report as JSON')
     .option('--no-timing', 'leave wall-clock times out of the JSON report (for byte-identical reruns)')
