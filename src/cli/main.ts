@@ -8,7 +8,9 @@ import { EXIT_INTERNAL_ERROR, EXIT_USER_ERROR, UserError } from '../errors.js';
 import { removePendingTemporaries } from '../util/atomic-write.js';
 import { convertCommand } from './convert.js';
 import { evalCommand } from './eval.js';
+import { exportCommand } from './export.js';
 import { inspectCommand } from './inspect.js';
+import { neuronCommand } from './neuron.js';
 
 export function buildProgram(): Command {
   const program = new Command('snnc')
@@ -17,7 +19,7 @@ export function buildProgram(): Command {
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(`snnc: ${str.replace(/^error: /, '').trim()}\n`) });
-  for (const cmd of [evalCommand(), convertCommand(), inspectCommand()]) {
+  for (const cmd of [evalCommand(), convertCommand(), inspectCommand(), exportCommand(), neuronCommand()]) {
     program.addCommand(cmd.exitOverride().configureOutput({ outputError: (str, write) => write(`snnc ${cmd.name()}: ${str.replace(/^error: /, '').trim()}\n`) }));
   }
   return program;

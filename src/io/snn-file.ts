@@ -37,6 +37,9 @@ export interface ConversionSettings {
   vInitFraction: number;
   neuron: 'if' | 'lif';
   tauSteps?: number;
+  /** Light calibration after conversion (Li et al. 2021), at calibTimesteps steps. */
+  calibrate: 'none' | 'bias' | 'potential';
+  calibTimesteps: number;
 }
 
 export interface SnnModel {
