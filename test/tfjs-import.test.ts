@@ -144,6 +144,16 @@ describe('refusals', () => {
     expect(loaded.graph.nodes.filter((n) => n.op === 'dense')).toHaveLength(3);
   });
 
+  it('refuses a weight file that links out of the folder', async () => {
+    const model = withWeightPath('weights.bin', 'elsewhere.bin');
+    const outside = path.join(tempDir('snnc-tfjs-out-'), 'weights.bin');
+    fs.renameSync(path.join(path.dirname(model), 'elsewhere.bin'), outside);
+    fs.symlinkSync(outside, path.join(path.dirname(model), 'weights.bin'));
+    const err = await errorOf(() => loadModel(model));
+    expect(err).toBeInstanceOf(UserError);
+    expect(err.message).toMatch(/is a link to a file outside the model's folder/);
+  });
+
   it('names a missing weight file', async () => {
     const err = await errorOf(() => loadModel(withWeightPath('missing.bin')));
     expect(err).toBeInstanceOf(UserError);

@@ -48,10 +48,15 @@ export interface TfjsFile {
   warnings: string[];
 }
 
-function readOrRefuse(file: string, what: string): Buffer {
+function readOrRefuse(file: string, what: string, dir?: string): Buffer {
   try {
+    // A symbolic link inside the folder must not lead out of it either.
+    if (dir !== undefined && path.relative(fs.realpathSync(dir), fs.realpathSync(file)).startsWith('..')) {
+      throw new UserError(`weight file ${file} is a link to a file outside the model's folder`);
+    }
     return fs.readFileSync(file);
   } catch (err) {
+    if (err instanceof UserError) throw err;
     throw new UserError(`cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
 }
@@ -65,7 +70,7 @@ export async function readLayersModel(file: string): Promise<TfjsFile> {
   const fetchFunc = async (url: string): Promise<Response> => {
     const isModel = url === modelFile;
     if (!isModel && !weightFiles.includes(url)) throw new Error(`internal: unexpected request for ${url}`);
-    const bytes = readOrRefuse(url, isModel ? 'model file' : 'weight file');
+    const bytes = isModel ? readOrRefuse(url, 'model file') : readOrRefuse(url, 'weight file', dir);
     contents.set(url, bytes);
     return new Response(bytes);
   };
