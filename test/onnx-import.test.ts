@@ -11,6 +11,7 @@ import { loadModel, type LoadedAnn } from '../src/io/load-model.js';
 import { exportOnnx } from '../src/io/onnx/export.js';
 import { sizeOf } from '../src/ir/tensor.js';
 import { verify } from '../src/ir/verify.js';
+import { snnc } from './helpers/cli.js';
 import { maxAbs, maxAbsDiff, randomArray, runOnnxFile } from './helpers/ort.js';
 
 const fixture = (name: string) => path.join('fixtures/onnx', name);
@@ -126,6 +127,25 @@ describe('folds and layout changes in the loader log', () => {
   });
 });
 
+describe('snnc inspect', () => {
+  it('prints what loading did, one line per fold, removal and layout change', async () => {
+    const r = await snnc(['inspect', fixture('bn-after-relu.onnx')]);
+    expect(r.code).toBe(0);
+    const loading = r.stdout.split('\n\nloading:\n')[1]!.trimEnd().split('\n');
+    expect(loading).toEqual([
+      '  ONNX opset 13, produced by pytorch 1.13.0',
+      "  Pad '/Pad': removed (all pads are zero)",
+      '  folded 1 node computing constants (Constant) at load time',
+      "  fold-affine-forward: folded affine '/bn1/BatchNormalization' forward into conv '/conv2/Conv'",
+      "  fold-affine-forward: folded affine '/bn3/BatchNormalization' forward into dense '/fc1/Gemm' (through avgpool '/AveragePool', flatten '/Flatten')",
+      "  fold-affine-forward: folded affine '/bn4/BatchNormalization' forward into dense '/fc2/Gemm'",
+      "  fold-affine-forward: kept affine '/bn2/BatchNormalization' as an explicit layer: conv '/conv3/Conv' pads with zeros, which a folded shift would turn into non-zeros",
+    ]);
+    const json = JSON.parse((await snnc(['inspect', fixture('bn-after-relu.onnx'), '--json'])).stdout) as { log: string[] };
+    expect(json.log).toEqual(loading.map((l) => l.trim()));
+  });
+});
+
 describe('unsupported models', () => {
   it('names every refused activation at once, with node names and reasons', async () => {
     const err = await errorOf(() => loadModel(fixture('tanh.onnx')));
@@ -134,6 +154,14 @@ describe('unsupported models', () => {
     expect(err.message).toMatch(/'\/Tanh' \(Tanh\): tanh/);
     expect(err.message).toMatch(/'\/Sigmoid' \(Sigmoid\): sigmoid/);
     expect(err.message.split('\n')).toHaveLength(1);
+  });
+
+  it('exits 2 with one line on stderr and nothing on stdout', async () => {
+    const r = await snnc(['inspect', fixture('refused.onnx')]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderrLines).toHaveLength(1);
+    expect(r.stderrLines[0]).toMatch(/^snnc: fixtures\/onnx\/refused\.onnx: 3 unsupported nodes: /);
   });
 
   it('names a reflect Pad, a leaky ReLU and a product of data tensors in one message', async () => {

@@ -15,6 +15,7 @@ import { exportOnnx } from '../src/io/onnx/export.js';
 import { resolveWeightPath } from '../src/io/tfjs/load.js';
 import { sizeOf } from '../src/ir/tensor.js';
 import { verify } from '../src/ir/verify.js';
+import { snnc } from './helpers/cli.js';
 import { tempDir } from './helpers/idx.js';
 import { maxAbs, maxAbsDiff, randomArray, runOnnxFile } from './helpers/ort.js';
 
@@ -104,6 +105,17 @@ describe('loader log', () => {
     expect(log).toMatch(/folded affine 'bn_before_relu' into conv 'conv2'/);
     expect(log).toMatch(/folded affine 'bn_after_relu' forward into conv 'conv2'/);
     expect(log).toMatch(/folded affine 'bn_flat' forward into dense 'fc2'/);
+  });
+});
+
+describe('snnc inspect', () => {
+  it('reads a model folder and prints the layout changes', async () => {
+    const r = await snnc(['inspect', fixture('functional')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^fixtures\/tfjs\/functional: ANN, input image \[N,3,10,10\], output logits/);
+    expect(r.stdout).toMatch(/\n  input 'image' \[N,10,10,3\] \(NHWC\) read as \[N,3,10,10\] \(NCHW\)\n/);
+    expect(r.stdout).toMatch(/\n  Dense 'logits': input columns reordered from Keras's flatten order \(H,W,C\) to the IR's \(C,H,W\)\n/);
   });
 });
 

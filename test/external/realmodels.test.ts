@@ -5,7 +5,6 @@
  * CIFAR-10 models (no CIFAR data here) on synthetic images labelled by the original model on
  * onnxruntime, so that accuracy is agreement with the original. DoodleNet is refused by name.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -16,6 +15,7 @@ import { exportOnnx } from '../../src/io/onnx/export.js';
 import { decodeTensor, onnx } from '../../src/io/onnx/proto.js';
 import { sizeOf } from '../../src/ir/tensor.js';
 import { verify } from '../../src/ir/verify.js';
+import { snnc } from '../helpers/cli.js';
 import { tempDir, writeIdxDataset } from '../helpers/idx.js';
 import { maxAbs, maxAbsDiff, randomArray, runOnnxFile } from '../helpers/ort.js';
 import { available, DOODLENET, modelPath, MODELS, REALMODELS, type RealModel } from './models.js';
@@ -78,21 +78,17 @@ function argmaxRows(x: Float32Array, rows: number): Uint8Array {
   });
 }
 
-function snnc(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(process.execPath, ['bin/snnc', ...args], { encoding: 'utf8' });
-}
-
 interface Report {
   samples: number;
   ann: { accuracy: number };
   snn: { accuracyByStep: number[]; finalAccuracy: number };
 }
 
-function evalReport(args: string[]): Report {
+async function evalReport(args: string[]): Promise<Report> {
   const json = path.join(tempDir('snnc-ext-'), 'report.json');
-  const r = snnc(['eval', ...args, '--json', json, '--no-timing', '--quiet', '--threads', '2']);
+  const r = await snnc(['eval', ...args, '--json', json, '--no-timing', '--quiet', '--threads', '2']);
   expect(r.stderr).toBe('');
-  expect(r.status).toBe(0);
+  expect(r.code).toBe(0);
   return JSON.parse(fs.readFileSync(json, 'utf8')) as Report;
 }
 
@@ -120,8 +116,8 @@ describe.runIf(available()).each(MODELS)('$file', (m) => {
 
   if (m.mnist) {
     const { minAnnAccuracy } = m.mnist;
-    it(`converts and evaluates on MNIST with ${m.flags.join(' ') || 'the default preprocessing'}`, () => {
-      const report = evalReport([modelPath(m.file), '--data', 'mnist', '--limit', '200', '--calib-samples', '200', '--timesteps', '32', ...m.flags]);
+    it(`converts and evaluates on MNIST with ${m.flags.join(' ') || 'the default preprocessing'}`, async () => {
+      const report = await evalReport([modelPath(m.file), '--data', 'mnist', '--limit', '200', '--calib-samples', '200', '--timesteps', '32', ...m.flags]);
       expect(report.samples).toBe(200);
       expect(report.ann.accuracy).toBeGreaterThanOrEqual(minAnnAccuracy);
       expect(report.snn.finalAccuracy).toBeGreaterThanOrEqual(report.ann.accuracy - 0.03);
@@ -141,10 +137,10 @@ describe.runIf(available()).each(MODELS)('$file', (m) => {
       const calib = await spec('calib', 200, 21);
       const test = await spec('test', 100, 22);
       const out = path.join(dir, 'net.snn.json');
-      const converted = snnc(['convert', modelPath(m.file), '--out', out, '--data', test, '--calib-data', calib, '--quiet', '--threads', '2', ...m.flags]);
+      const converted = await snnc(['convert', modelPath(m.file), '--out', out, '--data', test, '--calib-data', calib, '--quiet', '--threads', '2', ...m.flags]);
       expect(converted.stderr).toBe('');
-      expect(converted.status).toBe(0);
-      const report = evalReport([out, '--data', test, '--timesteps', '128']);
+      expect(converted.code).toBe(0);
+      const report = await evalReport([out, '--data', test, '--timesteps', '128']);
       expect(report.ann.accuracy).toBeGreaterThanOrEqual(0.99);
       expect(report.snn.finalAccuracy).toBeGreaterThanOrEqual(0.85);
     });
@@ -168,11 +164,11 @@ describe.runIf(available())('onnx-mnist8-zoo test sets', () => {
 });
 
 describe.runIf(available())(DOODLENET, () => {
-  it('is refused with one line naming its tanh layer', () => {
-    const r = snnc(['inspect', modelPath(DOODLENET)]);
-    expect(r.status).toBe(2);
+  it('is refused with one line naming its tanh layer', async () => {
+    const r = await snnc(['inspect', modelPath(DOODLENET)]);
+    expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderrLines).toHaveLength(1);
     expect(r.stderr).toMatch(/1 unsupported layer: 'dense' \(Dense\): activation tanh: /);
   });
 });
