@@ -6,11 +6,15 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_INTERNAL_ERROR, EXIT_USER_ERROR, UserError } from '../errors.js';
 import { removePendingTemporaries } from '../util/atomic-write.js';
+import { checkCommand } from './check.js';
+import { applyConfig } from './config.js';
 import { convertCommand } from './convert.js';
 import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
 import { inspectCommand } from './inspect.js';
+import { mergeCommand } from './merge.js';
 import { neuronCommand } from './neuron.js';
+import { sweepCommand } from './sweep.js';
 
 export function buildProgram(): Command {
   const program = new Command('snnc')
@@ -18,8 +22,10 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError(false)
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(`snnc: ${str.replace(/^error: /, '').trim()}\n`) });
-  for (const cmd of [evalCommand(), convertCommand(), inspectCommand(), exportCommand(), neuronCommand()]) {
+    .configureOutput({ outputError: (str, write) => write(`snnc: ${str.replace(/^error: /, '').trim()}\n`) })
+    // --config <file>: option values from a file, applied before the command runs (flags win).
+    .hook('preAction', (_program, command) => applyConfig(command));
+  for (const cmd of [evalCommand(), convertCommand(), inspectCommand(), exportCommand(), neuronCommand(), sweepCommand(), mergeCommand(), checkCommand()]) {
     program.addCommand(cmd.exitOverride().configureOutput({ outputError: (str, write) => write(`snnc ${cmd.name()}: ${str.replace(/^error: /, '').trim()}\n`) }));
   }
   return program;
