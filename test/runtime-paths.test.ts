@@ -69,7 +69,7 @@ async function convertFixture(file: string, shape: number[], pre: Preprocess = D
   const pixels = Uint8Array.from(randomArray(count * sizeOf(shape), 7, 0, 256), Math.floor);
   const dims = shape[0] === 1 ? [count, shape[1]!, shape[2]!] : [count, shape[1]!, shape[2]!, shape[0]!];
   const calibData = writeIdxDataset(dir, 'calib', dims, pixels, new Uint8Array(count));
-  const ann = loadModel(file) as LoadedAnn;
+  const ann = (await loadModel(file)) as LoadedAnn;
   return (await convertAnn(ann, pre, { ...SETTINGS, calibData }, { batchSize: 50, data: {} })).model;
 }
 
@@ -121,7 +121,7 @@ const REAL = process.env.SNNC_REAL_MNIST_ONNX ?? path.resolve('../shared/realmod
 describe.skipIf(!fs.existsSync(REAL))('a real MNIST CNN (ONNX model zoo mnist-8): fast paths against the reference path', () => {
   it('agrees within float rounding on spike counts per layer and predictions per step', async () => {
     const pre: Preprocess = { scale: 1, mean: [0], std: [1] };
-    const ann = loadModel(REAL) as LoadedAnn;
+    const ann = (await loadModel(REAL)) as LoadedAnn;
     const { model } = await convertAnn(ann, pre, { ...SETTINGS, calibSamples: 100, calibData: 'mnist:train' }, { batchSize: 50, data: {} });
     const { loadDataset } = await import('../src/io/data/registry.js');
     const { preprocessBatch } = await import('../src/io/data/dataset.js');
