@@ -12,7 +12,7 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { convertAnn } from '../src/eval/convert.js';
+import { convertAnn, DEFAULT_CONVERSION } from '../src/eval/convert.js';
 import { DEFAULT_PREPROCESS, type Preprocess } from '../src/io/data/dataset.js';
 import { loadModel, type LoadedAnn } from '../src/io/load-model.js';
 import type { ConversionSettings } from '../src/io/snn-file.js';
@@ -22,18 +22,7 @@ import { SnnSimulator, type BatchResult, type SimOptions } from '../src/runtime/
 import { tempDir, writeIdxDataset } from './helpers/idx.js';
 import { randomArray } from './helpers/ort.js';
 
-const SETTINGS: ConversionSettings = {
-  percentile: 99.9,
-  channelwise: false,
-  calibSamples: 100,
-  calibData: '',
-  reset: 'subtract',
-  tRefSteps: 0,
-  vInitFraction: 0.5,
-  neuron: 'if',
-  calibrate: 'none',
-  calibTimesteps: 32,
-};
+const SETTINGS: ConversionSettings = { ...DEFAULT_CONVERSION, percentile: 99.9, calibSamples: 100, calibData: '' };
 
 const REFERENCE: SimOptions = { linear: 'dense', scan: 'step', chunkSteps: Number.MAX_SAFE_INTEGER };
 const FAST: Record<string, SimOptions> = {
