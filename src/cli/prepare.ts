@@ -50,6 +50,7 @@ export async function prepareSnn(
     data: dataOptions(o),
     onBatch: (done, total) => progress.update(batchText(`calibrating on ${settings.calibData}`, done, total)),
     onLayer: (text) => progress.update(text),
+    warn: (message) => progress.warn(message),
     ...(sim ? { runtime: sim.runtime } : {}),
   });
   return { model: converted.model, calibrationSeconds: converted.seconds, log: [...loaded.log, ...converted.log] };
