@@ -53,9 +53,10 @@ export function checkCommand(): Command {
     const run = runOptions(ro);
     const progress = new Progress(o.quiet === true);
     try {
-      const prepared = await prepareSnn(file, cmd, ro, run, progress);
+      // The evaluation data first: a bad --data fails before a long conversion.
       progress.update(`loading ${String(o.data)}`);
       const ds = loadEvalData(ro, run);
+      const prepared = await prepareSnn(file, cmd, ro, run, progress);
       const report = await runEvaluation(file, prepared, ds, ro, run, progress);
       progress.stop();
       const measuredOn = { model: file, dataset: String(o.data), samples: report.samples, conversion: report.conversion, preprocess: report.preprocess };

@@ -30,9 +30,10 @@ export function evalCommand(): Command {
     for (const flag of ['json', 'plot', 'report'] as const) if (o[flag]) checkWritable(String(o[flag]), `--${flag}`);
     const progress = new Progress(o.quiet === true);
     try {
-      const prepared = await prepareSnn(file, cmd, o, run, progress);
+      // The evaluation data first: a bad --data fails before a long conversion.
       progress.update(`loading ${String(o.data)}`);
       const ds = loadEvalData(o, run);
+      const prepared = await prepareSnn(file, cmd, o, run, progress);
       const measured = await runEvaluation(file, prepared, ds, o, run, progress);
       progress.stop();
       const report = { ...measured, timing: { ...measured.timing!, totalSeconds: (performance.now() - began) / 1000 } };
