@@ -101,3 +101,20 @@ export async function runEvaluation(
     },
   });
 }
+
+/**
+ * What eval and check do: load the evaluation data (first, so that a bad --data fails before a
+ * long conversion), prepare the network, run ANN and SNN.
+ */
+export async function measure(
+  file: string,
+  cmd: Command,
+  o: RawOptions,
+  run: { batchSize: number; threads: number; limit?: number },
+  progress: Progress,
+): Promise<EvalReport> {
+  progress.update(`loading ${String(o.data)}`);
+  const ds = loadEvalData(o, run);
+  const prepared = await prepareSnn(file, cmd, o, run, progress);
+  return runEvaluation(file, prepared, ds, o, run, progress);
+}
