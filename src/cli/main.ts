@@ -1,14 +1,16 @@
 /**
  * The snnc command line: one file per command; this file wires them up and turns errors into
  * exit codes: user errors print one line and exit 2, anything else is an internal error
- * (exit 70, with the stack).
+ * (exit 70, with the stack). Signals, stray errors and broken pipes are handled in
+ * util/exit.ts for every command; global options (--max-memory) in options.ts.
  */
 import { Command, CommanderError } from 'commander';
-import { EXIT_INTERNAL_ERROR, EXIT_USER_ERROR, UserError } from '../errors.js';
-import { removePendingTemporaries } from '../util/atomic-write.js';
+import { EXIT_INTERNAL_ERROR, EXIT_USER_ERROR, oneLine, UserError } from '../errors.js';
+import { installExitHandlers } from '../util/exit.js';
 import { convertCommand } from './convert.js';
 import { evalCommand } from './eval.js';
 import { inspectCommand } from './inspect.js';
+import { addGlobalOptions, applyGlobalOptions } from './options.js';
 
 export function buildProgram(): Command {
   const program = new Command('snnc')
@@ -20,11 +22,19 @@ export function buildProgram(): Command {
   for (const cmd of [evalCommand(), convertCommand(), inspectCommand()]) {
     program.addCommand(cmd.exitOverride().configureOutput({ outputError: (str, write) => write(`snnc ${cmd.name()}: ${str.replace(/^error: /, '').trim()}\n`) }));
   }
+  addGlobalOptions(program).hook('preAction', (root) => applyGlobalOptions(root.opts()));
+  for (const cmd of program.commands) cmd.configureHelp({ showGlobalOptions: true }).configureOutput({ outputError: oneLineError(`snnc ${cmd.name()}`) });
+  program.configureOutput({ outputError: oneLineError('snnc') });
   return program;
 }
 
+/** Commander's parse errors as one line (its suggestions come on a second line), prefixed. */
+function oneLineError(prefix: string): (str: string, write: (s: string) => void) => void {
+  return (str, write) => write(`${prefix}: ${oneLine(str.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' '))}\n`);
+}
+
 export async function main(argv: string[]): Promise<void> {
-  process.on('exit', removePendingTemporaries);
+  installExitHandlers(exitCodeFor);
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
@@ -32,6 +42,7 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
+/** Prints `err` the way its kind asks for and returns the exit code. */
 function exitCodeFor(err: unknown): number {
   if (err instanceof CommanderError) {
     // Help and version end with code 0; commander has already printed its one-line error otherwise.

@@ -7,7 +7,9 @@ import { UserError, withContext } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import { importPipeline } from '../passes/pipelines.js';
 import { runPasses } from '../passes/pass.js';
-import { readFileBytes } from './data/idx.js';
+import { assertValid } from '../ir/verify.js';
+import { readFileBytes } from '../util/read-file.js';
+import { checkFiniteParameters } from './graph-checks.js';
 import { importOnnx } from './onnx/import.js';
 import { loadSnn, sha256, type SnnModel } from './snn-file.js';
 
@@ -36,6 +38,8 @@ export function loadModel(file: string): LoadedModel {
       const bytes = readFileBytes(file);
       const imported = importOnnx(bytes);
       const cleaned = runPasses(imported.graph, importPipeline);
+      checkFiniteParameters(cleaned.graph, 'folding constants');
+      assertValid(cleaned.graph, 'the import pipeline');
       return {
         kind: 'ann',
         file,

@@ -3,8 +3,10 @@
  * input, then runs each node through the op table (ops/table.ts). Unsupported nodes are
  * collected and reported together in one error line.
  */
-import { UserError } from '../../errors.js';
+import { oneLine, UserError } from '../../errors.js';
 import type { Graph } from '../../ir/graph.js';
+import { checkLoadedGraph, checkValueSize } from '../graph-checks.js';
+import { checkAllocation } from '../../util/memory-limit.js';
 import { ImportContext, NodeView } from './context.js';
 import { REFUSED_ACTIVATIONS } from './ops/elementwise.js';
 import { ONNX_OPS } from './ops/table.js';
@@ -24,7 +26,7 @@ export interface ImportResult {
 function opsetOf(model: ModelProto): number {
   const entry = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
   if (!entry) throw new UserError('the model imports no ai.onnx opset');
-  const v = toNumber(entry.version);
+  const v = toNumber(entry.version, 'opset version');
   if (v < MIN_OPSET) throw new UserError(`opset ${v} is older than the oldest supported (${MIN_OPSET}); re-export with a newer opset`);
   return v;
 }
@@ -32,23 +34,26 @@ function opsetOf(model: ModelProto): number {
 function readInput(model: ModelProto, initializers: Set<string>): { name: string; shape: number[] } {
   const inputs = (model.graph!.input ?? []).filter((i) => i.name && !initializers.has(i.name));
   if (inputs.length !== 1) {
-    throw new UserError(`expected exactly one data input, found ${inputs.length}: ${inputs.map((i) => i.name).join(', ') || 'none'}`);
+    const names = inputs.slice(0, 5).map((i) => oneLine(i.name!, 80)).join(', ') + (inputs.length > 5 ? ', ...' : '');
+    throw new UserError(`expected exactly one data input, found ${inputs.length}: ${names || 'none'}`);
   }
   const input = inputs[0]!;
+  const what = `input '${oneLine(input.name!, 80)}'`;
   const tt = input.type?.tensorType;
-  if (!tt) throw new UserError(`input '${input.name}' is not a tensor`);
+  if (!tt) throw new UserError(`${what} is not a tensor`);
   if (tt.elemType !== onnx.TensorProto.DataType.FLOAT) {
-    throw new UserError(`input '${input.name}' has element type ${onnx.TensorProto.DataType[tt.elemType ?? 0]}, expected FLOAT`);
+    throw new UserError(`${what} has element type ${onnx.TensorProto.DataType[tt.elemType ?? 0] ?? tt.elemType}, expected FLOAT`);
   }
   const dims = tt.shape?.dim ?? [];
-  if (dims.length < 2) throw new UserError(`input '${input.name}' must be [N, ...] with a batch axis, got rank ${dims.length}`);
+  if (dims.length < 2) throw new UserError(`${what} must be [N, ...] with a batch axis, got rank ${dims.length}`);
   const shape = dims.slice(1).map((d, i) => {
-    const v = d.dimValue !== undefined && d.dimValue !== null ? toNumber(d.dimValue) : 0;
+    const v = d.dimValue !== undefined && d.dimValue !== null ? toNumber(d.dimValue, `${what} dimension ${i + 1}`) : 0;
     if (!(v > 0)) {
-      throw new UserError(`input '${input.name}' dimension ${i + 1} is '${d.dimParam || '?'}'; snnc needs fixed sizes apart from the batch`);
+      throw new UserError(`${what} dimension ${i + 1} is '${oneLine(d.dimParam || '?', 40)}'; snnc needs fixed sizes apart from the batch`);
     }
     return v;
   });
+  checkValueSize(shape, what);
   return { name: input.name!, shape };
 }
 
@@ -60,10 +65,14 @@ export function importOnnx(bytes: Uint8Array): ImportResult {
   if (opset > MAX_OPSET) ctx.log.push(`opset ${opset} is newer than the newest tested (${MAX_OPSET}); ops are read with opset-${MAX_OPSET} semantics`);
 
   const initializerNames = new Set<string>();
+  let constantBytes = 0;
   for (const init of g.initializer ?? []) {
     if (!init.name) throw new UserError('an initializer has no name');
     initializerNames.add(init.name);
-    ctx.values.set(init.name, { kind: 'const', tensor: decodeTensor(init, `initializer '${init.name}'`) });
+    const tensor = decodeTensor(init, `initializer '${oneLine(init.name, 80)}'`);
+    constantBytes += tensor.data.byteLength;
+    checkAllocation(constantBytes, 'the initializers together');
+    ctx.values.set(init.name, { kind: 'const', tensor });
   }
   const input = readInput(model, initializerNames);
   ctx.values.set(input.name, { kind: 'dynamic', name: input.name });
@@ -93,14 +102,17 @@ export function importOnnx(bytes: Uint8Array): ImportResult {
   }
   const outName = g.output?.[0]?.name;
   if (!outName) throw new UserError('the graph has no output');
-  if ((g.output?.length ?? 0) > 1) ctx.log.push(`graph has ${g.output!.length} outputs; using the first, '${outName}'`);
+  const outWhat = `graph output '${oneLine(outName, 80)}'`;
+  if ((g.output?.length ?? 0) > 1) ctx.log.push(`graph has ${g.output!.length} outputs; using the first, '${oneLine(outName, 80)}'`);
   const out = ctx.values.get(outName);
-  if (!out) throw new UserError(`graph output '${outName}' is not produced by any node`);
-  if (out.kind !== 'dynamic') throw new UserError(`graph output '${outName}' is a constant, not computed from the input`);
-  if (out.name === input.name) throw new UserError(`graph output '${outName}' is the input itself`);
+  if (!out) throw new UserError(`${outWhat} is not produced by any node`);
+  if (out.kind !== 'dynamic') throw new UserError(`${outWhat} is a constant, not computed from the input`);
+  if (out.name === input.name) throw new UserError(`${outWhat} is the input itself`);
 
+  const graph: Graph = { name: g.name || 'onnx', input, output: out.name, nodes: ctx.nodes };
+  checkLoadedGraph(graph);
   return {
-    graph: { name: g.name || 'onnx', input, output: out.name, nodes: ctx.nodes },
+    graph,
     log: ctx.log,
     opset,
     producer: [model.producerName, model.producerVersion].filter(Boolean).join(' ') || 'unknown',

@@ -5,6 +5,7 @@
  */
 import onnxProto from 'onnx-proto';
 import { UserError } from '../../errors.js';
+import { checkAllocation } from '../../util/memory-limit.js';
 
 export const onnx = onnxProto.onnx;
 export type ModelProto = onnxProto.onnx.ModelProto;
@@ -21,12 +22,12 @@ export interface ConstTensor {
   data: Float32Array | Float64Array;
 }
 
-/** Converts a protobufjs int64 (number or Long) to a safe JS number. */
-export function toNumber(value: number | { toNumber(): number } | null | undefined): number {
+/** Converts a protobufjs int64 (number or Long) to a safe JS number; `what` names it in errors. */
+export function toNumber(value: number | { toNumber(): number } | null | undefined, what = 'a value'): number {
   if (value === null || value === undefined) return 0;
   if (typeof value === 'number') return value;
   const n = value.toNumber();
-  if (!Number.isSafeInteger(n)) throw new UserError(`integer ${String(value)} is outside the safe range`);
+  if (!Number.isSafeInteger(n)) throw new UserError(`${what}: integer ${String(value)} is outside the safe range`);
   return n;
 }
 
@@ -105,13 +106,15 @@ function readRaw(raw: Uint8Array, type: number, count: number, out: Float32Array
 }
 
 /**
- * Decodes a TensorProto. Sizes are checked against what the message holds before any
- * allocation, so a corrupt header cannot make us allocate gigabytes.
+ * Decodes a TensorProto. The element count from dims is checked against what the message
+ * holds, and the decoded size against --max-memory, before any allocation, so a corrupt
+ * header cannot make us allocate gigabytes.
  */
 export function decodeTensor(t: TensorProto, what: string): ConstTensor {
-  const dims = (t.dims ?? []).map((d) => toNumber(d));
+  const dims = (t.dims ?? []).map((d) => toNumber(d, what));
   if (dims.some((d) => !Number.isInteger(d) || d < 0)) throw new UserError(`${what}: invalid dims [${dims.join(',')}]`);
   const count = dims.reduce((a, b) => a * b, 1);
+  if (!Number.isSafeInteger(count)) throw new UserError(`${what}: dims [${dims.join(',')}] describe ${count} elements, too many`);
   const type = t.dataType ?? 0;
   if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL || (t.externalData?.length ?? 0) > 0) {
     throw new UserError(`${what}: weights stored in external data files are not supported; save the model with the weights inside`);
@@ -120,22 +123,23 @@ export function decodeTensor(t: TensorProto, what: string): ConstTensor {
   if (!isFloat && !INT_TYPES.has(type)) {
     throw new UserError(`${what}: data type ${dataTypeName(type)} is not supported (expected FLOAT, DOUBLE, FLOAT16 or an integer type)`);
   }
-  const out = isFloat ? new Float32Array(count) : new Float64Array(count);
   const raw = t.rawData;
+  const src = raw && raw.length > 0 ? null : pickTyped(t, type);
   if (raw && raw.length > 0) {
     const expected = count * RAW_BYTES[type]!;
     if (raw.length !== expected) {
       throw new UserError(`${what}: raw_data holds ${raw.length} bytes, dims [${dims.join(',')}] of ${dataTypeName(type)} need ${expected}`);
     }
-    readRaw(raw, type, count, out);
-  } else {
-    const src = pickTyped(t, type);
-    if (src.length !== count) {
-      throw new UserError(`${what}: holds ${src.length} values, dims [${dims.join(',')}] need ${count}`);
-    }
+  } else if (src!.length !== count) {
+    throw new UserError(`${what}: holds ${src!.length} values, dims [${dims.join(',')}] need ${count}`);
+  }
+  checkAllocation(count * (isFloat ? 4 : 8), what);
+  const out = isFloat ? new Float32Array(count) : new Float64Array(count);
+  if (src === null) readRaw(raw!, type, count, out);
+  else {
     for (let i = 0; i < count; i++) {
       const v = src[i]!;
-      out[i] = type === DataType.FLOAT16 ? halfToNumber(v as number) : toNumber(v as number);
+      out[i] = type === DataType.FLOAT16 ? halfToNumber(v as number) : toNumber(v as number, what);
     }
   }
   if (isFloat) {
