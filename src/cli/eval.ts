@@ -1,7 +1,7 @@
 /** snnc eval <model>: convert (unless already converted), run ANN and SNN, report accuracy vs timesteps. */
 import { Command } from 'commander';
 import { evaluate } from '../eval/evaluate.js';
-import { checkFits, limitDataset } from '../io/data/dataset.js';
+import { checkFitsGraph, limitDataset } from '../io/data/dataset.js';
 import { loadDataset } from '../io/data/registry.js';
 import { buildEvalReport, renderEvalReport } from '../report/eval-report.js';
 import { checkWritable, writeFileAtomic } from '../util/atomic-write.js';
@@ -29,7 +29,7 @@ export function evalCommand(): Command {
       const prepared = await prepareSnn(file, cmd, o, run, progress);
       progress.update(`loading ${String(o.data)}`);
       const ds = limitDataset(loadDataset(String(o.data), dataOptions(o)), run.limit);
-      checkFits(ds, prepared.model.snn.input.shape, file);
+      checkFitsGraph(ds, prepared.model.snn, file);
       const result = await evaluate(prepared.model, ds, {
         timesteps,
         batchSize: run.batchSize,

@@ -39,14 +39,16 @@ export function printMessages(title: string): void {
   messages.clear();
 }
 
-function check(err: unknown, file: string, began: number): Outcome {
+/** `file`: the name a user error must start with (any of several, when a load reads several files). */
+function check(err: unknown, file: string | readonly string[], began: number): Outcome {
   if (!(err instanceof UserError)) {
     throw new Error(`expected a UserError or success, got: ${(err as Error)?.stack ?? String(err)}`);
   }
   if (/[\n\r]/.test(err.message)) throw new Error(`user error spans several lines: ${JSON.stringify(err.message)}`);
-  if (!err.message.startsWith(file)) throw new Error(`user error does not start with the file name ${file}: ${err.message}`);
+  const named = (typeof file === 'string' ? [file] : file).find((f) => err.message.startsWith(f));
+  if (named === undefined) throw new Error(`user error does not start with the file name ${String(file)}: ${err.message}`);
   if (VERBOSE) {
-    const kind = err.message.slice(file.length).replace(/'[^']*'/g, "'_'").replace(/\d+/g, '#').slice(0, 110);
+    const kind = err.message.slice(named.length).replace(/'[^']*'/g, "'_'").replace(/\d+/g, '#').slice(0, 110);
     messages.set(kind, (messages.get(kind) ?? 0) + 1);
   }
   return timed('user', began);
@@ -59,7 +61,7 @@ function timed(o: Outcome, began: number): Outcome {
 }
 
 /** Runs one load; returns its outcome or throws (failing the property) when it breaks the rules. */
-export function outcomeOf(file: string, load: () => unknown): Outcome {
+export function outcomeOf(file: string | readonly string[], load: () => unknown): Outcome {
   const began = performance.now();
   try {
     load();
@@ -69,7 +71,7 @@ export function outcomeOf(file: string, load: () => unknown): Outcome {
   return timed('ok', began);
 }
 
-export async function outcomeOfAsync(file: string, load: () => Promise<unknown>): Promise<Outcome> {
+export async function outcomeOfAsync(file: string | readonly string[], load: () => Promise<unknown>): Promise<Outcome> {
   const began = performance.now();
   try {
     await load();

@@ -41,19 +41,22 @@ export const byteMutation: fc.Arbitrary<ByteMutation> = fc.oneof(
   fc.record({ kind: fc.constant('delete' as const), at: position, length: fc.integer({ min: 1, max: 64 }) }),
 );
 
-/** Applies a byte mutation to a copy of `src` (never to `src` itself). */
+/**
+ * Applies a byte mutation to a copy of `src` (never to `src` itself; note that a Buffer's
+ * slice() is a view, hence the explicit copies).
+ */
 export function mutateBytes(src: Uint8Array, m: ByteMutation): Uint8Array {
   const n = src.length;
   switch (m.kind) {
     case 'truncate':
-      return src.slice(0, m.at % n);
+      return new Uint8Array(src.subarray(0, m.at % n));
     case 'flip': {
-      const out = src.slice();
+      const out = new Uint8Array(src);
       for (const b of m.bits) out[b.at % n]! ^= 1 << b.bit;
       return out;
     }
     case 'set': {
-      const out = src.slice();
+      const out = new Uint8Array(src);
       for (const b of m.bytes) out[b.at % n] = b.value;
       return out;
     }
