@@ -8,6 +8,7 @@ import { inferShapes } from '../ir/shapes.js';
 import { sizeOf } from '../ir/tensor.js';
 import { accuracyOf, runAnn } from '../runtime/ann.js';
 import { SnnSimulator, type LayerActivity } from '../runtime/simulator.js';
+import { checkAllocation } from '../util/memory-limit.js';
 
 /** Memory for the simulator's live values; batches are cut to fit it whatever the dataset size. */
 export const DEFAULT_SIM_MEMORY_BYTES = 384 * 2 ** 20;
@@ -62,6 +63,7 @@ export async function evaluate(model: SnnModel, ds: Dataset, options: EvalOption
   let snnSeconds = 0;
   const inputPer = sizeOf(model.snn.input.shape);
   try {
+    checkAllocation(perSampleBytes, `simulating one sample over ${T} timesteps (-T)`);
     for (let start = 0; start < ds.count; start += simBatch) {
       const count = Math.min(simBatch, ds.count - start);
       const x = preprocessBatch(ds, start, count, model.preprocess, new Float32Array(count * inputPer));

@@ -32,17 +32,15 @@ export function setMaxMemoryBytes(bytes: number | null): void {
 }
 
 /**
- * Refuses an allocation of `bytes` that `what` would need (e.g. "f.onnx: initializer 'w'")
- * when it exceeds --max-memory or what one Node.js buffer can hold. Call it before allocating.
+ * Refuses an allocation of `bytes` that `what` would need (e.g. "initializer 'w'") when it
+ * exceeds --max-memory or what one Node.js buffer can hold. Call it before allocating. A
+ * `what` ending in "weights" or other plurals reads "need": pass `plural`.
  */
-export function checkAllocation(bytes: number, what: string): void {
+export function checkAllocation(bytes: number, what: string, plural = false): void {
   const limit = maxMemoryBytes();
-  if (!(bytes <= limit)) {
-    throw new UserError(`${what} needs ${formatBytes(bytes)}, more than --max-memory ${formatBytes(limit)}`);
-  }
-  if (bytes > constants.MAX_LENGTH) {
-    throw new UserError(`${what} needs ${formatBytes(bytes)}, more than one Node.js buffer can hold (${formatBytes(constants.MAX_LENGTH)})`);
-  }
+  const needs = `${what} ${plural ? 'need' : 'needs'} ${formatBytes(bytes)}`;
+  if (!(bytes <= limit)) throw new UserError(`${needs}, more than --max-memory ${formatBytes(limit)}`);
+  if (bytes > constants.MAX_LENGTH) throw new UserError(`${needs}, more than one Node.js buffer can hold (${formatBytes(constants.MAX_LENGTH)})`);
 }
 
 const UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };

@@ -69,9 +69,10 @@ export function importOnnx(bytes: Uint8Array): ImportResult {
   for (const init of g.initializer ?? []) {
     if (!init.name) throw new UserError('an initializer has no name');
     initializerNames.add(init.name);
-    const tensor = decodeTensor(init, `initializer '${oneLine(init.name, 80)}'`);
+    const what = `initializer '${oneLine(init.name, 80)}'`;
+    const tensor = decodeTensor(init, what);
     constantBytes += tensor.data.byteLength;
-    checkAllocation(constantBytes, 'the initializers together');
+    checkAllocation(constantBytes, `the model's weights up to ${what}`, true);
     ctx.values.set(init.name, { kind: 'const', tensor });
   }
   const input = readInput(model, initializerNames);
