@@ -25,6 +25,8 @@ const SETTINGS: ConversionSettings = {
   tRefSteps: 0,
   vInitFraction: 0.5,
   neuron: 'if',
+  calibrate: 'none',
+  calibTimesteps: 32,
 };
 
 /** Random images labelled by the original model's argmax on onnxruntime. */

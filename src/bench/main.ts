@@ -54,6 +54,8 @@ async function main(): Promise<void> {
     tRefSteps: 0,
     vInitFraction: 0.5,
     neuron: 'if',
+    calibrate: 'none',
+    calibTimesteps: 32,
   };
   const converted = await convertAnn(loaded, DEFAULT_PREPROCESS, settings, { threads, batchSize: 100, data: {} });
   const ds = limitDataset(loadDataset(o.data!), samples);

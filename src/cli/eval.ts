@@ -26,7 +26,7 @@ export function evalCommand(): Command {
     if (o.json) checkWritable(String(o.json), '--json');
     const progress = new Progress(o.quiet === true);
     try {
-      const prepared = await prepareSnn(file, cmd, o, run, progress);
+      const prepared = await prepareSnn(file, cmd, o, run, progress, timesteps);
       progress.update(`loading ${String(o.data)}`);
       const ds = limitDataset(loadDataset(String(o.data), dataOptions(o)), run.limit);
       checkFitsGraph(ds, prepared.model.snn, file);

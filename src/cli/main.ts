@@ -9,7 +9,9 @@ import { EXIT_INTERNAL_ERROR, EXIT_USER_ERROR, oneLine, UserError } from '../err
 import { installExitHandlers } from '../util/exit.js';
 import { convertCommand } from './convert.js';
 import { evalCommand } from './eval.js';
+import { exportCommand } from './export.js';
 import { inspectCommand } from './inspect.js';
+import { neuronCommand } from './neuron.js';
 import { addGlobalOptions, applyGlobalOptions } from './options.js';
 
 export function buildProgram(): Command {
@@ -19,18 +21,22 @@ export function buildProgram(): Command {
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(`snnc: ${str.replace(/^error: /, '').trim()}\n`) });
-  for (const cmd of [evalCommand(), convertCommand(), inspectCommand()]) {
+  for (const cmd of [evalCommand(), convertCommand(), inspectCommand(), exportCommand(), neuronCommand()]) {
     program.addCommand(cmd.exitOverride().configureOutput({ outputError: (str, write) => write(`snnc ${cmd.name()}: ${str.replace(/^error: /, '').trim()}\n`) }));
   }
   addGlobalOptions(program).hook('preAction', (root) => applyGlobalOptions(root.opts()));
-  for (const cmd of program.commands) cmd.configureHelp({ showGlobalOptions: true }).configureOutput({ outputError: oneLineError(`snnc ${cmd.name()}`) });
-  program.configureOutput({ outputError: oneLineError('snnc') });
+  oneLineParseErrors(program, 'snnc');
   return program;
 }
 
-/** Commander's parse errors as one line (its suggestions come on a second line), prefixed. */
-function oneLineError(prefix: string): (str: string, write: (s: string) => void) => void {
-  return (str, write) => write(`${prefix}: ${oneLine(str.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' '))}\n`);
+/**
+ * Commander's parse errors as one line (its suggestions come on a second line), prefixed with
+ * the command path, for every command and subcommand; help shows the global options too.
+ */
+function oneLineParseErrors(cmd: Command, prefix: string): void {
+  cmd.configureHelp({ showGlobalOptions: true });
+  cmd.configureOutput({ outputError: (str, write) => write(`${prefix}: ${oneLine(str.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' '))}\n`) });
+  for (const sub of cmd.commands) oneLineParseErrors(sub, `${prefix} ${sub.name()}`);
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -71,11 +71,13 @@ export function addConversionOptions(cmd: Command): Command {
     .option('--calib-data <spec>', 'calibration dataset (default: the training split of --data)')
     .option('--t-ref <k>', 'refractory period in timesteps: at most one spike every k+1 steps', '0')
     .option('--reset <mode>', 'reset after a spike: subtract (v -= threshold) or zero', 'subtract')
-    .option('--v-init <f>', 'initial membrane potential as a fraction of the threshold', '0.5');
+    .option('--v-init <f>', 'initial membrane potential as a fraction of the threshold', '0.5')
+    .option('--calibrate <mode>', 'after conversion, correct mean rate errors per channel: none, bias or potential', 'none')
+    .option('--calib-timesteps <T>', 'timesteps of the calibration runs (default: --timesteps, or 32)');
 }
 
 /** Conversion flags that make no sense for an already converted network. */
-export const CONVERSION_FLAGS = ['percentile', 'channelwise', 'calibSamples', 'calibData', 'tRef', 'reset', 'vInit'] as const;
+export const CONVERSION_FLAGS = ['percentile', 'channelwise', 'calibSamples', 'calibData', 'tRef', 'reset', 'vInit', 'calibrate', 'calibTimesteps'] as const;
 
 export function dataOptions(o: RawOptions): DataOptions {
   return o.dataDir ? { dataDir: String(o.dataDir) } : {};
@@ -105,7 +107,8 @@ export function defaultCalibData(data: string): string | null {
   return null;
 }
 
-export function conversionSettings(o: RawOptions, warn: (message: string) => void): ConversionSettings {
+/** `timesteps`: the run the conversion is for (calibration runs default to it). */
+export function conversionSettings(o: RawOptions, warn: (message: string) => void, timesteps = 32): ConversionSettings {
   let calibData = o.calibData === undefined ? defaultCalibData(String(o.data)) : String(o.calibData);
   if (calibData === null) {
     warn(`calibrating on the evaluation data ${String(o.data)}: pass --calib-data to keep them apart`);
@@ -120,9 +123,11 @@ export function conversionSettings(o: RawOptions, warn: (message: string) => voi
     tRefSteps: parseNumber('--t-ref', String(o.tRef), { min: 0, max: 1000, integer: true }),
     vInitFraction: parseNumber('--v-init', String(o.vInit), { min: 0, max: 1 }),
     neuron: 'if',
+    calibrate: parseChoice('--calibrate', String(o.calibrate), ['none', 'bias', 'potential'] as const),
+    calibTimesteps: o.calibTimesteps === undefined ? timesteps : parseTimesteps(o.calibTimesteps, '--calib-timesteps'),
   };
 }
 
-export function parseTimesteps(value: unknown): number {
-  return parseNumber('--timesteps', String(value), { min: 1, max: 100000, integer: true });
+export function parseTimesteps(value: unknown, flag = '--timesteps'): number {
+  return parseNumber(flag, String(value), { min: 1, max: 100000, integer: true });
 }

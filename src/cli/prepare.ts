@@ -24,6 +24,7 @@ export async function prepareSnn(
   o: RawOptions,
   run: { batchSize: number; threads: number },
   progress: Progress,
+  timesteps?: number,
 ): Promise<Prepared> {
   progress.update(`loading ${file}`);
   const loaded = loadModel(file);
@@ -38,12 +39,13 @@ export async function prepareSnn(
   }
   const preprocess = preprocessOptions(o);
   checkPreprocess(preprocess, loaded.graph.input.shape[0]!);
-  const settings = conversionSettings(o, (m) => progress.warn(m));
+  const settings = conversionSettings(o, (m) => progress.warn(m), timesteps);
   const converted = await convertAnn(loaded, preprocess, settings, {
     threads: run.threads,
     batchSize: run.batchSize,
     data: dataOptions(o),
     onBatch: (done, total) => progress.update(batchText(`calibrating on ${settings.calibData}`, done, total)),
+    onLayer: (text) => progress.update(text),
   });
   return { model: converted.model, calibrationSeconds: converted.seconds, log: [...loaded.log, ...converted.log] };
 }

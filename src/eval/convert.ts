@@ -10,12 +10,14 @@ import type { NeuronLayerParams } from '../ir/graph.js';
 import { convertPipeline } from '../passes/pipelines.js';
 import { runPasses } from '../passes/pass.js';
 import { collectActivationStats } from '../runtime/activation-stats.js';
+import { calibrateLayers } from './calibrate.js';
 
 export interface ConvertRun {
   threads?: number;
   batchSize: number;
   data: DataOptions;
   onBatch?: (done: number, total: number) => void;
+  onLayer?: (text: string) => void;
 }
 
 export function neuronOf(settings: ConversionSettings): NeuronLayerParams {
@@ -47,7 +49,7 @@ export async function convertAnn(
     { threads: run.threads, batchSize: run.batchSize, onBatch: run.onBatch },
   );
   const converted = runPasses(ann.graph, convertPipeline(stats, neuronOf(settings)));
-  const model: SnnModel = {
+  let model: SnnModel = {
     source: { model: ann.file, sha256: ann.sha256 },
     preprocess,
     conversion: { ...settings, calibSamples: calib.count },
@@ -55,5 +57,15 @@ export async function convertAnn(
     snn: converted.graph,
     ann: ann.graph,
   };
-  return { model, log: converted.log, seconds: (performance.now() - began) / 1000 };
+  const log = converted.log;
+  if (settings.calibrate !== 'none') {
+    const calibrated = await calibrateLayers(model, calib, settings.calibTimesteps, settings.calibrate, {
+      threads: run.threads,
+      batchSize: run.batchSize,
+      onLayer: (layer, i, n) => run.onLayer?.(`calibrating ${settings.calibrate} of ${layer} (${i + 1}/${n})`),
+    });
+    model = calibrated.model;
+    log.push(...calibrated.log);
+  }
+  return { model, log, seconds: (performance.now() - began) / 1000 };
 }

@@ -45,6 +45,11 @@ export interface EvalResult {
   snnSeconds: number;
 }
 
+/** The largest batch up to `requested` whose live values fit the memory budget. */
+export function simBatchSize(sim: SnnSimulator, requested: number, memoryBytes = DEFAULT_SIM_MEMORY_BYTES): number {
+  return Math.max(1, Math.min(requested, Math.floor(memoryBytes / sim.peakBytesPerSample())));
+}
+
 export async function evaluate(model: SnnModel, ds: Dataset, options: EvalOptions): Promise<EvalResult> {
   const T = options.timesteps;
   const annBegan = performance.now();
@@ -56,14 +61,13 @@ export async function evaluate(model: SnnModel, ds: Dataset, options: EvalOption
   const annSeconds = (performance.now() - annBegan) / 1000;
 
   const sim = await SnnSimulator.create(model.snn, T, { threads: options.threads });
-  const perSampleBytes = sim.peakBytesPerSample();
-  const simBatch = Math.max(1, Math.min(options.batchSize, Math.floor((options.memoryBytes ?? DEFAULT_SIM_MEMORY_BYTES) / perSampleBytes)));
+  const simBatch = simBatchSize(sim, options.batchSize, options.memoryBytes);
   const correct = new Float64Array(T);
   const activity = new Map<string, LayerActivity>();
   let snnSeconds = 0;
   const inputPer = sizeOf(model.snn.input.shape);
   try {
-    checkAllocation(perSampleBytes, `simulating one sample over ${T} timesteps (-T)`);
+    checkAllocation(sim.peakBytesPerSample(), `simulating one sample over ${T} timesteps (-T)`);
     for (let start = 0; start < ds.count; start += simBatch) {
       const count = Math.min(simBatch, ds.count - start);
       const x = preprocessBatch(ds, start, count, model.preprocess, new Float32Array(count * inputPer));

@@ -39,6 +39,9 @@ export interface ConversionSettings {
   vInitFraction: number;
   neuron: 'if' | 'lif';
   tauSteps?: number;
+  /** Light calibration after conversion (Li et al. 2021), at calibTimesteps steps. */
+  calibrate: 'none' | 'bias' | 'potential';
+  calibTimesteps: number;
 }
 
 export interface SnnModel {
@@ -212,4 +215,14 @@ function checkPair(model: SnnModel, file: string): void {
     if (n !== 1 && n !== snnIn[0]) throw new UserError(`${file}: preprocess.${what} has ${n} values for ${snnIn[0]} input channels`);
   }
   if (model.preprocess.std.some((v) => v === 0)) throw new UserError(`${file}: preprocess.std has a zero`);
+  const shapes = inferShapes(model.snn);
+  for (const node of model.snn.nodes) {
+    if (node.op !== 'spike') continue;
+    const channels = shapes.get(node.output)![0]!;
+    for (const [key, values] of [['lambda', node.lambda], ['vInitShift', node.vInitShift]] as const) {
+      if (values && values.length !== 1 && values.length !== channels) {
+        throw new UserError(`${file}: snn node ${oneLine(node.name, 80)} (spike): ${key} has ${values.length} values for ${channels} channels`);
+      }
+    }
+  }
 }

@@ -117,7 +117,7 @@ export const NODE_FIELDS: Record<OpName, Record<string, Rule>> = {
   flatten: {},
   add: {},
   concat: {},
-  spike: { neuron, lambda: arrayOf(finite) },
+  spike: { neuron, lambda: arrayOf(finite, { min: 1 }), 'vInitShift?': arrayOf(finite, { min: 1 }) },
 };
 
 const node: Rule = (v, p) => {
@@ -146,6 +146,9 @@ export const MANIFEST = object({
     vInitFraction: finite,
     neuron: oneOf('if', 'lif'),
     'tauSteps?': num({ above: 0 }),
+    // Written since light calibration exists; older manifests lack them (read as 'none').
+    'calibrate?': oneOf('none', 'bias', 'potential'),
+    'calibTimesteps?': num({ integer: true, min: 1 }),
   }),
   calibration: arrayOf(
     object({ layer: str, lambda: arrayOf(finite), clippedFraction: finite, 'max?': nullable(finite), 'activeFraction?': finite }),

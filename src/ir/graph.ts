@@ -87,6 +87,8 @@ export interface SpikeNode extends NodeBase {
   neuron: NeuronLayerParams;
   /** The activation scale lambda of the ReLU this layer replaces (per channel, or one value). */
   lambda: number[];
+  /** Per-channel offsets of v(0), in units of vThreshold, added to vInitFraction (potential calibration). */
+  vInitShift?: number[];
 }
 
 /** Parameters of one spiking layer, in timesteps (dimensionless units: threshold 1 = lambda). */

@@ -39,8 +39,15 @@ export interface BatchResult {
   activity: Map<string, LayerActivity>;
   /** By linear node name: non-zero input entries summed over steps and samples (synaptic events). */
   inputEvents: Map<string, number>;
+  /** Spike counts over all T steps, [batch][neurons], for the spiking nodes asked to capture. */
+  counts: Map<string, Float32Array>;
   /** Seconds spent in the simulation of this batch. */
   seconds: number;
+}
+
+export interface RunOptions {
+  /** Spiking nodes whose per-neuron spike counts the caller wants (calibration, diagnostics). */
+  capture?: ReadonlySet<string>;
 }
 
 const ORT_OPS = new Set<Node['op']>(['conv', 'dense', 'avgpool', 'globalavgpool', 'maxpool']);
@@ -90,21 +97,24 @@ export class SnnSimulator {
     return peak * 4;
   }
 
-  async runBatch(x: Float32Array, batch: number): Promise<BatchResult> {
+  async runBatch(x: Float32Array, batch: number, options: RunOptions = {}): Promise<BatchResult> {
     const began = performance.now();
     const T = this.timesteps;
     const values = new Map<string, Signal>([[this.graph.input.name, { data: x, temporal: false }]]);
     const activity = new Map<string, LayerActivity>();
     const inputEvents = new Map<string, number>();
+    const counts = new Map<string, Float32Array>();
     for (let i = 0; i < this.graph.nodes.length; i++) {
       const node = this.graph.nodes[i]!;
       const inputs = node.inputs.map((v) => values.get(v)!);
-      values.set(node.output, await this.runNode(node, inputs, batch, activity, inputEvents));
+      const out = await this.runNode(node, inputs, batch, activity, inputEvents);
+      if (options.capture?.has(node.name)) counts.set(node.name, sumOverTime(out, T));
+      values.set(node.output, out);
       for (const v of node.inputs) if (this.lastUse.get(v) === i) values.delete(v);
     }
     const out = values.get(this.graph.output)!;
     const predictions = readout(out, T, batch, sizeOf(this.shapes.get(this.graph.output)!));
-    return { predictions, activity, inputEvents, seconds: (performance.now() - began) / 1000 };
+    return { predictions, activity, inputEvents, counts, seconds: (performance.now() - began) / 1000 };
   }
 
   private async runNode(
@@ -170,6 +180,11 @@ export class SnnSimulator {
     const n = batch * sizeOf(this.shapes.get(node.output)!);
     const params = fromLayerParams(node.neuron);
     const state = initialState(n, node.neuron.vInitFraction * node.neuron.vThreshold);
+    if (node.vInitShift) {
+      const channels = node.vInitShift.length;
+      const plane = n / (batch * channels);
+      for (let i = 0; i < n; i++) state.v[i]! += node.vInitShift[Math.floor(i / plane) % channels]! * node.neuron.vThreshold;
+    }
     const out = new Float32Array(T * n);
     const counts = new Int32Array(n);
     let spikes = 0;
@@ -194,6 +209,15 @@ export class SnnSimulator {
 function alignTime(inputs: Signal[], T: number): Signal[] {
   if (!inputs.some((s) => s.temporal)) return inputs;
   return inputs.map((s) => (s.temporal ? s : { data: repeatOverTime(s.data, T), temporal: true }));
+}
+
+/** Sum over the T steps of a temporal signal [T][rest] (or T times a static one). */
+function sumOverTime(s: Signal, T: number): Float32Array {
+  if (!s.temporal) return s.data.map((v) => v * T);
+  const n = s.data.length / T;
+  const sum = new Float32Array(n);
+  for (let t = 0; t < T; t++) for (let i = 0; i < n; i++) sum[i]! += s.data[t * n + i]!;
+  return sum;
 }
 
 function countNonZero(data: Float32Array): number {

@@ -1,7 +1,8 @@
 /**
  * The integrate-and-fire neuron of snnc, as one discrete-time step over a layer of neurons.
  * The converted SNN runs it in timesteps with dimensionless potentials (snn/layer.ts maps a
- * spiking layer's parameters); a physical neuron in ms, mV and nA maps onto the same step.
+ * spiking layer's parameters); the neuron lab runs it in ms, mV and nA (snn/physical.ts maps
+ * a physical neuron onto the same parameters). One implementation serves both.
  *
  * Subthreshold dynamics of C dV/dt = -g_L (V - E_L) + I, integrated exactly over one step of
  * length dt for an input held constant during the step:
@@ -17,9 +18,38 @@
  *   zero:     v -> vReset
  * and stay refractory for tRefSteps steps: no integration, v held (absolute refractory
  * period), so a neuron fires at most once every tRefSteps + 1 steps.
+ *
+ * Options of the same step (absent: the plain IF/LIF loop above, unchanged):
+ *   - timing 'exact': the threshold crossing is located inside the step from the exponential
+ *     solution (or the straight line of the IF neuron), the reset and the refractory period
+ *     start there, and integration resumes mid-step when the refractory period ends. Spike
+ *     times are then not quantised to the step (snn/step-extended.ts).
+ *   - noiseStd: membrane noise sigma dW by Euler-Maruyama, v += noiseStd xi with xi ~ N(0, 1)
+ *     from the state's seeded generator; noiseStd = sigma sqrt(dt).
+ *   - adaptation: a spike-triggered conductance, C dV/dt = ... - g_a a (V - E_K),
+ *     tau_a da/dt = -a, a -> a + b at each spike.
  */
+import { NormalSource } from './normal.js';
+import { stepExtended } from './step-extended.js';
 
 export type ResetMode = 'subtract' | 'zero';
+
+/** 'step': spikes at the end of the step that crosses the threshold; 'exact': at the crossing. */
+export type SpikeTiming = 'step' | 'exact';
+
+/**
+ * Spike-triggered adaptation in step units. The state holds q = g_a a dt / C, the adaptation
+ * conductance as a membrane rate per step: over a step, dv = -q (v - vReversal) besides the
+ * leak, with q held at its mid-step value (error O((dt / tau_a)^2)); a decays as exp(-dt / tau_a).
+ */
+export interface AdaptationParams {
+  /** Per-step decay of a: exp(-dt / tau_a). */
+  decay: number;
+  /** Increase of q at each spike: g_a b dt / C. */
+  increment: number;
+  /** Reversal potential E_K of the adaptation current (membrane units). */
+  vReversal: number;
+}
 
 export interface NeuronParams {
   /** Membrane decay per step, exp(-dt / tau); 1 for a non-leaky integrator. */
@@ -31,18 +61,52 @@ export interface NeuronParams {
   vThreshold: number;
   vReset: number;
   reset: ResetMode;
-  /** Absolute refractory period in steps. */
+  /** Absolute refractory period in steps (an integer unless timing is 'exact'). */
   tRefSteps: number;
+  /** Default 'step'. */
+  timing?: SpikeTiming;
+  /** Standard deviation of the membrane noise added per step (membrane units): sigma sqrt(dt). */
+  noiseStd?: number;
+  adaptation?: AdaptationParams;
 }
 
-/** Per-neuron state of one layer: membrane potential and refractory steps left. */
-export interface NeuronState {
-  v: Float32Array;
+/** Per-neuron state of one layer: membrane potential, refractory steps left, and what the options need. */
+export interface NeuronState<V extends Float32Array | Float64Array = Float32Array> {
+  v: V;
   refractory: Int32Array;
+  /** Exact timing: refractory time left, in steps (fractional). */
+  refractoryLeft?: Float64Array;
+  /** Exact timing: time of the neuron's last spike within the step, in (0, 1] steps (where it spiked). */
+  spikeTime?: Float64Array;
+  /** Adaptation: q = g_a a dt / C per neuron. */
+  adaptation?: Float64Array;
+  /** Noise: the seeded generator, shared by the layer's neurons in index order. */
+  noise?: NormalSource;
 }
 
-export function initialState(count: number, vInit: number): NeuronState {
-  return { v: new Float32Array(count).fill(vInit), refractory: new Int32Array(count) };
+export interface StateOptions {
+  /** Seed of the noise generator (required when the params have noise). */
+  seed?: number;
+  /** float64 for long runs in physical units (the lab); float32 (default) for the converted SNN. */
+  precision?: 'float32' | 'float64';
+}
+
+/** State for `count` neurons at v = vInit; pass the params to allocate what their options need. */
+export function initialState(count: number, vInit: number, p?: NeuronParams, options?: StateOptions & { precision?: 'float32' }): NeuronState<Float32Array>;
+export function initialState(count: number, vInit: number, p: NeuronParams | undefined, options: StateOptions & { precision: 'float64' }): NeuronState<Float64Array>;
+export function initialState(count: number, vInit: number, p?: NeuronParams, options: StateOptions = {}): NeuronState<Float32Array | Float64Array> {
+  const v = options.precision === 'float64' ? new Float64Array(count) : new Float32Array(count);
+  const state: NeuronState<Float32Array | Float64Array> = { v: v.fill(vInit), refractory: new Int32Array(count) };
+  if (p?.timing === 'exact') {
+    state.refractoryLeft = new Float64Array(count);
+    state.spikeTime = new Float64Array(count);
+  }
+  if (p?.adaptation) state.adaptation = new Float64Array(count);
+  if (p?.noiseStd) {
+    if (options.seed === undefined) throw new Error('internal: a neuron state with noise needs a seed');
+    state.noise = new NormalSource(options.seed);
+  }
+  return state;
 }
 
 /** The non-leaky IF neuron of the converted SNN: threshold 1, reset to 0 or by subtraction. */
@@ -50,19 +114,27 @@ export function ifParams(reset: ResetMode, tRefSteps: number, vThreshold = 1): N
   return { decay: 1, gain: 1, vRest: 0, vThreshold, vReset: 0, reset, tRefSteps };
 }
 
+/** True when the params use none of the options: the plain loop runs. */
+export function isPlain(p: NeuronParams): boolean {
+  return p.timing !== 'exact' && !p.noiseStd && p.adaptation === undefined;
+}
+
 /**
- * One timestep for neurons [0, count): reads currents z[zOffset + i], writes spikes (0 or 1)
- * to out[outOffset + i], updates `state` in place. Returns the number of spikes.
+ * One timestep for neurons [0, count): reads currents z[zOffset + i], writes spikes to
+ * out[outOffset + i] (0 or 1; with exact timing the number of spikes in the step, which
+ * exceeds 1 only if the refractory period is shorter than a step), updates `state` in place.
+ * Returns the number of spikes. The loop variant is chosen once per call.
  */
 export function step(
   p: NeuronParams,
-  state: NeuronState,
-  z: Float32Array,
+  state: NeuronState<Float32Array | Float64Array>,
+  z: Float32Array | Float64Array,
   zOffset: number,
-  out: Float32Array,
+  out: Float32Array | Float64Array,
   outOffset: number,
   count: number,
 ): number {
+  if (!isPlain(p)) return stepExtended(p, state, z, zOffset, out, outOffset, count);
   const { v, refractory } = state;
   const { decay, gain, vRest, vThreshold, tRefSteps } = p;
   const drop = vThreshold - p.vReset;

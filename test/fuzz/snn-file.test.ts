@@ -35,6 +35,8 @@ const SETTINGS: ConversionSettings = {
   tRefSteps: 1,
   vInitFraction: 0.5,
   neuron: 'if',
+  calibrate: 'none',
+  calibTimesteps: 32,
 };
 
 const dir = fuzzDir('snn');

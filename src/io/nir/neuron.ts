@@ -1,0 +1,114 @@
+/**
+ * snnc's spiking layers and readout as NIR neurons, with time in seconds.
+ *
+ * Time convention (recorded in the graph's metadata): snnc step t covers the interval
+ * [t dt, (t+1) dt) with dt = --dt seconds; every signal is held constant over a step: the
+ * input (the preprocessed image, the same at every step), the currents of linear layers, and
+ * spikes (a spike is a pulse of height 1 lasting one step). This is how NIR's discrete-time
+ * importers treat signals. Under it, NIR's equations integrated over one step reproduce
+ * snnc's step (snn/neuron.ts: v <- decay v + z with gain 1, z the layer's input current):
+ *
+ *   IF   NIR: dv/dt = R I            -> v <- v + R dt I
+ *        snnc: v <- v + z            => r = 1 / dt
+ *   LIF  NIR: tau dv/dt = (v_leak - v) + R I, exact for I constant over the step:
+ *          v <- v_leak + (v - v_leak) e^(-dt/tau) + R (1 - e^(-dt/tau)) I
+ *        snnc: v <- e^(-1/tau_steps) v + z
+ *                                    => tau = tau_steps dt, v_leak = 0,
+ *                                       r = 1 / (1 - e^(-1/tau_steps))
+ *   I    (readout) NIR: dv/dt = R I  => r = 1 / dt, so v(t) = sum of the output current over
+ *        steps 1..t: the accumulator whose argmax is snnc's prediction at step t.
+ *
+ * Spikes: NIR fires when v > v_threshold, snnc when v >= theta. v_threshold is the largest
+ * float32 below theta, so that for a float32 membrane v > v_threshold is exactly v >= theta.
+ * After a spike NIR sets v to v_reset: exact for snnc's reset to zero (v_reset = vReset), a
+ * loss for reset by subtraction. NIR has no refractory period and no initial state (v(0),
+ * including the per-channel shifts of potential calibration, is a loss).
+ */
+import type { SpikeNode } from '../../ir/graph.js';
+import { f32, f64Scalar, filled, i64Scalar, str, type LossKind, type NirNode } from './document.js';
+
+export interface Translated {
+  node: NirNode;
+  losses: { kind: LossKind; message: string }[];
+}
+
+/** The largest float32 strictly below x (for a float32 v: v > float32Below(x) <=> v >= x). */
+export function float32Below(x: number): number {
+  const view = new DataView(new ArrayBuffer(4));
+  view.setFloat32(0, x);
+  const f = view.getFloat32(0);
+  if (f < x) return f;
+  const bits = view.getUint32(0);
+  // One unit in the last place towards -infinity: positive floats shrink with their bit
+  // pattern, negative ones grow; below +0 comes the negative smallest subnormal.
+  view.setUint32(0, f > 0 ? bits - 1 : f < 0 ? bits + 1 : 0x80000001);
+  return view.getFloat32(0);
+}
+
+/** NIR r of an IF neuron whose step adds its input current once per dt seconds. */
+export const ifResistance = (dtS: number): number => 1 / dtS;
+
+/** NIR r of a LIF neuron with time constant tau_steps whose step adds its input current with gain 1. */
+export const lifResistance = (tauSteps: number): number => 1 / -Math.expm1(-1 / tauSteps);
+
+export function spikeToNir(node: SpikeNode, shape: readonly number[], dtS: number): Translated {
+  const p = node.neuron;
+  const vThreshold = filled(shape, float32Below(p.vThreshold));
+  const vReset = filled(shape, p.vReset);
+  const params: NirNode['params'] =
+    p.model === 'if'
+      ? { r: filled(shape, ifResistance(dtS)), v_threshold: vThreshold, v_reset: vReset }
+      : {
+          tau: filled(shape, p.tauSteps! * dtS),
+          r: filled(shape, lifResistance(p.tauSteps!)),
+          v_leak: filled(shape, 0),
+          v_threshold: vThreshold,
+          v_reset: vReset,
+        };
+  const vInit = p.vInitFraction * p.vThreshold;
+  const metadata: NirNode['metadata'] = {
+    snnc_neuron: str(p.model),
+    snnc_v_threshold: f64Scalar(p.vThreshold),
+    snnc_v_reset: f64Scalar(p.vReset),
+    snnc_reset: str(p.reset),
+    snnc_t_ref_steps: i64Scalar(p.tRefSteps),
+    snnc_v_init: f64Scalar(vInit),
+    snnc_lambda: f32([node.lambda.length], Float32Array.from(node.lambda)),
+    ...(p.model === 'lif' ? { snnc_tau_steps: f64Scalar(p.tauSteps!) } : {}),
+    ...(node.vInitShift ? { snnc_v_init_shift: f32([node.vInitShift.length], Float32Array.from(node.vInitShift)) } : {}),
+  };
+  const losses: Translated['losses'] = [];
+  if (p.reset === 'subtract') {
+    losses.push({
+      kind: 'reset',
+      message: `reset by subtraction (v -= ${p.vThreshold - p.vReset}, the surplus is kept) becomes NIR's reset to v_reset = ${p.vReset}`,
+    });
+  }
+  if (p.tRefSteps > 0) {
+    losses.push({
+      kind: 'refractory',
+      message: `refractory period of ${p.tRefSteps} step(s) (${p.tRefSteps * dtS} s) without integration after a spike is dropped: NIR neurons have none`,
+    });
+  }
+  const shifts = node.vInitShift ?? [];
+  if (vInit !== 0 || shifts.some((d) => d !== 0)) {
+    const perChannel = shifts.length > 0 ? ` plus per-channel shifts of ${Math.min(...shifts)}..${Math.max(...shifts)} x threshold` : '';
+    losses.push({
+      kind: 'v_init',
+      message: `initial membrane potential v(0) = ${vInit} (${p.vInitFraction} x threshold)${perChannel} is dropped: NIR stores no initial state (importers start at v = 0)`,
+    });
+  }
+  return { node: { type: p.model === 'if' ? 'IF' : 'LIF', params, metadata }, losses };
+}
+
+/**
+ * The readout: snnc's output layer does not spike; its current is summed over steps and the
+ * prediction at step t is the argmax of the sum. An integrator (NIR `I`) holds that sum.
+ */
+export function readoutIntegrator(shape: readonly number[], dtS: number): NirNode {
+  return {
+    type: 'I',
+    params: { r: filled(shape, ifResistance(dtS)) },
+    metadata: { snnc_op: str('readout') },
+  };
+}
