@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { convertAnn } from '../src/eval/convert.js';
+import { convertAnn, DEFAULT_CONVERSION } from '../src/eval/convert.js';
 import { evaluate } from '../src/eval/evaluate.js';
 import { DEFAULT_PREPROCESS, limitDataset, preprocessBatch } from '../src/io/data/dataset.js';
 import { loadDataset } from '../src/io/data/registry.js';
@@ -16,18 +16,7 @@ import { verify } from '../src/ir/verify.js';
 import { writeIdxDataset, tempDir } from './helpers/idx.js';
 import { randomArray, runOnnxFile } from './helpers/ort.js';
 
-const SETTINGS: ConversionSettings = {
-  percentile: 100,
-  channelwise: false,
-  calibSamples: 200,
-  calibData: '',
-  reset: 'subtract',
-  tRefSteps: 0,
-  vInitFraction: 0.5,
-  neuron: 'if',
-  calibrate: 'none',
-  calibTimesteps: 32,
-};
+const SETTINGS: ConversionSettings = { ...DEFAULT_CONVERSION, percentile: 100, calibSamples: 200, calibData: '' };
 
 /** Random images labelled by the original model's argmax on onnxruntime. */
 async function labelledByOriginal(file: string, shape: number[], count: number, seed: number, dir: string, name: string) {

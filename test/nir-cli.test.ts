@@ -81,7 +81,7 @@ describe('snnc export --format nir', () => {
   it.each([
     [['--format', 'onnx'], "snnc: --format: 'onnx' is not one of nir"],
     [['--format', 'nir', '--dt', '0'], 'snnc: --dt: 0 must be a positive number of seconds per step'],
-    [['--format', 'nir', '--readout', 'spikes'], "snnc: --readout: 'spikes' is not one of integrator, current"],
+    [['--format', 'nir', '--nir-readout', 'spikes'], "snnc: --nir-readout: 'spikes' is not one of integrator, current"],
     [['--format', 'nir', '--reset', 'zero'], /^snnc: .*residual\.snn\.json is already converted: --reset would have no effect/],
   ])('%j is a user error (exit 2, one line)', async (flags, message) => {
     const out = path.join(dir, 'bad.nir');

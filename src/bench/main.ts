@@ -9,7 +9,7 @@
 import os from 'node:os';
 import { Command } from 'commander';
 import { parseNumber, parseNumberList } from '../cli/options.js';
-import { convertAnn } from '../eval/convert.js';
+import { convertAnn, DEFAULT_CONVERSION } from '../eval/convert.js';
 import { evaluate } from '../eval/evaluate.js';
 import { DEFAULT_PREPROCESS, limitDataset } from '../io/data/dataset.js';
 import { loadDataset } from '../io/data/registry.js';
@@ -45,18 +45,7 @@ async function main(): Promise<void> {
   const loaded = loadModel(o.model!);
   if (loaded.kind !== 'ann') throw new Error('bench needs an ANN (.onnx)');
   const calibData = `${o.data!.split(':')[0]}:train`;
-  const settings: ConversionSettings = {
-    percentile: 99.99,
-    channelwise: false,
-    calibSamples: 1000,
-    calibData,
-    reset: 'subtract',
-    tRefSteps: 0,
-    vInitFraction: 0.5,
-    neuron: 'if',
-    calibrate: 'none',
-    calibTimesteps: 32,
-  };
+  const settings: ConversionSettings = { ...DEFAULT_CONVERSION, calibData };
   const converted = await convertAnn(loaded, DEFAULT_PREPROCESS, settings, { threads, batchSize: 100, data: {} });
   const ds = limitDataset(loadDataset(o.data!), samples);
   const rows: BenchRow[] = [];

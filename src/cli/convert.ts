@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { saveSnn, snnFilePaths } from '../io/snn-file.js';
 import { checkWritable } from '../util/atomic-write.js';
+import { addConfigOption } from './config.js';
 import { addConversionOptions, addDataOptions, runOptions, type RawOptions } from './options.js';
 import { prepareSnn } from './prepare.js';
 import { Progress } from './progress.js';
@@ -11,11 +12,14 @@ export function convertCommand(): Command {
   const cmd = new Command('convert')
     .description('convert an ANN into a spiking network and save it (<name>.snn.json + <name>.snn.bin)')
     .argument('<model>', 'ONNX model (.onnx)')
-    .requiredOption('--out <file>', 'output manifest, <name>.snn.json (weights go to <name>.snn.bin)')
+    .option('--out <file>', 'output manifest, <name>.snn.json (weights go to <name>.snn.bin); required')
     .option('-q, --quiet', 'no progress on stderr');
   addDataOptions(cmd);
   addConversionOptions(cmd);
+  addConfigOption(cmd);
   return cmd.action(async (file: string, o: RawOptions) => {
+    // Checked here, not by commander, so that --config can give it.
+    if (o.out === undefined) throw new UserError('--out <file> is required');
     const out = String(o.out);
     const paths = snnFilePaths(out);
     checkWritable(paths.manifest, '--out');

@@ -1,61 +1,46 @@
 /** snnc eval <model>: convert (unless already converted), run ANN and SNN, report accuracy vs timesteps. */
 import { Command } from 'commander';
-import { evaluate } from '../eval/evaluate.js';
-import { checkFitsGraph, limitDataset } from '../io/data/dataset.js';
-import { loadDataset } from '../io/data/registry.js';
-import { buildEvalReport, renderEvalReport } from '../report/eval-report.js';
+import { evalAccuracySpec } from '../report/charts.js';
+import { renderEvalReport } from '../report/eval-report.js';
+import { renderEvalHtml } from '../report/html.js';
+import { renderSvg } from '../report/svg.js';
 import { checkWritable, writeFileAtomic } from '../util/atomic-write.js';
-import { addConversionOptions, addDataOptions, dataOptions, parseTimesteps, runOptions, type RawOptions } from './options.js';
-import { prepareSnn } from './prepare.js';
-import { batchText, Progress } from './progress.js';
+import { addConfigOption } from './config.js';
+import { addConversionOptions, addDataOptions, addSimulationOptions, runOptions, simulationOptions, type RawOptions } from './options.js';
+import { loadEvalData, prepareSnn, runEvaluation } from './prepare.js';
+import { Progress } from './progress.js';
 
 export function evalCommand(): Command {
   const cmd = new Command('eval')
     .description('convert a model (or load a converted .snn.json), run ANN and SNN, report accuracy at every timestep')
     .argument('<model>', 'ONNX model (.onnx) or converted network (.snn.json)')
-    .option('-T, --timesteps <n>', 'timesteps to simulate', '32')
     .option('--json <file>', 'also write the report as JSON')
+    .option('--plot <file.svg>', 'also write the chart of accuracy vs timesteps (SVG)')
+    .option('--report <file.html>', 'also write a self-contained HTML report: charts and the per-layer table')
     .option('--no-timing', 'leave wall-clock times out of the JSON report (for byte-identical reruns)')
     .option('-q, --quiet', 'no progress on stderr');
+  addSimulationOptions(cmd);
   addDataOptions(cmd);
   addConversionOptions(cmd);
+  addConfigOption(cmd);
   return cmd.action(async (file: string, o: RawOptions) => {
     const began = performance.now();
-    const timesteps = parseTimesteps(o.timesteps);
+    simulationOptions(o); // refuses bad run flags before any work
     const run = runOptions(o);
-    if (o.json) checkWritable(String(o.json), '--json');
+    for (const flag of ['json', 'plot', 'report'] as const) if (o[flag]) checkWritable(String(o[flag]), `--${flag}`);
     const progress = new Progress(o.quiet === true);
     try {
-      const prepared = await prepareSnn(file, cmd, o, run, progress, timesteps);
+      const prepared = await prepareSnn(file, cmd, o, run, progress);
       progress.update(`loading ${String(o.data)}`);
-      const ds = limitDataset(loadDataset(String(o.data), dataOptions(o)), run.limit);
-      checkFitsGraph(ds, prepared.model.snn, file);
-      const result = await evaluate(prepared.model, ds, {
-        timesteps,
-        batchSize: run.batchSize,
-        threads: run.threads,
-        onProgress: (phase, done, total) => progress.update(batchText(phase === 'ann' ? 'ANN' : `SNN, T=${timesteps}`, done, total)),
-      });
+      const ds = loadEvalData(o, run);
+      const measured = await runEvaluation(file, prepared, ds, o, run, progress);
       progress.stop();
-      const report = buildEvalReport({
-        model: file,
-        dataset: String(o.data),
-        result,
-        timesteps,
-        conversion: prepared.model.conversion,
-        preprocess: prepared.model.preprocess,
-        timing: {
-          calibrationSeconds: prepared.calibrationSeconds,
-          annSeconds: result.annSeconds,
-          snnSeconds: result.snnSeconds,
-          totalSeconds: (performance.now() - began) / 1000,
-        },
-      });
+      const report = { ...measured, timing: { ...measured.timing!, totalSeconds: (performance.now() - began) / 1000 } };
       process.stdout.write(renderEvalReport(report) + '\n');
-      if (o.json) {
-        const { timing, ...rest } = report;
-        writeFileAtomic(String(o.json), JSON.stringify(o.timing === false ? rest : { ...rest, timing }, null, 2) + '\n');
-      }
+      const { timing, ...rest } = report;
+      if (o.json) writeFileAtomic(String(o.json), JSON.stringify(o.timing === false ? rest : { ...rest, timing }, null, 2) + '\n');
+      if (o.plot) writeFileAtomic(String(o.plot), await renderSvg(evalAccuracySpec(report), 'accuracy'));
+      if (o.report) writeFileAtomic(String(o.report), await renderEvalHtml(o.timing === false ? rest : report));
     } finally {
       progress.stop();
     }

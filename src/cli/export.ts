@@ -25,7 +25,7 @@ export function exportCommand(): Command {
     .requiredOption('--format <format>', 'output format: nir')
     .requiredOption('--out <file>', 'output file, e.g. model.nir')
     .option('--dt <seconds>', 'seconds per snnc timestep (NIR time constants and resistances are in seconds)', '0.001')
-    .option('--readout <kind>', 'integrator (an I node sums the output current, as snnc does) or current (the per-step current: a loss)', 'integrator')
+    .option('--nir-readout <kind>', 'integrator (an I node sums the output current, as snnc does) or current (the per-step current: a loss)', 'integrator')
     .option('--strict', 'fail (exit 2, no file) if anything cannot be expressed exactly in NIR')
     .option('-q, --quiet', 'no progress on stderr');
   addDataOptions(cmd);
@@ -36,7 +36,7 @@ export function exportCommand(): Command {
     checkWritable(out, '--out');
     const dtS = parseNumber('--dt', String(o.dt));
     if (!(dtS > 0)) throw new UserError(`--dt: ${String(o.dt)} must be a positive number of seconds per step`);
-    const readout = parseChoice<ReadoutKind>('--readout', String(o.readout), ['integrator', 'current']);
+    const readout = parseChoice<ReadoutKind>('--nir-readout', String(o.nirReadout), ['integrator', 'current']);
     const run = runOptions(o);
     const progress = new Progress(o.quiet === true);
     try {

@@ -7,12 +7,16 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_INTERNAL_ERROR, EXIT_USER_ERROR, oneLine, UserError } from '../errors.js';
 import { installExitHandlers } from '../util/exit.js';
+import { checkCommand } from './check.js';
+import { applyConfig } from './config.js';
 import { convertCommand } from './convert.js';
 import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
 import { inspectCommand } from './inspect.js';
+import { mergeCommand } from './merge.js';
 import { neuronCommand } from './neuron.js';
 import { addGlobalOptions, applyGlobalOptions } from './options.js';
+import { sweepCommand } from './sweep.js';
 
 export function buildProgram(): Command {
   const program = new Command('snnc')
@@ -20,8 +24,10 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError(false)
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(`snnc: ${str.replace(/^error: /, '').trim()}\n`) });
-  for (const cmd of [evalCommand(), convertCommand(), inspectCommand(), exportCommand(), neuronCommand()]) {
+    .configureOutput({ outputError: (str, write) => write(`snnc: ${str.replace(/^error: /, '').trim()}\n`) })
+    // --config <file>: option values from a file, applied before the command runs (flags win).
+    .hook('preAction', (_program, command) => applyConfig(command));
+  for (const cmd of [evalCommand(), convertCommand(), inspectCommand(), exportCommand(), neuronCommand(), sweepCommand(), mergeCommand(), checkCommand()]) {
     program.addCommand(cmd.exitOverride().configureOutput({ outputError: (str, write) => write(`snnc ${cmd.name()}: ${str.replace(/^error: /, '').trim()}\n`) }));
   }
   addGlobalOptions(program).hook('preAction', (root) => applyGlobalOptions(root.opts()));

@@ -7,6 +7,7 @@ import { UserError } from '../errors.js';
 import { DEFAULT_PREPROCESS, type Preprocess } from '../io/data/dataset.js';
 import type { DataOptions } from '../io/data/registry.js';
 import type { ConversionSettings } from '../io/snn-file.js';
+import type { RuntimeSettings } from '../runtime/settings.js';
 import { defaultThreads } from '../runtime/ort.js';
 import { defaultMaxMemoryBytes, formatBytes, parseByteSize, setMaxMemoryBytes } from '../util/memory-limit.js';
 
@@ -71,13 +72,69 @@ export function addConversionOptions(cmd: Command): Command {
     .option('--calib-data <spec>', 'calibration dataset (default: the training split of --data)')
     .option('--t-ref <k>', 'refractory period in timesteps: at most one spike every k+1 steps', '0')
     .option('--reset <mode>', 'reset after a spike: subtract (v -= threshold) or zero', 'subtract')
-    .option('--v-init <f>', 'initial membrane potential as a fraction of the threshold', '0.5')
+    .option('--v-init <f|random>', 'initial membrane potential as a fraction of the threshold, or random (uniform, seeded)', '0.5')
+    .option('--predistort', 'pre-distort currents so that rates stay linear up to r_max despite the refractory period')
+    .option('--neuron <model>', 'if (no leak) or lif (leaky, with --tau-m)', 'if')
+    .option('--tau-m <steps>', 'LIF membrane time constant in timesteps')
+    .option('--readout <mode>', 'membrane (accumulated output current) or spikes (output spike counts)', 'membrane')
+    .option('--maxpool <mode>', 'spiking (gated by spike counts) or avg (replace by average pooling: changes the ANN)', 'spiking')
     .option('--calibrate <mode>', 'after conversion, correct mean rate errors per channel: none, bias or potential', 'none')
     .option('--calib-timesteps <T>', 'timesteps of the calibration runs (default: --timesteps, or 32)');
 }
 
+/**
+ * Options of how a converted network is run (eval, sweep, check). An option that changes the
+ * run but not the conversion belongs here and in simulationOptions(), so that every command
+ * that runs networks takes it and `snnc sweep --grid` can vary it without converting again.
+ */
+export function addSimulationOptions(cmd: Command): Command {
+  return cmd
+    .option('-T, --timesteps <n>', 'timesteps to simulate', '32')
+    .option('--seed <n>', 'seed of random v(0), Poisson input and membrane noise', '0')
+    .option('--encoding <mode>', 'constant (the image as a current at every step) or poisson (random spikes at rate |x|)', 'constant')
+    .option('--noise <sigma>', 'membrane noise: standard deviation per step, in threshold units', '0')
+    .option('--adapt-b <b>', 'spike-triggered adaptation (adaptive LIF): conductance increment per spike')
+    .option('--adapt-tau <steps>', 'adaptation time constant in timesteps (with --adapt-b)');
+}
+
+export interface SimulationOptions {
+  timesteps: number;
+  runtime: RuntimeSettings;
+}
+
+export function simulationOptions(o: RawOptions): SimulationOptions {
+  return { timesteps: parseTimesteps(o.timesteps), runtime: runtimeSettings(o) };
+}
+
 /** Conversion flags that make no sense for an already converted network. */
-export const CONVERSION_FLAGS = ['percentile', 'channelwise', 'calibSamples', 'calibData', 'tRef', 'reset', 'vInit', 'calibrate', 'calibTimesteps'] as const;
+export const CONVERSION_FLAGS = [
+  'percentile',
+  'channelwise',
+  'calibSamples',
+  'calibData',
+  'tRef',
+  'reset',
+  'vInit',
+  'predistort',
+  'neuron',
+  'tauM',
+  'readout',
+  'maxpool',
+  'calibrate',
+  'calibTimesteps',
+] as const;
+
+export function runtimeSettings(o: RawOptions): RuntimeSettings {
+  const b = o.adaptB === undefined ? undefined : parseNumber('--adapt-b', String(o.adaptB), { min: 0 });
+  const tau = o.adaptTau === undefined ? undefined : parseNumber('--adapt-tau', String(o.adaptTau), { min: 1e-6 });
+  if ((b === undefined) !== (tau === undefined)) throw new UserError('--adapt-b and --adapt-tau go together');
+  return {
+    seed: parseNumber('--seed', String(o.seed), { min: 0, max: 2 ** 32 - 1, integer: true }),
+    encoding: parseChoice('--encoding', String(o.encoding), ['constant', 'poisson'] as const),
+    noisePerStep: parseNumber('--noise', String(o.noise), { min: 0 }),
+    ...(b !== undefined && tau !== undefined && b > 0 ? { adaptation: { b, tauSteps: tau } } : {}),
+  };
+}
 
 export function dataOptions(o: RawOptions): DataOptions {
   return o.dataDir ? { dataDir: String(o.dataDir) } : {};
@@ -121,11 +178,29 @@ export function conversionSettings(o: RawOptions, warn: (message: string) => voi
     calibData,
     reset: parseChoice('--reset', String(o.reset), ['subtract', 'zero'] as const),
     tRefSteps: parseNumber('--t-ref', String(o.tRef), { min: 0, max: 1000, integer: true }),
-    vInitFraction: parseNumber('--v-init', String(o.vInit), { min: 0, max: 1 }),
-    neuron: 'if',
+    ...vInitOption(String(o.vInit)),
+    predistort: o.predistort === true,
+    ...neuronOption(o),
+    readout: parseChoice('--readout', String(o.readout), ['membrane', 'spikes'] as const),
+    maxpool: parseChoice('--maxpool', String(o.maxpool), ['spiking', 'avg'] as const),
     calibrate: parseChoice('--calibrate', String(o.calibrate), ['none', 'bias', 'potential'] as const),
     calibTimesteps: o.calibTimesteps === undefined ? timesteps : parseTimesteps(o.calibTimesteps, '--calib-timesteps'),
   };
+}
+
+function vInitOption(value: string): { vInitFraction: number; vInitRandom: boolean } {
+  if (value === 'random') return { vInitFraction: 0.5, vInitRandom: true };
+  return { vInitFraction: parseNumber('--v-init', value, { min: 0, max: 1 }), vInitRandom: false };
+}
+
+function neuronOption(o: RawOptions): { neuron: 'if' | 'lif'; tauSteps?: number } {
+  const neuron = parseChoice('--neuron', String(o.neuron), ['if', 'lif'] as const);
+  if (neuron === 'if') {
+    if (o.tauM !== undefined) throw new UserError('--tau-m applies to --neuron lif only');
+    return { neuron };
+  }
+  if (o.tauM === undefined) throw new UserError('--neuron lif needs --tau-m <steps>');
+  return { neuron, tauSteps: parseNumber('--tau-m', String(o.tauM), { min: 1e-3 }) };
 }
 
 export function parseTimesteps(value: unknown, flag = '--timesteps'): number {

@@ -5,10 +5,13 @@
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { convertAnn } from '../eval/convert.js';
-import { checkPreprocess } from '../io/data/dataset.js';
+import { evaluate } from '../eval/evaluate.js';
+import { checkFitsGraph, checkPreprocess, limitDataset, type Dataset } from '../io/data/dataset.js';
+import { loadDataset } from '../io/data/registry.js';
 import { loadModel } from '../io/load-model.js';
 import type { SnnModel } from '../io/snn-file.js';
-import { CONVERSION_FLAGS, conversionSettings, dataOptions, preprocessOptions, type RawOptions } from './options.js';
+import { buildEvalReport, type EvalReport } from '../report/eval-report.js';
+import { CONVERSION_FLAGS, conversionSettings, dataOptions, preprocessOptions, simulationOptions, type RawOptions } from './options.js';
 import { batchText, type Progress } from './progress.js';
 
 export interface Prepared {
@@ -24,12 +27,13 @@ export async function prepareSnn(
   o: RawOptions,
   run: { batchSize: number; threads: number },
   progress: Progress,
-  timesteps?: number,
 ): Promise<Prepared> {
+  // Commands that simulate calibrate for their run; convert and export for the defaults.
+  const sim = o.timesteps === undefined ? undefined : simulationOptions(o);
   progress.update(`loading ${file}`);
   const loaded = loadModel(file);
   if (loaded.kind === 'snn') {
-    const given = CONVERSION_FLAGS.filter((k) => cmd.getOptionValueSource(k) === 'cli');
+    const given = CONVERSION_FLAGS.filter((k) => ['cli', 'config'].includes(cmd.getOptionValueSource(k) ?? ''));
     if (given.length > 0) {
       throw new UserError(`${file} is already converted: --${given.map(kebab).join(', --')} would have no effect; convert the ANN again instead`);
     }
@@ -39,17 +43,60 @@ export async function prepareSnn(
   }
   const preprocess = preprocessOptions(o);
   checkPreprocess(preprocess, loaded.graph.input.shape[0]!);
-  const settings = conversionSettings(o, (m) => progress.warn(m), timesteps);
+  const settings = conversionSettings(o, (m) => progress.warn(m), sim?.timesteps);
   const converted = await convertAnn(loaded, preprocess, settings, {
     threads: run.threads,
     batchSize: run.batchSize,
     data: dataOptions(o),
     onBatch: (done, total) => progress.update(batchText(`calibrating on ${settings.calibData}`, done, total)),
     onLayer: (text) => progress.update(text),
+    ...(sim ? { runtime: sim.runtime } : {}),
   });
   return { model: converted.model, calibrationSeconds: converted.seconds, log: [...loaded.log, ...converted.log] };
 }
 
 function kebab(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** The evaluation data (--data, first --limit samples). */
+export function loadEvalData(o: RawOptions, run: { limit?: number }): Dataset {
+  return limitDataset(loadDataset(String(o.data), dataOptions(o)), run.limit);
+}
+
+/**
+ * Runs ANN and SNN of a prepared network on `ds` with the run options of `o`, as eval,
+ * sweep (once per configuration) and check do. timing.totalSeconds is calibration + ANN + SNN.
+ */
+export async function runEvaluation(
+  file: string,
+  prepared: Prepared,
+  ds: Dataset,
+  o: RawOptions,
+  run: { batchSize: number; threads: number },
+  progress: Progress,
+): Promise<EvalReport> {
+  const sim = simulationOptions(o);
+  checkFitsGraph(ds, prepared.model.snn, file);
+  const result = await evaluate(prepared.model, ds, {
+    ...sim,
+    batchSize: run.batchSize,
+    threads: run.threads,
+    onProgress: (phase, done, total) => progress.update(batchText(phase === 'ann' ? 'ANN' : `SNN, T=${sim.timesteps}`, done, total)),
+  });
+  return buildEvalReport({
+    model: file,
+    dataset: String(o.data),
+    result,
+    timesteps: sim.timesteps,
+    conversion: prepared.model.conversion,
+    runtime: sim.runtime,
+    preprocess: prepared.model.preprocess,
+    timing: {
+      calibrationSeconds: prepared.calibrationSeconds,
+      annSeconds: result.annSeconds,
+      snnSeconds: result.snnSeconds,
+      totalSeconds: prepared.calibrationSeconds + result.annSeconds + result.snnSeconds,
+    },
+  });
 }

@@ -6,18 +6,30 @@ import ora, { type Ora } from 'ora';
 
 export class Progress {
   private readonly spinner: Ora | null;
+  /** Shown before every update, e.g. the sweep configuration being run. */
+  private prefix = '';
+  private readonly warned = new Set<string>();
 
   constructor(quiet: boolean) {
-    const enabled = !quiet && process.stderr.isTTY === true;
+    // A terminal that reports no width (some CI pseudo-terminals) would make ora clear an
+    // unbounded number of lines on every frame.
+    const enabled = !quiet && process.stderr.isTTY === true && (process.stderr.columns ?? 0) > 0;
     this.spinner = enabled ? ora({ stream: process.stderr }).start() : null;
   }
 
   update(text: string): void {
-    if (this.spinner) this.spinner.text = text;
+    if (this.spinner) this.spinner.text = this.prefix + text;
   }
 
-  /** Prints a line on stderr above the spinner (warnings). */
+  /** Names what the following updates belong to (e.g. `[2/6] percentile=99 t-ref=1`). */
+  setPrefix(prefix: string): void {
+    this.prefix = prefix === '' ? '' : `${prefix}: `;
+  }
+
+  /** Prints a line on stderr above the spinner (warnings), each message once. */
   warn(message: string): void {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
     if (this.spinner) this.spinner.clear();
     process.stderr.write(`snnc: warning: ${message}\n`);
     if (this.spinner) this.spinner.render();

@@ -5,7 +5,7 @@
  * by v(0), see passes/shift-currents.ts). Layers are corrected in order, each measured after
  * the corrections of the layers before it.
  */
-import { preprocessBatch, type Dataset } from '../io/data/dataset.js';
+import { maxAbsInput, preprocessBatch, type Dataset } from '../io/data/dataset.js';
 import type { SnnModel } from '../io/snn-file.js';
 import type { SpikeNode } from '../ir/graph.js';
 import { inferShapes } from '../ir/shapes.js';
@@ -13,12 +13,14 @@ import { sizeOf } from '../ir/tensor.js';
 import { shiftCurrents, type CalibrationMode } from '../passes/shift-currents.js';
 import { runAnn } from '../runtime/ann.js';
 import type { OrtOptions } from '../runtime/ort.js';
+import type { RuntimeSettings } from '../runtime/settings.js';
 import { SnnSimulator } from '../runtime/simulator.js';
 import { simBatchSize } from './evaluate.js';
 import { maxRate } from '../snn/layer.js';
 
 export interface CalibrateRun extends OrtOptions {
   batchSize: number;
+  runtime?: RuntimeSettings;
   onLayer?: (layer: string, index: number, total: number) => void;
 }
 
@@ -63,13 +65,13 @@ export async function calibrateLayers(
     const channels = shape[0]!;
     const plane = per / channels;
     const missing = new Float64Array(channels);
-    const sim = await SnnSimulator.create(snn, timesteps, run);
+    const sim = await SnnSimulator.create(snn, timesteps, { ...run, inputScale: maxAbsInput(model.preprocess, snn.input.shape[0]!) });
     try {
       const batch = simBatchSize(sim, run.batchSize);
       for (let start = 0; start < calib.count; start += batch) {
         const count = Math.min(batch, calib.count - start);
         const x = preprocessBatch(calib, start, count, model.preprocess, new Float32Array(count * inputPer));
-        const r = await sim.runBatch(x, count, { capture: new Set([layer.name]) });
+        const r = await sim.runBatch(x, count, { capture: new Set([layer.name]), firstSample: start });
         const spikes = r.counts.get(layer.name)!;
         const target = targets.get(layer.name)!.subarray(start * per, (start + count) * per);
         for (let i = 0; i < spikes.length; i++) missing[Math.floor(i / plane) % channels]! += target[i]! - spikes[i]! / timesteps;

@@ -10,6 +10,7 @@ import type { NeuronLayerParams } from '../ir/graph.js';
 import { convertPipeline } from '../passes/pipelines.js';
 import { runPasses } from '../passes/pass.js';
 import { collectActivationStats } from '../runtime/activation-stats.js';
+import type { RuntimeSettings } from '../runtime/settings.js';
 import { calibrateLayers } from './calibrate.js';
 
 export interface ConvertRun {
@@ -18,7 +19,26 @@ export interface ConvertRun {
   data: DataOptions;
   onBatch?: (done: number, total: number) => void;
   onLayer?: (text: string) => void;
+  /** The run the conversion is calibrated for (seed, encoding, noise). */
+  runtime?: RuntimeSettings;
 }
+
+/** snnc's conversion defaults (the CLI's defaults), for everything but the calibration data. */
+export const DEFAULT_CONVERSION: Omit<ConversionSettings, 'calibData'> = {
+  percentile: 99.99,
+  channelwise: false,
+  calibSamples: 1000,
+  reset: 'subtract',
+  tRefSteps: 0,
+  vInitFraction: 0.5,
+  vInitRandom: false,
+  predistort: false,
+  neuron: 'if',
+  readout: 'membrane',
+  maxpool: 'spiking',
+  calibrate: 'none',
+  calibTimesteps: 32,
+};
 
 export function neuronOf(settings: ConversionSettings): NeuronLayerParams {
   return {
@@ -27,6 +47,8 @@ export function neuronOf(settings: ConversionSettings): NeuronLayerParams {
     vReset: 0,
     reset: settings.reset,
     vInitFraction: settings.vInitFraction,
+    ...(settings.vInitRandom ? { vInitRandom: true } : {}),
+    ...(settings.predistort ? { predistort: true } : {}),
     tRefSteps: settings.tRefSteps,
     ...(settings.neuron === 'lif' ? { tauSteps: settings.tauSteps } : {}),
   };
@@ -62,6 +84,7 @@ export async function convertAnn(
     const calibrated = await calibrateLayers(model, calib, settings.calibTimesteps, settings.calibrate, {
       threads: run.threads,
       batchSize: run.batchSize,
+      ...(run.runtime ? { runtime: run.runtime } : {}),
       onLayer: (layer, i, n) => run.onLayer?.(`calibrating ${settings.calibrate} of ${layer} (${i + 1}/${n})`),
     });
     model = calibrated.model;

@@ -2,11 +2,12 @@
  * Accuracy versus timesteps: the reference ANN and the SNN on the same samples, the SNN's
  * prediction read at every step t = 1..T of one run, with per-layer activity.
  */
-import { preprocessBatch, type Dataset } from '../io/data/dataset.js';
+import { maxAbsInput, preprocessBatch, type Dataset } from '../io/data/dataset.js';
 import type { SnnModel } from '../io/snn-file.js';
 import { inferShapes } from '../ir/shapes.js';
 import { sizeOf } from '../ir/tensor.js';
 import { accuracyOf, runAnn } from '../runtime/ann.js';
+import { DEFAULT_RUNTIME, type RuntimeSettings } from '../runtime/settings.js';
 import { SnnSimulator, type LayerActivity } from '../runtime/simulator.js';
 import { checkAllocation } from '../util/memory-limit.js';
 
@@ -15,6 +16,7 @@ export const DEFAULT_SIM_MEMORY_BYTES = 384 * 2 ** 20;
 
 export interface EvalOptions {
   timesteps: number;
+  runtime?: RuntimeSettings;
   batchSize: number;
   threads?: number;
   memoryBytes?: number;
@@ -60,7 +62,11 @@ export async function evaluate(model: SnnModel, ds: Dataset, options: EvalOption
   });
   const annSeconds = (performance.now() - annBegan) / 1000;
 
-  const sim = await SnnSimulator.create(model.snn, T, { threads: options.threads });
+  const sim = await SnnSimulator.create(model.snn, T, {
+    threads: options.threads,
+    runtime: options.runtime ?? DEFAULT_RUNTIME,
+    inputScale: maxAbsInput(model.preprocess, model.snn.input.shape[0]!),
+  });
   const simBatch = simBatchSize(sim, options.batchSize, options.memoryBytes);
   const correct = new Float64Array(T);
   const activity = new Map<string, LayerActivity>();
@@ -71,7 +77,7 @@ export async function evaluate(model: SnnModel, ds: Dataset, options: EvalOption
     for (let start = 0; start < ds.count; start += simBatch) {
       const count = Math.min(simBatch, ds.count - start);
       const x = preprocessBatch(ds, start, count, model.preprocess, new Float32Array(count * inputPer));
-      const r = await sim.runBatch(x, count);
+      const r = await sim.runBatch(x, count, { firstSample: start });
       snnSeconds += r.seconds;
       for (let t = 0; t < T; t++) {
         for (let b = 0; b < count; b++) if (r.predictions[t * count + b] === ds.labels[start + b]) correct[t]!++;

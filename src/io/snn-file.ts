@@ -37,8 +37,13 @@ export interface ConversionSettings {
   reset: 'subtract' | 'zero';
   tRefSteps: number;
   vInitFraction: number;
+  /** v(0) uniform in [0, threshold) per neuron and sample, seeded by the run. */
+  vInitRandom: boolean;
+  predistort: boolean;
   neuron: 'if' | 'lif';
   tauSteps?: number;
+  readout: 'membrane' | 'spikes';
+  maxpool: 'spiking' | 'avg';
   /** Light calibration after conversion (Li et al. 2021), at calibTimesteps steps. */
   calibrate: 'none' | 'bias' | 'potential';
   calibTimesteps: number;

@@ -101,6 +101,10 @@ export interface NeuronLayerParams {
   reset: 'subtract' | 'zero';
   /** Initial membrane potential v(0), as a fraction of vThreshold. */
   vInitFraction: number;
+  /** v(0) drawn uniformly in [0, vThreshold) per neuron and sample instead (vInitFraction is then its mean, 0.5). */
+  vInitRandom?: boolean;
+  /** Refractory pre-distortion of the input current (snn/predistort.ts). */
+  predistort?: boolean;
   /** Absolute refractory period in timesteps: k steps without integration after each spike. */
   tRefSteps: number;
   /** Membrane time constant in timesteps (LIF only); IF has no leak. */

@@ -3,6 +3,7 @@
  * Timing lives in its own field so that the rest is reproducible byte for byte.
  */
 import type { ConversionSettings } from '../io/snn-file.js';
+import type { RuntimeSettings } from '../runtime/settings.js';
 import type { Preprocess } from '../io/data/dataset.js';
 import { firstStepWithin, type EvalResult, type LayerResult } from '../eval/evaluate.js';
 import { pct, renderTable } from './table.js';
@@ -23,6 +24,7 @@ export interface EvalReport {
     latency: { within1pp: number | null; within0_1pp: number | null };
   };
   conversion: ConversionSettings;
+  runtime: RuntimeSettings;
   preprocess: Preprocess;
   layers: LayerResult[];
   timing?: { calibrationSeconds: number; annSeconds: number; snnSeconds: number; totalSeconds: number };
@@ -34,6 +36,7 @@ export function buildEvalReport(args: {
   result: EvalResult;
   timesteps: number;
   conversion: ConversionSettings;
+  runtime: RuntimeSettings;
   preprocess: Preprocess;
   timing?: EvalReport['timing'];
 }): EvalReport {
@@ -52,6 +55,7 @@ export function buildEvalReport(args: {
       latency: { within1pp: firstStepWithin(acc, result.annAccuracy, 1), within0_1pp: firstStepWithin(acc, result.annAccuracy, 0.1) },
     },
     conversion: args.conversion,
+    runtime: args.runtime,
     preprocess: args.preprocess,
     layers: result.layers,
     ...(args.timing ? { timing: args.timing } : {}),
@@ -71,14 +75,35 @@ function latencyLine(r: EvalReport, key: 'within1pp' | 'within0_1pp', label: str
   return t === null ? `not within ${label} of the ANN by t = ${r.snn.timesteps}` : `within ${label} of the ANN from t = ${t}`;
 }
 
+/** One line each for the neurons, the normalisation and the run. */
+export function describeSettings(c: ConversionSettings, rt: RuntimeSettings): string[] {
+  const neuron = [
+    c.neuron === 'lif' ? `LIF (tau_m ${c.tauSteps} steps)` : 'IF',
+    `reset by ${c.reset === 'subtract' ? 'subtraction' : 'zero'}`,
+    `t_ref ${c.tRefSteps} steps${c.predistort ? ' (currents pre-distorted)' : ''}`,
+    c.vInitRandom ? 'v(0) uniform in [0, threshold)' : `v(0) = ${c.vInitFraction} threshold`,
+  ];
+  const normalisation = [
+    `${c.channelwise ? 'channel' : 'layer'}-wise p${c.percentile} on ${c.calibSamples} images of ${c.calibData}`,
+    ...(c.calibrate !== 'none' ? [`${c.calibrate} calibration at T=${c.calibTimesteps}`] : []),
+    ...(c.maxpool === 'avg' ? ['max pooling replaced by average pooling'] : []),
+  ];
+  const run = [
+    `${rt.encoding} input`,
+    `${c.readout} readout`,
+    ...(rt.noisePerStep > 0 ? [`membrane noise ${rt.noisePerStep}/step`] : []),
+    ...(rt.adaptation ? [`adaptation b ${rt.adaptation.b}, tau_a ${rt.adaptation.tauSteps} steps`] : []),
+    `seed ${rt.seed}`,
+  ];
+  return [`neurons  ${neuron.join(', ')}`, `scaling  ${normalisation.join('; ')}`, `run      ${run.join(', ')}`];
+}
+
 export function renderEvalReport(r: EvalReport): string {
-  const c = r.conversion;
   const ann = r.ann.accuracy;
   const lines = [
     `model    ${r.model}`,
     `dataset  ${r.dataset} (${r.samples} samples)`,
-    `neurons  ${c.neuron.toUpperCase()}, reset by ${c.reset === 'subtract' ? 'subtraction' : 'zero'}, t_ref ${c.tRefSteps} steps, ` +
-      `v(0) = ${c.vInitFraction} threshold; ${c.channelwise ? 'channel' : 'layer'}-wise p${c.percentile} normalisation on ${c.calibSamples} images of ${c.calibData}`,
+    ...describeSettings(r.conversion, r.runtime),
     '',
     `ANN accuracy  ${pct(ann)}`,
     'SNN accuracy (output accumulated over steps 1..t)',

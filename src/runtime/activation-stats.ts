@@ -32,7 +32,12 @@ export interface ActivationStats {
 export interface StatsOptions {
   percentile: number;
   channelwise: boolean;
+  /** Also collect the graph output's positive values (for a spiking readout), under OUTPUT_STATS. */
+  output?: boolean;
 }
+
+/** Key of the graph output's statistics in the returned map. */
+export const OUTPUT_STATS = '#output';
 
 class LayerCollector {
   readonly buffers: GrowableFloat32[];
@@ -85,6 +90,49 @@ class LayerCollector {
   }
 }
 
+/** Positive activations of every ReLU (and optionally the output) on the calibration images. */
+export class ActivationSamples {
+  constructor(
+    private readonly collectors: Map<string, { collector: LayerCollector; ceiling?: number }>,
+  ) {}
+
+  /** Statistics with lambda at the p-th percentile, by ReLU node name (and OUTPUT_STATS). */
+  stats(p: number): Map<string, ActivationStats> {
+    const out = new Map<string, ActivationStats>();
+    for (const [name, { collector, ceiling }] of this.collectors) out.set(name, collector.finish(p, ceiling));
+    return out;
+  }
+}
+
+/** Runs the ANN on `calib` and keeps the samples from which lambda is taken at any percentile. */
+export async function sampleActivations(
+  graph: Graph,
+  calib: Dataset,
+  pre: Preprocess,
+  options: Omit<StatsOptions, 'percentile'>,
+  run: Omit<AnnRunOptions, 'watch'>,
+): Promise<ActivationSamples> {
+  const shapes = inferShapes(graph);
+  const watched = graph.nodes
+    .filter((n): n is ReluNode => n.op === 'relu')
+    .map((n) => ({ key: n.name, value: n.output, channelwise: options.channelwise, ceiling: n.ceiling }));
+  // The readout compares classes, so its scale is one value for the layer.
+  if (options.output) watched.push({ key: OUTPUT_STATS, value: graph.output, channelwise: false, ceiling: undefined });
+  const collectors = new Map<string, { collector: LayerCollector; ceiling?: number }>();
+  for (const w of watched) {
+    const shape = shapes.get(w.value)!;
+    const perSample = sizeOf(shape);
+    const channels = w.channelwise ? shape[0]! : 1;
+    const stride = Math.max(1, Math.ceil((perSample * calib.count) / (MAX_VALUES_PER_BUFFER * channels)));
+    const collector = new LayerCollector(channels, perSample / shape[0]!, stride);
+    collectors.set(w.key, w.ceiling === undefined ? { collector } : { collector, ceiling: w.ceiling });
+  }
+  await runAnn(graph, calib, pre, { ...run, watch: watched.map((w) => w.value) }, (outputs) => {
+    for (const w of watched) collectors.get(w.key)!.collector.add(outputs.get(w.value)!);
+  });
+  return new ActivationSamples(collectors);
+}
+
 /** Runs the ANN on `calib` and returns the statistics of every ReLU output, by node name. */
 export async function collectActivationStats(
   graph: Graph,
@@ -93,20 +141,5 @@ export async function collectActivationStats(
   options: StatsOptions,
   run: Omit<AnnRunOptions, 'watch'>,
 ): Promise<Map<string, ActivationStats>> {
-  const shapes = inferShapes(graph);
-  const relus = graph.nodes.filter((n): n is ReluNode => n.op === 'relu');
-  const collectors = new Map<string, LayerCollector>();
-  for (const node of relus) {
-    const shape = shapes.get(node.output)!;
-    const perSample = sizeOf(shape);
-    const channels = options.channelwise ? shape[0]! : 1;
-    const stride = Math.max(1, Math.ceil((perSample * calib.count) / (MAX_VALUES_PER_BUFFER * channels)));
-    collectors.set(node.output, new LayerCollector(channels, perSample / shape[0]!, stride));
-  }
-  await runAnn(graph, calib, pre, { ...run, watch: relus.map((n) => n.output) }, (outputs) => {
-    for (const [value, collector] of collectors) collector.add(outputs.get(value)!);
-  });
-  const stats = new Map<string, ActivationStats>();
-  for (const node of relus) stats.set(node.name, collectors.get(node.output)!.finish(options.percentile, node.ceiling));
-  return stats;
+  return (await sampleActivations(graph, calib, pre, options, run)).stats(options.percentile);
 }

@@ -10,11 +10,16 @@
  * non-spiking output layer), so one run gives the prediction at every t.
  */
 import { exportOnnx } from '../io/onnx/export.js';
-import type { Graph, Node, PoolNode } from '../ir/graph.js';
+import type { Graph, Node, PoolNode, SpikeNode } from '../ir/graph.js';
 import { inferShapes } from '../ir/shapes.js';
 import { sizeOf } from '../ir/tensor.js';
+import { mixKey } from '../snn/counter-random.js';
+import { fillInitialPotential } from '../snn/initial-potential.js';
 import { fromLayerParams, maxRate } from '../snn/layer.js';
 import { initialState, step } from '../snn/neuron.js';
+import { predistort } from '../snn/predistort.js';
+import { poissonEncode } from './encoders.js';
+import { DEFAULT_RUNTIME, type RuntimeSettings } from './settings.js';
 import { argmax } from './ann.js';
 import { affine, concatChannels, repeatOverTime } from './kernels.js';
 import { OrtModel, type OrtOptions } from './ort.js';
@@ -48,6 +53,14 @@ export interface BatchResult {
 export interface RunOptions {
   /** Spiking nodes whose per-neuron spike counts the caller wants (calibration, diagnostics). */
   capture?: ReadonlySet<string>;
+  /** Dataset index of the batch's first sample: random draws are keyed by it. */
+  firstSample?: number;
+}
+
+export interface SimulatorOptions extends OrtOptions {
+  runtime?: RuntimeSettings;
+  /** Poisson encoding: spike amplitude s >= max |x| of the preprocessed input (see encoders.ts). */
+  inputScale?: number;
 }
 
 const ORT_OPS = new Set<Node['op']>(['conv', 'dense', 'avgpool', 'globalavgpool', 'maxpool']);
@@ -59,9 +72,11 @@ export class SnnSimulator {
     private readonly shapes: Map<string, number[]>,
     private readonly sessions: Map<string, OrtModel>,
     private readonly lastUse: Map<string, number>,
+    private readonly runtime: RuntimeSettings,
+    private readonly inputScale: number,
   ) {}
 
-  static async create(graph: Graph, timesteps: number, options: OrtOptions = {}): Promise<SnnSimulator> {
+  static async create(graph: Graph, timesteps: number, options: SimulatorOptions = {}): Promise<SnnSimulator> {
     const shapes = inferShapes(graph);
     const sessions = new Map<string, OrtModel>();
     for (const node of graph.nodes) {
@@ -77,7 +92,7 @@ export class SnnSimulator {
     const lastUse = new Map<string, number>();
     graph.nodes.forEach((node, i) => node.inputs.forEach((v) => lastUse.set(v, i)));
     lastUse.set(graph.output, graph.nodes.length);
-    return new SnnSimulator(graph, timesteps, shapes, sessions, lastUse);
+    return new SnnSimulator(graph, timesteps, shapes, sessions, lastUse, options.runtime ?? DEFAULT_RUNTIME, options.inputScale ?? 1);
   }
 
   /** Bytes of live values per sample at the peak, to size batches to a memory budget. */
@@ -100,14 +115,19 @@ export class SnnSimulator {
   async runBatch(x: Float32Array, batch: number, options: RunOptions = {}): Promise<BatchResult> {
     const began = performance.now();
     const T = this.timesteps;
-    const values = new Map<string, Signal>([[this.graph.input.name, { data: x, temporal: false }]]);
+    const firstSample = options.firstSample ?? 0;
+    const input: Signal =
+      this.runtime.encoding === 'poisson'
+        ? { data: poissonEncode(x, batch, T, this.inputScale, this.runtime.seed, firstSample), temporal: true }
+        : { data: x, temporal: false };
+    const values = new Map<string, Signal>([[this.graph.input.name, input]]);
     const activity = new Map<string, LayerActivity>();
     const inputEvents = new Map<string, number>();
     const counts = new Map<string, Float32Array>();
     for (let i = 0; i < this.graph.nodes.length; i++) {
       const node = this.graph.nodes[i]!;
       const inputs = node.inputs.map((v) => values.get(v)!);
-      const out = await this.runNode(node, inputs, batch, activity, inputEvents);
+      const out = await this.runNode(node, inputs, batch, activity, inputEvents, firstSample);
       if (options.capture?.has(node.name)) counts.set(node.name, sumOverTime(out, T));
       values.set(node.output, out);
       for (const v of node.inputs) if (this.lastUse.get(v) === i) values.delete(v);
@@ -123,13 +143,14 @@ export class SnnSimulator {
     batch: number,
     activity: Map<string, LayerActivity>,
     inputEvents: Map<string, number>,
+    firstSample: number,
   ): Promise<Signal> {
     const T = this.timesteps;
     const x = inputs[0]!;
     const rows = x.temporal ? T * batch : batch;
     switch (node.op) {
       case 'spike':
-        return this.spikeLayer(node, x, batch, activity);
+        return this.spikeLayer(node, x, batch, activity, firstSample);
       case 'maxpool':
         if (x.temporal) return { data: spikingMaxPool(node, this.poolGeometry(node), x.data, T, batch), temporal: true };
         return this.ort(node, x, rows);
@@ -175,16 +196,16 @@ export class SnnSimulator {
   }
 
   /** Scans the neuron step over T: currents [T][batch][n] (or static [batch][n]) -> spikes [T][batch][n]. */
-  private spikeLayer(node: Extract<Node, { op: 'spike' }>, current: Signal, batch: number, activity: Map<string, LayerActivity>): Signal {
+  private spikeLayer(node: SpikeNode, input: Signal, batch: number, activity: Map<string, LayerActivity>, firstSample: number): Signal {
     const T = this.timesteps;
     const n = batch * sizeOf(this.shapes.get(node.output)!);
-    const params = fromLayerParams(node.neuron);
-    const state = initialState(n, node.neuron.vInitFraction * node.neuron.vThreshold);
-    if (node.vInitShift) {
-      const channels = node.vInitShift.length;
-      const plane = n / (batch * channels);
-      for (let i = 0; i < n; i++) state.v[i]! += node.vInitShift[Math.floor(i / plane) % channels]! * node.neuron.vThreshold;
-    }
+    const { seed, noisePerStep, adaptation } = this.runtime;
+    const params = fromLayerParams(node.neuron, { noisePerStep, ...(adaptation ? { adaptation } : {}) });
+    const layerIndex = this.graph.nodes.indexOf(node);
+    // Noise draws are sequential per state: seed them by layer and batch position.
+    const state = initialState(n, 0, params, { seed: mixKey(seed, layerIndex, firstSample) });
+    fillInitialPotential(state.v, node, batch, seed, layerIndex, firstSample);
+    const current = node.neuron.predistort && node.neuron.tRefSteps > 0 ? { ...input, data: predistort(input.data, node.neuron.vThreshold, node.neuron.tRefSteps) } : input;
     const out = new Float32Array(T * n);
     const counts = new Int32Array(n);
     let spikes = 0;

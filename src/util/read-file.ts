@@ -58,3 +58,8 @@ function readStream(file: string, fd: number): Uint8Array {
   }
   return Buffer.concat(chunks, total);
 }
+
+/** A text file (UTF-8) read whole within the budget, as readFileBytes. */
+export function readTextFile(file: string): string {
+  return new TextDecoder('utf-8').decode(readFileBytes(file));
+}

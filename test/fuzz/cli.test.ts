@@ -1,7 +1,7 @@
 /**
  * Fuzz cases through the real binary (bin/snnc, on dist/ built by test/setup/build.ts):
- * mutated ONNX models into `convert --out`, mutated converted networks and mutated IDX
- * datasets into `eval --json`. Each case is one the loader refuses in-process; through the
+ * mutated ONNX models into `convert --out`, mutated converted networks into `eval --json` and
+ * `export --out`, mutated IDX datasets into `eval --json`. Each case is one the loader refuses in-process; through the
  * CLI it must exit with code 2, print exactly one line on stderr and nothing on stdout, and
  * leave no output file (nor any temporary) behind.
  */
@@ -23,8 +23,11 @@ const BIN = path.resolve('bin/snnc');
 const dir = fuzzDir('cli');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-/** How many cases of each kind go through the binary (each is a process start, about half a second). */
-const CASES = { onnx: runs(80), snn: runs(60), idx: runs(60) };
+/**
+ * How many cases of each kind go through the binary. Each is a process start: about half a
+ * second of CPU, mostly loading modules; FUZZ_SCALE=2.5 gives a few hundred.
+ */
+const CASES = { onnx: runs(50), snn: runs(40), idx: runs(30) };
 
 interface Case {
   name: string;
@@ -125,9 +128,11 @@ function snnCases(): Case[] {
     fs.writeFileSync(path.join(caseDir, 'good.snn.bin'), m.weights);
     return path.join(caseDir, 'good.snn.json');
   }, loadModel);
+  // Half through eval --json, half through export to NIR.
   return files.map((file, i) => {
-    const out = path.join(dir, `report${i}.json`);
-    return { name: file, args: ['eval', file, '--data', data, '--json', out, '-T', '4'], outputs: [out] };
+    const out = path.join(dir, i % 2 === 0 ? `report${i}.json` : `net${i}.nir`);
+    const args = i % 2 === 0 ? ['eval', file, '--data', data, '--json', out, '-T', '4'] : ['export', file, '--format', 'nir', '--out', out];
+    return { name: file, args, outputs: [out] };
   });
 }
 
@@ -160,7 +165,7 @@ describe('the CLI on refused inputs', () => {
     expect(await runAll(cases)).toEqual([]);
   });
 
-  it('mutated converted networks through eval --json: exit 2, one line, no output', async () => {
+  it('mutated converted networks through eval --json and export: exit 2, one line, no output', async () => {
     const cases = snnCases();
     expect(cases.length).toBe(CASES.snn);
     expect(await runAll(cases)).toEqual([]);

@@ -1,4 +1,5 @@
 /** Converted networks for tests: fixtures calibrated on seeded random images, or graphs built by hand. */
+import { DEFAULT_CONVERSION } from '../../src/eval/convert.js';
 import { DEFAULT_PREPROCESS, type Dataset } from '../../src/io/data/dataset.js';
 import { loadModel, type LoadedAnn } from '../../src/io/load-model.js';
 import type { SnnModel } from '../../src/io/snn-file.js';
@@ -24,8 +25,8 @@ export function modelOf(snn: Graph, ann: Graph, neuron: NeuronLayerParams): SnnM
     source: { model: snn.name, sha256: '0'.repeat(64) },
     preprocess: DEFAULT_PREPROCESS,
     conversion: {
+      ...DEFAULT_CONVERSION,
       percentile: 99.9,
-      channelwise: false,
       calibSamples: 100,
       calibData: 'random',
       reset: neuron.reset,
@@ -33,8 +34,6 @@ export function modelOf(snn: Graph, ann: Graph, neuron: NeuronLayerParams): SnnM
       vInitFraction: neuron.vInitFraction,
       neuron: neuron.model,
       ...(neuron.tauSteps === undefined ? {} : { tauSteps: neuron.tauSteps }),
-      calibrate: 'none',
-      calibTimesteps: 32,
     },
     calibration: [],
     snn,

@@ -90,3 +90,14 @@ export function preprocessBatch(ds: Dataset, start: number, count: number, pre: 
   }
   return x;
 }
+
+/** Largest |x| preprocessing can produce from pixel values 0..255 (Poisson encoding's spike amplitude). */
+export function maxAbsInput(pre: Preprocess, channels: number): number {
+  let m = 0;
+  for (let c = 0; c < channels; c++) {
+    const mean = pre.mean[pre.mean.length === 1 ? 0 : c]!;
+    const std = pre.std[pre.std.length === 1 ? 0 : c]!;
+    m = Math.max(m, Math.abs(-mean / std), Math.abs((255 * pre.scale - mean) / std));
+  }
+  return m;
+}

@@ -73,6 +73,7 @@ export function spikeToNir(node: SpikeNode, shape: readonly number[], dtS: numbe
     snnc_reset: str(p.reset),
     snnc_t_ref_steps: i64Scalar(p.tRefSteps),
     snnc_v_init: f64Scalar(vInit),
+    ...(p.vInitRandom ? { snnc_v_init_random: str('uniform in [0, v_threshold) per neuron and sample, from the run\'s seed') } : {}),
     snnc_lambda: f32([node.lambda.length], Float32Array.from(node.lambda)),
     ...(p.model === 'lif' ? { snnc_tau_steps: f64Scalar(p.tauSteps!) } : {}),
     ...(node.vInitShift ? { snnc_v_init_shift: f32([node.vInitShift.length], Float32Array.from(node.vInitShift)) } : {}),
@@ -93,9 +94,10 @@ export function spikeToNir(node: SpikeNode, shape: readonly number[], dtS: numbe
   const shifts = node.vInitShift ?? [];
   if (vInit !== 0 || shifts.some((d) => d !== 0)) {
     const perChannel = shifts.length > 0 ? ` plus per-channel shifts of ${Math.min(...shifts)}..${Math.max(...shifts)} x threshold` : '';
+    const value = p.vInitRandom ? 'drawn uniformly in [0, threshold)' : `= ${vInit} (${p.vInitFraction} x threshold)`;
     losses.push({
       kind: 'v_init',
-      message: `initial membrane potential v(0) = ${vInit} (${p.vInitFraction} x threshold)${perChannel} is dropped: NIR stores no initial state (importers start at v = 0)`,
+      message: `initial membrane potential v(0) ${value}${perChannel} is dropped: NIR stores no initial state (importers start at v = 0)`,
     });
   }
   return { node: { type: p.model === 'if' ? 'IF' : 'LIF', params, metadata }, losses };

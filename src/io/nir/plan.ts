@@ -121,7 +121,7 @@ export function planNir(model: SnnModel, options: NirExportOptions): NirDocument
     add(readoutName, readoutIntegrator(outShape, options.dtS), last);
     add(outputName, { type: 'Output', params: { shape: i64(outShape) }, metadata: {} }, [readoutName]);
   } else {
-    const message = 'the output is the last layer\'s current at each step; snnc predicts the argmax of its sum over steps 1..t (sum it, or export with --readout integrator)';
+    const message = 'the output is the last layer\'s current at each step; snnc predicts the argmax of its sum over steps 1..t (sum it, or export with --nir-readout integrator)';
     add(outputName, { type: 'Output', params: { shape: i64(outShape) }, metadata: { loss_readout: str(message) } }, last);
     doc.losses.push({ node: outputName, source: graph.output, type: 'Output', kind: 'readout', message });
   }

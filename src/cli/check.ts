@@ -1,0 +1,97 @@
+/**
+ * snnc check <model|snn> --baseline <file>: runs the network as eval does and compares the
+ * run with a baseline (src/eval/baseline.ts). Exit 0 when every condition holds, 1 on a
+ * regression (each failing condition printed with expected and measured), 2 on bad input.
+ * --update writes the baseline from the current run instead.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import { stringify as toYaml } from 'yaml';
+import { EXIT_REGRESSION, UserError } from '../errors.js';
+import { baselineFromRun, checkBaseline, conditionCount, largestStep, parseBaseline, type Baseline } from '../eval/baseline.js';
+import { junitXml } from '../report/junit.js';
+import { checkWritable, writeFileAtomic } from '../util/atomic-write.js';
+import { addConfigOption, readJsonOrYaml } from './config.js';
+import { addConversionOptions, addDataOptions, addSimulationOptions, runOptions, simulationOptions, type RawOptions } from './options.js';
+import { loadEvalData, prepareSnn, runEvaluation } from './prepare.js';
+import { Progress } from './progress.js';
+
+function writeBaseline(file: string, b: Baseline): void {
+  const yaml = ['.yaml', '.yml'].includes(path.extname(file).toLowerCase());
+  writeFileAtomic(file, yaml ? toYaml(b) : JSON.stringify(b, null, 2) + '\n');
+}
+
+export function checkCommand(): Command {
+  const cmd = new Command('check')
+    .description('run a model and check it against a baseline (exit 0: holds, 1: regression, 2: bad input)')
+    .argument('<model>', 'ONNX model (.onnx) or converted network (.snn.json)')
+    .option('--baseline <file>', 'baseline, JSON or YAML (required)')
+    .option('--junit <file.xml>', 'also write the result as JUnit XML')
+    .option('--update', 'write the baseline from this run instead of checking (keeps its conditions and tolerance)')
+    .option('-q, --quiet', 'no progress on stderr');
+  addSimulationOptions(cmd);
+  addDataOptions(cmd);
+  addConversionOptions(cmd);
+  addConfigOption(cmd);
+  return cmd.action(async (file: string, o: RawOptions) => {
+    const began = performance.now();
+    if (o.baseline === undefined) throw new UserError('--baseline <file> is required');
+    const baselineFile = String(o.baseline);
+    const update = o.update === true;
+    if (update && o.junit) throw new UserError('--junit: nothing is checked with --update');
+    if (o.junit) checkWritable(String(o.junit), '--junit');
+    if (update) checkWritable(baselineFile, '--baseline');
+    const baseline = update && !fs.existsSync(baselineFile) ? null : parseBaseline(readJsonOrYaml(baselineFile, '--baseline'), baselineFile);
+    // T: --timesteps when given, else the baseline's.
+    const tGiven = ['cli', 'config'].includes(cmd.getOptionValueSource('timesteps') ?? '');
+    const ro: RawOptions = tGiven || !baseline ? o : { ...o, timesteps: String(baseline.timesteps) };
+    const { timesteps } = simulationOptions(ro);
+    if (baseline && largestStep(baseline) > timesteps) {
+      throw new UserError(`--timesteps ${timesteps}: ${baselineFile} looks at t = ${largestStep(baseline)}`);
+    }
+    const run = runOptions(ro);
+    const progress = new Progress(o.quiet === true);
+    try {
+      const prepared = await prepareSnn(file, cmd, ro, run, progress);
+      progress.update(`loading ${String(o.data)}`);
+      const ds = loadEvalData(ro, run);
+      const report = await runEvaluation(file, prepared, ds, ro, run, progress);
+      progress.stop();
+      const measuredOn = { model: file, dataset: String(o.data), samples: report.samples, conversion: report.conversion, preprocess: report.preprocess };
+      if (update) {
+        const { baseline: next, dropped } = baselineFromRun(report, baseline, measuredOn);
+        writeBaseline(baselineFile, next);
+        const notes = dropped.map((d) => `  left out: ${d}`);
+        process.stdout.write([`wrote ${baselineFile}: ${conditionCount(next)} conditions from this run (T = ${timesteps})`, ...notes].join('\n') + '\n');
+        return;
+      }
+      const on = baseline!.measuredOn;
+      if (on && (on.dataset !== measuredOn.dataset || on.samples !== measuredOn.samples)) {
+        progress.warn(`${baselineFile} was measured on ${String(on.dataset)} (${String(on.samples)} samples), this run uses ${measuredOn.dataset} (${measuredOn.samples} samples)`);
+      }
+      const results = checkBaseline(baseline!, report);
+      const failed = results.filter((r) => !r.passed);
+      const lines = [
+        `check of ${file} on ${String(o.data)} (${report.samples} samples), T = ${timesteps}, against ${baselineFile}`,
+        ...results.map((r) => `  ${r.passed ? 'PASS' : 'FAIL'}  ${r.name}: expected ${r.expected}, measured ${r.measured}`),
+        failed.length === 0 ? `all ${results.length} conditions hold` : `${failed.length} of ${results.length} conditions failed: ${failed.map((r) => r.name).join('; ')}`,
+      ];
+      process.stdout.write(lines.join('\n') + '\n');
+      if (o.junit) {
+        writeFileAtomic(
+          String(o.junit),
+          junitXml({
+            suite: `snnc check ${file} on ${String(o.data)}`,
+            results,
+            seconds: (performance.now() - began) / 1000,
+            properties: { model: file, dataset: String(o.data), samples: String(report.samples), timesteps: String(timesteps), baseline: baselineFile },
+          }),
+        );
+      }
+      if (failed.length > 0) process.exitCode = EXIT_REGRESSION;
+    } finally {
+      progress.stop();
+    }
+  });
+}

@@ -1,0 +1,179 @@
+/**
+ * Sweeps: the grid of configurations (a pure plan), shards of it, the results record
+ * (results.json) and the merge of shards. A configuration is a set of flag values, each
+ * kept as the text the flag takes, so that the CLI parses it exactly as it parses the flag.
+ *
+ * Configuration ids number the full grid, first axis slowest (nested loops in --grid order);
+ * shard i/n holds the ids with id mod n = i - 1, so shards are disjoint, cover the grid, and
+ * merging them gives the record of the unsharded sweep.
+ */
+import { UserError } from '../errors.js';
+import type { Preprocess } from '../io/data/dataset.js';
+import type { ConversionSettings } from '../io/snn-file.js';
+import type { LayerResult } from './evaluate.js';
+
+export const SWEEP_FORMAT = 'snnc-sweep';
+export const SWEEP_SCHEMA_VERSION = 1;
+
+export interface GridAxis {
+  /** The long flag name without dashes, e.g. `t-ref`. */
+  key: string;
+  /** Flag texts, e.g. ['0', '1'] (switches: 'true' / 'false'). */
+  values: string[];
+}
+
+export interface Configuration {
+  id: number;
+  params: Record<string, string>;
+  label: string;
+}
+
+export interface Shard {
+  /** 1-based. */
+  index: number;
+  count: number;
+}
+
+/** Axes given twice (a config file's, then the command line's) keep the first place and the last values. */
+export function normalizeGrid(axes: readonly GridAxis[]): GridAxis[] {
+  const byKey = new Map<string, GridAxis>();
+  for (const axis of axes) {
+    const seen = new Set<string>();
+    for (const v of axis.values) {
+      if (seen.has(v)) throw new UserError(`--grid ${axis.key}: value '${v}' is given twice`);
+      seen.add(v);
+    }
+    byKey.set(axis.key, { key: axis.key, values: [...axis.values] });
+  }
+  return [...byKey.values()];
+}
+
+export function configurationLabel(params: Record<string, string>): string {
+  const parts = Object.entries(params).map(([k, v]) => `${k}=${v}`);
+  return parts.length === 0 ? 'base' : parts.join(' ');
+}
+
+/** The cartesian product of the axes, first axis slowest. No axes: one configuration. */
+export function expandGrid(axes: readonly GridAxis[]): Configuration[] {
+  let combos: Record<string, string>[] = [{}];
+  for (const axis of axes) combos = combos.flatMap((c) => axis.values.map((v) => ({ ...c, [axis.key]: v })));
+  return combos.map((params, id) => ({ id, params, label: configurationLabel(params) }));
+}
+
+export function shardOf<T extends { id: number }>(items: readonly T[], shard: Shard): T[] {
+  return items.filter((c) => c.id % shard.count === shard.index - 1);
+}
+
+export interface SweepResult {
+  id: number;
+  label: string;
+  params: Record<string, string>;
+  ann: { accuracy: number };
+  snn: {
+    accuracyByStep: number[];
+    finalAccuracy: number;
+    latency: { within1pp: number | null; within0_1pp: number | null };
+  };
+  /** The accuracy aimed at (--target, or 1 pp below this configuration's ANN) and the first t reaching it. */
+  target: { accuracy: number; steps: number | null };
+  meanFiringRate: number;
+  conversion: ConversionSettings;
+  preprocess: Preprocess;
+  layers: LayerResult[];
+}
+
+export interface SweepTiming {
+  /** Wall time of the run (of every shard, summed, after a merge). */
+  totalSeconds: number;
+  configurations: { id: number; calibrationSeconds: number; annSeconds: number; snnSeconds: number }[];
+}
+
+/** What defines a sweep: equal in every shard of it. */
+export interface SweepHeader {
+  model: string;
+  dataset: string;
+  samples: number;
+  timesteps: number;
+  /** --target, or null: 1 pp below each configuration's ANN accuracy. */
+  target: number | null;
+  grid: GridAxis[];
+  /** Configurations in the whole grid. */
+  configurations: number;
+}
+
+export interface SweepFile extends SweepHeader {
+  format: typeof SWEEP_FORMAT;
+  schemaVersion: number;
+  /** Present in a shard's record only. */
+  shard?: Shard;
+  results: SweepResult[];
+  timing?: SweepTiming;
+}
+
+/** Builds the record with its keys in one fixed order (results.json is compared byte for byte). */
+export function sweepFile(header: SweepHeader, results: SweepResult[], shard?: Shard, timing?: SweepTiming): SweepFile {
+  return {
+    format: SWEEP_FORMAT,
+    schemaVersion: SWEEP_SCHEMA_VERSION,
+    model: header.model,
+    dataset: header.dataset,
+    samples: header.samples,
+    timesteps: header.timesteps,
+    target: header.target,
+    grid: header.grid,
+    configurations: header.configurations,
+    ...(shard ? { shard } : {}),
+    results: [...results].sort((a, b) => a.id - b.id),
+    ...(timing ? { timing: { ...timing, configurations: [...timing.configurations].sort((a, b) => a.id - b.id) } } : {}),
+  };
+}
+
+const HEADER_KEYS = ['model', 'dataset', 'samples', 'timesteps', 'target', 'grid', 'configurations'] as const;
+
+/** Checks a parsed results.json enough to merge it; `file` names it in errors. */
+export function checkSweepFile(data: unknown, file: string): SweepFile {
+  const s = data as Partial<SweepFile>;
+  if (typeof s !== 'object' || s === null || s.format !== SWEEP_FORMAT) throw new UserError(`${file}: not a snnc sweep record (format '${String(s?.format)}')`);
+  if (s.schemaVersion !== SWEEP_SCHEMA_VERSION) throw new UserError(`${file}: schemaVersion ${String(s.schemaVersion)} is not supported (expected ${SWEEP_SCHEMA_VERSION})`);
+  for (const k of HEADER_KEYS) if (!(k in s)) throw new UserError(`${file}: field '${k}' is missing`);
+  if (!Array.isArray(s.results) || s.results.some((r) => !Number.isInteger(r?.id))) throw new UserError(`${file}: 'results' must be a list of configurations with ids`);
+  return s as SweepFile;
+}
+
+/** Joins shards (or any split of one sweep) into the record of the whole sweep. */
+export function mergeSweeps(parts: readonly { file: string; sweep: SweepFile }[], keepTiming: boolean): SweepFile {
+  if (parts.length === 0) throw new UserError('merge: no results given');
+  const first = parts[0]!;
+  for (const p of parts.slice(1)) {
+    for (const k of HEADER_KEYS) {
+      if (JSON.stringify(p.sweep[k]) !== JSON.stringify(first.sweep[k])) {
+        throw new UserError(`${p.file}: ${k} is ${JSON.stringify(p.sweep[k])}, ${first.file} has ${JSON.stringify(first.sweep[k])}: not shards of one sweep`);
+      }
+    }
+  }
+  const byId = new Map<number, { file: string; result: SweepResult }>();
+  for (const p of parts) {
+    for (const r of p.sweep.results) {
+      const prev = byId.get(r.id);
+      if (prev) throw new UserError(`configuration ${r.id} (${r.label}) is in both ${prev.file} and ${p.file}`);
+      byId.set(r.id, { file: p.file, result: r });
+    }
+  }
+  const total = first.sweep.configurations;
+  const missing = Array.from({ length: total }, (_, id) => id).filter((id) => !byId.has(id));
+  if (missing.length > 0) {
+    const shown = missing.slice(0, 10).join(', ') + (missing.length > 10 ? ', ...' : '');
+    throw new UserError(`merge: ${missing.length} of ${total} configurations missing (ids ${shown}): is a shard left out?`);
+  }
+  const extra = [...byId.keys()].filter((id) => id >= total);
+  if (extra.length > 0) throw new UserError(`merge: configuration ids ${extra.join(', ')} lie outside the grid of ${total}`);
+  const timed = parts.every((p) => p.sweep.timing !== undefined);
+  const timing: SweepTiming | undefined =
+    keepTiming && timed
+      ? {
+          totalSeconds: parts.reduce((s, p) => s + p.sweep.timing!.totalSeconds, 0),
+          configurations: parts.flatMap((p) => p.sweep.timing!.configurations),
+        }
+      : undefined;
+  return sweepFile(first.sweep, [...byId.values()].map((v) => v.result), undefined, timing);
+}
