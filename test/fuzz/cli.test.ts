@@ -158,7 +158,8 @@ function idxCases(): Case[] {
   });
 }
 
-describe('the CLI on refused inputs', () => {
+// Generous: a hang is caught per case (execFile's timeout); this only bounds a loaded machine.
+describe('the CLI on refused inputs', { timeout: 600_000 }, () => {
   it('mutated ONNX models through convert: exit 2, one line, no output', async () => {
     const cases = onnxCases();
     expect(cases.length).toBe(CASES.onnx);
