@@ -153,7 +153,7 @@ describe('snnc sweep', () => {
   });
 
   it.each([
-    [['--grid', 'tau=1,2'], /--grid tau: not a conversion or run option; grid keys are percentile, /],
+    [['--grid', 'tau=1,2'], /--grid tau: not a conversion or run option; grid keys are .*\bpercentile\b/],
     [['--grid', 'timesteps=8,16'], /--grid timesteps: every run gives the accuracy at each t/],
     [['--grid', 'percentile=99,abc'], /configuration percentile=abc .*--percentile: 'abc' is not a number/],
     [['--grid', 'channelwise=yes'], /--channelwise is a switch/],
