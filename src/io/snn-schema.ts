@@ -99,6 +99,8 @@ const neuron = object({
   vReset: finite,
   reset: oneOf('subtract', 'zero'),
   vInitFraction: finite,
+  'vInitRandom?': bool,
+  'predistort?': bool,
   tRefSteps: num({ integer: true, min: 0, max: 1_000_000 }),
   'tauSteps?': num({ above: 0 }),
 });
@@ -146,7 +148,11 @@ export const MANIFEST = object({
     vInitFraction: finite,
     neuron: oneOf('if', 'lif'),
     'tauSteps?': num({ above: 0 }),
-    // Written since light calibration exists; older manifests lack them (read as 'none').
+    // Settings added after schemaVersion 1 was first written: older manifests lack them.
+    'vInitRandom?': bool,
+    'predistort?': bool,
+    'readout?': oneOf('membrane', 'spikes'),
+    'maxpool?': oneOf('spiking', 'avg'),
     'calibrate?': oneOf('none', 'bias', 'potential'),
     'calibTimesteps?': num({ integer: true, min: 1 }),
   }),

@@ -5,16 +5,19 @@
  * checksum left stale or updated to match (so that NaN or infinite weights get past it).
  * Every case must load or end in a user error naming the manifest or the weights file; every
  * structurally new network that loads must run on the spiking simulator and its reference
- * ANN on onnxruntime.
+ * ANN on onnxruntime, and plan as NIR (what `snnc export` writes) or be refused by it as a
+ * user error.
  */
 import fc from 'fast-check';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UserError } from '../../src/errors.js';
 import { neuronOf } from '../../src/eval/convert.js';
 import { DEFAULT_PREPROCESS } from '../../src/io/data/dataset.js';
 import { loadModel } from '../../src/io/load-model.js';
+import { planNir } from '../../src/io/nir/plan.js';
 import { exportOnnx } from '../../src/io/onnx/export.js';
 import { saveSnn, type ConversionSettings, type SnnModel } from '../../src/io/snn-file.js';
 import { runPasses } from '../../src/passes/pass.js';
@@ -35,7 +38,11 @@ const SETTINGS: ConversionSettings = {
   reset: 'subtract',
   tRefSteps: 1,
   vInitFraction: 0.5,
+  vInitRandom: false,
+  predistort: false,
   neuron: 'if',
+  readout: 'membrane',
+  maxpool: 'spiking',
   calibrate: 'none',
   calibTimesteps: 32,
 };
@@ -178,7 +185,7 @@ describe('converted-network loader under fuzzing', () => {
     expect(tally.user).toBeGreaterThan(0);
   });
 
-  it('structurally new networks that loaded run on the simulator, and their ANN on onnxruntime', async () => {
+  it('structurally new networks that loaded run on the simulator, their ANN on onnxruntime, and plan as NIR', async () => {
     expect(accepted.size).toBeGreaterThan(3);
     for (const { what, model } of accepted.values()) {
       try {
@@ -192,6 +199,12 @@ describe('converted-network loader under fuzzing', () => {
         }
         const ann = await OrtModel.create(exportOnnx(model.ann), { threads: 1 });
         await ann.release();
+        // NIR may refuse what it cannot express (a user error), but nothing else.
+        try {
+          planNir(model, { dtS: 1e-3, readout: 'integrator' });
+        } catch (err) {
+          if (!(err instanceof UserError)) throw err;
+        }
       } catch (err) {
         throw new Error(`a network snnc accepted fails to run after ${what}: ${(err as Error).stack}`);
       }

@@ -46,7 +46,7 @@ beforeAll(async () => {
 /** The converted network's manifest, edited, saved under a new name beside a copy of its weights. */
 function editSnn(name: string, edit: (manifest: Record<string, any>, weights: Uint8Array) => Uint8Array | void): string {
   const manifest = JSON.parse(fs.readFileSync(snn, 'utf8'));
-  let weights = new Uint8Array(fs.readFileSync(snn.replace(/json$/, 'bin')));
+  let weights: Uint8Array = new Uint8Array(fs.readFileSync(snn.replace(/json$/, 'bin')));
   weights = edit(manifest, weights) ?? weights;
   const file = path.join(dir, `${name}.snn.json`);
   manifest.weights = {
