@@ -66,13 +66,13 @@ async function runAll(cases: Case[]): Promise<string[]> {
 }
 
 /** Keeps the first `n` mutants that the loader refuses in-process (those must fail the same way through the CLI). */
-function refused<T>(arb: fc.Arbitrary<T>, n: number, write: (m: T, i: number) => string, load: (file: string) => unknown): string[] {
+async function refused<T>(arb: fc.Arbitrary<T>, n: number, write: (m: T, i: number) => string, load: (file: string) => unknown): Promise<string[]> {
   const files: string[] = [];
   for (const [i, m] of fc.sample(arb, { seed: SEED, numRuns: n * 10 }).entries()) {
     if (files.length >= n) break;
     const file = write(m, i);
     try {
-      load(file);
+      await load(file);
     } catch (err) {
       if (err instanceof UserError) files.push(file);
       else throw err;
@@ -97,13 +97,13 @@ beforeAll(async () => {
   expect(r.code, r.stderr).toBe(0);
 });
 
-function onnxCases(): Case[] {
+async function onnxCases(): Promise<Case[]> {
   const source = new Uint8Array(fs.readFileSync('fixtures/onnx/convnet.onnx'));
   const mutation = fc.oneof(
     fc.array(byteMutation, { minLength: 1, maxLength: 3 }).map((ms) => ms.reduce(mutateBytes, source)),
     fc.array(onnxMutation, { minLength: 1, maxLength: 3 }).map((ms) => mutateOnnx(source, ms)),
   );
-  const files = refused(mutation, CASES.onnx, (bytes, i) => {
+  const files = await refused(mutation, CASES.onnx, (bytes, i) => {
     const file = path.join(dir, `m${i}.onnx`);
     fs.writeFileSync(file, bytes);
     return file;
@@ -114,14 +114,14 @@ function onnxCases(): Case[] {
   });
 }
 
-function snnCases(): Case[] {
+async function snnCases(): Promise<Case[]> {
   const manifest = JSON.parse(fs.readFileSync(goodSnn, 'utf8')) as Record<string, unknown>;
   const weights = new Uint8Array(fs.readFileSync(goodSnn.replace(/json$/, 'bin')));
   const mutation = fc.oneof(
     fc.array(jsonMutation, { minLength: 1, maxLength: 3 }).map((ms) => ({ manifest: JSON.stringify(mutateJson(manifest, ms)), weights })),
     fc.array(byteMutation, { minLength: 1, maxLength: 2 }).map((ms) => ({ manifest: JSON.stringify(manifest), weights: ms.reduce(mutateBytes, weights) })),
   );
-  const files = refused(mutation, CASES.snn, (m, i) => {
+  const files = await refused(mutation, CASES.snn, (m, i) => {
     // Each case in its own folder: the manifest names its weights file 'good.snn.bin'.
     const caseDir = fs.mkdtempSync(path.join(dir, `s${i}-`));
     fs.writeFileSync(path.join(caseDir, 'good.snn.json'), m.manifest);
@@ -136,7 +136,7 @@ function snnCases(): Case[] {
   });
 }
 
-function idxCases(): Case[] {
+async function idxCases(): Promise<Case[]> {
   const [, imagesFile, labelsFile] = /^idx:(.*),(.*)$/.exec(data)!;
   const sources = { images: new Uint8Array(fs.readFileSync(imagesFile!)), labels: new Uint8Array(fs.readFileSync(labelsFile!)) };
   const mutation = fc.record({
@@ -144,7 +144,7 @@ function idxCases(): Case[] {
     gzip: fc.boolean(),
     ms: fc.array(byteMutation, { minLength: 1, maxLength: 3 }),
   });
-  const specs = refused(mutation, CASES.idx, (m, i) => {
+  const specs = await refused(mutation, CASES.idx, (m, i) => {
     const files = { images: path.join(dir, `d${i}-images.idx`), labels: path.join(dir, `d${i}-labels.idx`) };
     for (const t of ['images', 'labels'] as const) {
       const bytes = t === m.target ? m.ms.reduce(mutateBytes, sources[t]) : sources[t];
@@ -161,19 +161,19 @@ function idxCases(): Case[] {
 // Generous: a hang is caught per case (execFile's timeout); this only bounds a loaded machine.
 describe('the CLI on refused inputs', { timeout: 600_000 }, () => {
   it('mutated ONNX models through convert: exit 2, one line, no output', async () => {
-    const cases = onnxCases();
+    const cases = await onnxCases();
     expect(cases.length).toBe(CASES.onnx);
     expect(await runAll(cases)).toEqual([]);
   });
 
   it('mutated converted networks through eval --json and export: exit 2, one line, no output', async () => {
-    const cases = snnCases();
+    const cases = await snnCases();
     expect(cases.length).toBe(CASES.snn);
     expect(await runAll(cases)).toEqual([]);
   });
 
   it('mutated IDX datasets through eval --json: exit 2, one line, no output', async () => {
-    const cases = idxCases();
+    const cases = await idxCases();
     expect(cases.length).toBe(CASES.idx);
     expect(await runAll(cases)).toEqual([]);
   });

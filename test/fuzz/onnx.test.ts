@@ -14,7 +14,7 @@ import { loadModel, type LoadedModel } from '../../src/io/load-model.js';
 import { exportOnnx } from '../../src/io/onnx/export.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { sizeOf } from '../../src/ir/tensor.js';
-import { fuzzDir, outcomeOf, printMessages, runs, SEED, Tally } from './harness.js';
+import { fuzzDir, outcomeOfAsync, printMessages, runs, SEED, Tally } from './harness.js';
 import { byteMutation, mutateBytes } from './mutate.js';
 import { mutateOnnx, onnxMutation } from './onnx-mutate.js';
 
@@ -40,22 +40,23 @@ function graphKey(model: LoadedModel): string | null {
   return JSON.stringify({ input, output, nodes }, (_, v) => (v instanceof Float32Array ? v.length : v));
 }
 
-function load(bytes: Uint8Array, tally: Tally, mutation: unknown): void {
+async function load(bytes: Uint8Array, tally: Tally, mutation: unknown): Promise<void> {
   const file = path.join(dir, 'case.onnx');
   fs.writeFileSync(file, bytes);
   let loaded: LoadedModel | undefined;
-  tally.add(outcomeOf(file, () => (loaded = loadModel(file))));
+  // awaited: loading may be asynchronous (TF.js folders); an ONNX load is synchronous inside.
+  tally.add(await outcomeOfAsync(file, async () => void (loaded = await loadModel(file))));
   if (!loaded || accepted.size >= MAX_ACCEPTED) return;
   const key = graphKey(loaded);
   if (key && !originals.has(key) && loaded.kind === 'ann') accepted.set(key, { mutation: JSON.stringify(mutation), graph: loaded.graph });
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   for (const f of FIXTURES) {
     const file = path.join(dir, f.name);
     fs.writeFileSync(file, f.bytes);
     try {
-      const key = graphKey(loadModel(file));
+      const key = graphKey(await loadModel(file));
       if (key) originals.add(key);
     } catch {
       // A fixture snnc refuses (unsupported activations): no graph to compare with.
@@ -66,11 +67,11 @@ beforeAll(() => {
 const fixture = fc.constantFrom(...FIXTURES);
 
 describe('ONNX loader under fuzzing', () => {
-  it('byte-level truncations, bit flips, overwrites, insertions and deletions', () => {
+  it('byte-level truncations, bit flips, overwrites, insertions and deletions', async () => {
     const tally = new Tally();
-    fc.assert(
-      fc.property(fixture, fc.array(byteMutation, { minLength: 1, maxLength: 3 }), (f, ms) => {
-        load(ms.reduce(mutateBytes, f.bytes), tally, ms);
+    await fc.assert(
+      fc.asyncProperty(fixture, fc.array(byteMutation, { minLength: 1, maxLength: 3 }), async (f, ms) => {
+        await load(ms.reduce(mutateBytes, f.bytes), tally, ms);
       }),
       { seed: SEED, numRuns: runs(2500) },
     );
@@ -78,17 +79,17 @@ describe('ONNX loader under fuzzing', () => {
     expect(tally.user).toBeGreaterThan(0);
   });
 
-  it('every truncation of every fixture', () => {
+  it('every truncation of every fixture', async () => {
     const tally = new Tally();
-    for (const f of FIXTURES) for (let n = 0; n < f.bytes.length; n += 11) load(f.bytes.subarray(0, n), tally, { truncate: n });
+    for (const f of FIXTURES) for (let n = 0; n < f.bytes.length; n += 11) await load(f.bytes.subarray(0, n), tally, { truncate: n });
     expect(tally.user).toBeGreaterThan(0);
   });
 
-  it('protobuf-level mutations of dims, data types, attributes, node inputs, op types, the graph input and the opset', () => {
+  it('protobuf-level mutations of dims, data types, attributes, node inputs, op types, the graph input and the opset', async () => {
     const tally = new Tally();
-    fc.assert(
-      fc.property(fixture, fc.array(onnxMutation, { minLength: 1, maxLength: 3 }), (f, ms) => {
-        load(mutateOnnx(f.bytes, ms), tally, [f.name, ms]);
+    await fc.assert(
+      fc.asyncProperty(fixture, fc.array(onnxMutation, { minLength: 1, maxLength: 3 }), async (f, ms) => {
+        await load(mutateOnnx(f.bytes, ms), tally, [f.name, ms]);
       }),
       { seed: SEED, numRuns: runs(3500) },
     );

@@ -27,7 +27,7 @@ import { OrtModel } from '../../src/runtime/ort.js';
 import { SnnSimulator } from '../../src/runtime/simulator.js';
 import { inferShapes } from '../../src/ir/shapes.js';
 import { sizeOf } from '../../src/ir/tensor.js';
-import { fuzzDir, outcomeOf, printMessages, runs, SEED, Tally } from './harness.js';
+import { fuzzDir, outcomeOfAsync, printMessages, runs, SEED, Tally } from './harness.js';
 import { byteMutation, jsonMutation, mutateBytes, mutateJson } from './mutate.js';
 
 const SETTINGS: ConversionSettings = {
@@ -58,8 +58,8 @@ interface Seed {
 const seeds: Seed[] = [];
 
 /** Converts a fixture with made-up calibration statistics (lambda 1 or per channel): no data, no onnxruntime needed. */
-function convertFixture(name: string, channelwise: boolean): Seed {
-  const loaded = loadModel(path.join('fixtures/onnx', name));
+async function convertFixture(name: string, channelwise: boolean): Promise<Seed> {
+  const loaded = await loadModel(path.join('fixtures/onnx', name));
   if (loaded.kind !== 'ann') throw new Error('expected an ANN');
   const stats = new Map<string, ActivationStats>();
   for (const node of loaded.graph.nodes) {
@@ -91,8 +91,8 @@ function convertFixture(name: string, channelwise: boolean): Seed {
   };
 }
 
-beforeAll(() => {
-  for (const name of ['convnet.onnx', 'residual.onnx', 'matmul.onnx']) seeds.push(convertFixture(name, name === 'residual.onnx'));
+beforeAll(async () => {
+  for (const name of ['convnet.onnx', 'residual.onnx', 'matmul.onnx']) seeds.push(await convertFixture(name, name === 'residual.onnx'));
 });
 
 const MANIFEST = path.join(dir, 'case.snn.json');
@@ -104,13 +104,13 @@ const originals = new Set<string>();
 const structure = (m: SnnModel): string =>
   JSON.stringify({ snn: m.snn, ann: m.ann }, (_, v) => (v instanceof Float32Array ? v.length : v));
 
-function load(manifest: string | Uint8Array, bin: Uint8Array, tally: Tally, what: unknown): void {
+async function load(manifest: string | Uint8Array, bin: Uint8Array, tally: Tally, what: unknown): Promise<void> {
   fs.writeFileSync(MANIFEST, manifest);
   fs.writeFileSync(WEIGHTS, bin);
   let model: SnnModel | undefined;
   tally.add(
-    outcomeOf([MANIFEST, WEIGHTS], () => {
-      const loaded = loadModel(MANIFEST);
+    await outcomeOfAsync([MANIFEST, WEIGHTS], async () => {
+      const loaded = await loadModel(MANIFEST);
       if (loaded.kind === 'snn') model = loaded.model;
     }),
   );
@@ -131,23 +131,23 @@ const seed = fc.nat();
 const pick = (i: number): Seed => seeds[i % seeds.length]!;
 
 describe('converted-network loader under fuzzing', () => {
-  it('loads the unmutated seeds', () => {
+  it('loads the unmutated seeds', async () => {
     for (const s of seeds) {
       const tally = new Tally();
-      load(JSON.stringify(withWeights(s.manifest, s.bin, false)), s.bin, tally, s.name);
+      await load(JSON.stringify(withWeights(s.manifest, s.bin, false)), s.bin, tally, s.name);
       expect(tally.ok).toBe(1);
-      const loaded = loadModel(MANIFEST);
+      const loaded = await loadModel(MANIFEST);
       if (loaded.kind === 'snn') originals.add(structure(loaded.model));
     }
   });
 
-  it('manifest field mutations: other kinds, nudged numbers, deleted keys, paths out of the folder', () => {
+  it('manifest field mutations: other kinds, nudged numbers, deleted keys, paths out of the folder', async () => {
     const tally = new Tally();
-    fc.assert(
-      fc.property(seed, fc.array(jsonMutation, { minLength: 1, maxLength: 3 }), (i, ms) => {
+    await fc.assert(
+      fc.asyncProperty(seed, fc.array(jsonMutation, { minLength: 1, maxLength: 3 }), async (i, ms) => {
         const s = pick(i);
         const manifest = mutateJson(withWeights(s.manifest, s.bin, false), ms);
-        load(JSON.stringify(manifest), s.bin, tally, [s.name, ms]);
+        await load(JSON.stringify(manifest), s.bin, tally, [s.name, ms]);
       }),
       { seed: SEED, numRuns: runs(2000) },
     );
@@ -156,13 +156,13 @@ describe('converted-network loader under fuzzing', () => {
     expect(tally.user).toBeGreaterThan(tally.ok);
   });
 
-  it('manifest text mutations: truncations, bit flips, inserted and deleted bytes', () => {
+  it('manifest text mutations: truncations, bit flips, inserted and deleted bytes', async () => {
     const tally = new Tally();
-    fc.assert(
-      fc.property(seed, fc.array(byteMutation, { minLength: 1, maxLength: 2 }), (i, ms) => {
+    await fc.assert(
+      fc.asyncProperty(seed, fc.array(byteMutation, { minLength: 1, maxLength: 2 }), async (i, ms) => {
         const s = pick(i);
         const text = new TextEncoder().encode(JSON.stringify(withWeights(s.manifest, s.bin, false), null, 1));
-        load(ms.reduce(mutateBytes, text), s.bin, tally, [s.name, ms]);
+        await load(ms.reduce(mutateBytes, text), s.bin, tally, [s.name, ms]);
       }),
       { seed: SEED, numRuns: runs(800) },
     );
@@ -170,13 +170,13 @@ describe('converted-network loader under fuzzing', () => {
     expect(tally.user).toBeGreaterThan(0);
   });
 
-  it('weights mutations, with the checksum stale or updated to match', () => {
+  it('weights mutations, with the checksum stale or updated to match', async () => {
     const tally = new Tally();
-    fc.assert(
-      fc.property(seed, fc.array(byteMutation, { minLength: 1, maxLength: 3 }), fc.boolean(), (i, ms, match) => {
+    await fc.assert(
+      fc.asyncProperty(seed, fc.array(byteMutation, { minLength: 1, maxLength: 3 }), fc.boolean(), async (i, ms, match) => {
         const s = pick(i);
         const bin = ms.reduce(mutateBytes, s.bin);
-        load(JSON.stringify(withWeights(s.manifest, bin, match)), bin, tally, [s.name, ms, match]);
+        await load(JSON.stringify(withWeights(s.manifest, bin, match)), bin, tally, [s.name, ms, match]);
       }),
       { seed: SEED, numRuns: runs(1000) },
     );

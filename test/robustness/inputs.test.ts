@@ -18,9 +18,9 @@ import { editOnnx, setFloats } from './onnx-edit.js';
 const dir = tempDir('snnc-inputs-');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function loadError(file: string): string {
+async function loadError(file: string): Promise<string> {
   try {
-    loadModel(file);
+    await loadModel(file);
   } catch (err) {
     if (err instanceof UserError) return err.message;
     throw err;
@@ -60,37 +60,37 @@ function editSnn(name: string, edit: (manifest: Record<string, any>, weights: Ui
 }
 
 describe('weights', () => {
-  it.each([NaN, Infinity, -Infinity])('an ONNX weight %s is refused, naming the tensor', (v) => {
+  it.each([NaN, Infinity, -Infinity])('an ONNX weight %s is refused, naming the tensor', async (v) => {
     const file = writeOnnx('nan.onnx', editOnnx('convnet.onnx', (m) => setFloats(m, 'conv2.weight', 7, [v])));
-    expect(loadError(file)).toBe(`${file}: initializer 'conv2.weight': value 7 is ${v} (weights must be finite)`);
+    expect(await loadError(file)).toBe(`${file}: initializer 'conv2.weight': value 7 is ${v} (weights must be finite)`);
   });
 
-  it('weights that overflow float32 when BatchNorm is folded in are refused, naming the node', () => {
+  it('weights that overflow float32 when BatchNorm is folded in are refused, naming the node', async () => {
     const file = writeOnnx('overflow.onnx', editOnnx('convnet.onnx', (m) => {
       setFloats(m, 'bn1.weight', 0, [3e38]);
       setFloats(m, 'conv1.weight', 0, [1e10]);
     }));
-    expect(loadError(file)).toMatch(/^.*overflow\.onnx: node \/conv1\/Conv \(conv\): weight\[0\] is Infinity after folding constants/);
+    expect(await loadError(file)).toMatch(/^.*overflow\.onnx: node \/conv1\/Conv \(conv\): weight\[0\] is Infinity after folding constants/);
   });
 
-  it('a NaN in a converted network\'s weights (with a matching checksum) is refused, naming the node and tensor', () => {
+  it('a NaN in a converted network\'s weights (with a matching checksum) is refused, naming the node and tensor', async () => {
     const file = editSnn('nan', (_, w) => {
       const copy = w.slice();
       new DataView(copy.buffer).setFloat32(4 * 5, NaN, true);
       return copy;
     });
-    expect(loadError(file)).toMatch(/nan\.snn\.json: snn: invalid graph: node \/conv1\/Conv \(conv\): weight\[5\] is NaN$/);
+    expect(await loadError(file)).toMatch(/nan\.snn\.json: snn: invalid graph: node \/conv1\/Conv \(conv\): weight\[5\] is NaN$/);
   });
 
   it.each(['../convnet.snn.bin', '/etc/passwd', 'https://example.com/w.bin', 'sub/w.bin', '..', ''])(
     'a weights path that leaves the manifest\'s folder (%j) is refused',
-    (weightsFile) => {
+    async (weightsFile) => {
       const file = editSnn('escape', (m) => void (m.weights.file = weightsFile));
-      expect(loadError(file)).toBe(`${file}: weights.file '${weightsFile}' must be a plain file name beside the manifest (no folders, no '..')`);
+      expect(await loadError(file)).toBe(`${file}: weights.file '${weightsFile}' must be a plain file name beside the manifest (no folders, no '..')`);
     },
   );
 
-  it('tensors that read the same weights twice, beyond the file\'s size, are refused', () => {
+  it('tensors that read the same weights twice, beyond the file\'s size, are refused', async () => {
     // The reference ANN's tensors pointed at the spiking network's: twice the values the file holds.
     const file = editSnn('twice', (m, w) => {
       const floats = m.snn.nodes.flatMap((n: Record<string, any>) => ['weight', 'bias'].filter((k) => n[k]).map((k) => n[k].length)).reduce((a: number, b: number) => a + b, 0);
@@ -98,18 +98,18 @@ describe('weights', () => {
       for (const n of m.ann.nodes) for (const k of ['weight', 'bias']) if (n[k]) (n[k].offset = offset), (offset += n[k].length);
       return w.slice(0, floats * 4);
     });
-    expect(loadError(file)).toMatch(/twice\.snn\.json: ann\.nodes\[\d+\]\.\w+: the tensors together reference \d+ values, the weights file holds \d+$/);
+    expect(await loadError(file)).toMatch(/twice\.snn\.json: ann\.nodes\[\d+\]\.\w+: the tensors together reference \d+ values, the weights file holds \d+$/);
   });
 });
 
 describe('names read from files', () => {
-  it('control characters and overlong names are escaped and shortened: one line whatever the file says', () => {
+  it('control characters and overlong names are escaped and shortened: one line whatever the file says', async () => {
     const file = writeOnnx('evil.onnx', editOnnx('convnet.onnx', (m) => {
       const node = m.graph!.node!.find((n) => n.name === '/Relu')!;
       node.opType = 'Evil\n\u001b[31mOp';
       node.name = `n\r\n${'x'.repeat(5000)}`;
     }));
-    const message = loadError(file);
+    const message = await loadError(file);
     expect(message).not.toMatch(/[\n\r\u001b]/);
     expect(message).toContain("'n\\r\\nxxx");
     expect(message).toContain('(Evil\\n\\x1b[31mOp)');
