@@ -44,6 +44,11 @@ export class OrtModel {
     return out;
   }
 
+  /** Runs a single-input, single-output model, writing the output into `output`'s buffer. */
+  async runInto(input: ort.Tensor, output: ort.Tensor): Promise<void> {
+    await this.session.run({ [this.inputName]: input }, { [this.outputNames[0]!]: output });
+  }
+
   async release(): Promise<void> {
     await this.session.release();
   }

@@ -1,34 +1,29 @@
 /**
- * The spiking runtime. It runs the converted graph layer by layer over all T timesteps at
- * once: a value is either static (the same at every step: the constant-current input and
- * anything computed from it alone) or temporal, laid out [T][batch][...]. A linear op on a
- * temporal value is one onnxruntime call over T x batch samples; on a static value it runs
- * once (so the first layer's current is computed once, not T times). Spiking layers scan
- * their neuron step (snn/neuron.ts) over T on typed arrays.
+ * The spiking runtime. It runs the converted graph layer by layer over chunks of a few
+ * timesteps: a value is static (the same at every step: the constant-current input and
+ * anything computed from it alone, computed once per batch) or temporal ([steps][batch][...]
+ * for the steps of the current chunk). Each node keeps its state (membranes, max-pool counts)
+ * from one chunk to the next, so the memory of a batch grows with the chunk, not with T, and
+ * every buffer is reused from chunk to chunk and batch to batch.
  *
- * The readout is the graph output accumulated over steps 1..t (the membrane of a
- * non-spiking output layer), so one run gives the prediction at every t.
+ * The pieces: the input encoder (encoders.ts), linear nodes on onnxruntime or event-driven
+ * kernels chosen by input density (linear/), spiking layers (neuron-layer.ts, a scan of the
+ * neuron step), spiking max pooling, element-wise kernels, and the readout (readout.ts): the
+ * graph output accumulated over steps 1..t, so one run gives the prediction at every t.
  */
-import { exportOnnx } from '../io/onnx/export.js';
-import type { Graph, Node, PoolNode, SpikeNode } from '../ir/graph.js';
+import type { Graph, Node } from '../ir/graph.js';
 import { inferShapes } from '../ir/shapes.js';
 import { sizeOf } from '../ir/tensor.js';
-import { mixKey } from '../snn/counter-random.js';
-import { fillInitialPotential } from '../snn/initial-potential.js';
-import { fromLayerParams, maxRate } from '../snn/layer.js';
-import { initialState, step } from '../snn/neuron.js';
-import { predistort } from '../snn/predistort.js';
-import { poissonEncode } from './encoders.js';
+import { ConstantCurrent, PoissonSpikes, type InputEncoder } from './encoders.js';
+import { ElementwiseNode } from './elementwise-node.js';
+import { LinearNode, type LinearMode } from './linear/linear-node.js';
+import { NeuronLayer, type ScanMode } from './neuron-layer.js';
+import { MAX_ORT_ROWS } from './linear/ort-linear.js';
+import type { OrtOptions } from './ort.js';
+import { AccumulatingReadout, SumOverTime } from './readout.js';
 import { DEFAULT_RUNTIME, type RuntimeSettings } from './settings.js';
-import { argmax } from './ann.js';
-import { affine, concatChannels, repeatOverTime } from './kernels.js';
-import { OrtModel, type OrtOptions } from './ort.js';
-import { spikingMaxPool } from './spiking-maxpool.js';
-
-interface Signal {
-  data: Float32Array;
-  temporal: boolean;
-}
+import type { Chunk, Signal } from './signal.js';
+import { SpikingMaxPool } from './spiking-maxpool.js';
 
 /** Activity of one spiking layer over a batch, summed over samples and steps. */
 export interface LayerActivity {
@@ -57,204 +52,187 @@ export interface RunOptions {
   firstSample?: number;
 }
 
-export interface SimulatorOptions extends OrtOptions {
+export interface SimOptions extends OrtOptions {
+  /** Timesteps simulated per chunk (default 8): memory grows with it; onnxruntime sees chunkSteps x batch rows per call. */
+  chunkSteps?: number;
+  /** Executors of linear nodes on temporal inputs (default 'auto'). */
+  linear?: LinearMode;
+  /** Neuron scans: 'fast' (fused scans for plain IF / LIF, default) or 'step' (snn/neuron.ts step(), the reference). */
+  scan?: ScanMode;
+  /** Seed, encoding, noise, adaptation (default: DEFAULT_RUNTIME). */
   runtime?: RuntimeSettings;
   /** Poisson encoding: spike amplitude s >= max |x| of the preprocessed input (see encoders.ts). */
   inputScale?: number;
 }
 
-const ORT_OPS = new Set<Node['op']>(['conv', 'dense', 'avgpool', 'globalavgpool', 'maxpool']);
+export const DEFAULT_CHUNK_STEPS = 8;
+
+type Executor = LinearNode | NeuronLayer | SpikingMaxPool | ElementwiseNode;
+
+const LINEAR_OPS = new Set<Node['op']>(['conv', 'dense', 'avgpool', 'globalavgpool']);
 
 export class SnnSimulator {
+  private readonly readout: AccumulatingReadout;
+  private readonly chunkSteps: number;
+
   private constructor(
     readonly graph: Graph,
     readonly timesteps: number,
     private readonly shapes: Map<string, number[]>,
-    private readonly sessions: Map<string, OrtModel>,
-    private readonly lastUse: Map<string, number>,
-    private readonly runtime: RuntimeSettings,
-    private readonly inputScale: number,
-  ) {}
-
-  static async create(graph: Graph, timesteps: number, options: SimulatorOptions = {}): Promise<SnnSimulator> {
-    const shapes = inferShapes(graph);
-    const sessions = new Map<string, OrtModel>();
-    for (const node of graph.nodes) {
-      if (!ORT_OPS.has(node.op)) continue;
-      const single: Graph = {
-        name: node.name,
-        input: { name: 'x', shape: shapes.get(node.inputs[0]!)! },
-        output: 'y',
-        nodes: [{ ...node, inputs: ['x'], output: 'y' } as Node],
-      };
-      sessions.set(node.name, await OrtModel.create(exportOnnx(single), options));
-    }
-    const lastUse = new Map<string, number>();
-    graph.nodes.forEach((node, i) => node.inputs.forEach((v) => lastUse.set(v, i)));
-    lastUse.set(graph.output, graph.nodes.length);
-    return new SnnSimulator(graph, timesteps, shapes, sessions, lastUse, options.runtime ?? DEFAULT_RUNTIME, options.inputScale ?? 1);
+    private readonly executors: Executor[],
+    /** Nodes whose output is the same at every step (computed once per batch). */
+    private readonly isStatic: boolean[],
+    private readonly encoder: InputEncoder,
+    chunkSteps: number,
+  ) {
+    this.chunkSteps = Math.min(chunkSteps, timesteps);
+    this.readout = new AccumulatingReadout(sizeOf(shapes.get(graph.output)!), timesteps);
   }
 
-  /** Bytes of live values per sample at the peak, to size batches to a memory budget. */
+  static async create(graph: Graph, timesteps: number, options: SimOptions = {}): Promise<SnnSimulator> {
+    const shapes = inferShapes(graph);
+    const runtime = options.runtime ?? DEFAULT_RUNTIME;
+    const encoder = runtime.encoding === 'poisson' ? new PoissonSpikes(options.inputScale ?? 1, runtime.seed) : new ConstantCurrent();
+    const temporal = new Set<string>(encoder.temporal ? [graph.input.name] : []);
+    const isStatic: boolean[] = [];
+    const executors: Executor[] = [];
+    for (const [index, node] of graph.nodes.entries()) {
+      const nodeTemporal = node.op === 'spike' || node.inputs.some((v) => temporal.has(v));
+      if (nodeTemporal) temporal.add(node.output);
+      isStatic.push(!nodeTemporal);
+      executors.push(await executorFor(node, index, shapes, nodeTemporal, runtime, options));
+    }
+    return new SnnSimulator(graph, timesteps, shapes, executors, isStatic, encoder, options.chunkSteps ?? DEFAULT_CHUNK_STEPS);
+  }
+
+  /**
+   * Bytes per sample of the buffers a batch holds: every node's output for one chunk (one
+   * step if static), the membranes, counts and spike lists of spiking layers; to size batches
+   * to a memory budget. Independent of T.
+   */
   peakBytesPerSample(): number {
-    const temporal = new Set<string>();
-    const live = new Map<string, number>([[this.graph.input.name, sizeOf(this.graph.input.shape)]]);
-    let peak = 0;
+    const K = this.chunkSteps;
+    let floats = sizeOf(this.graph.input.shape);
     this.graph.nodes.forEach((node, i) => {
-      const isTemporal = node.op === 'spike' || node.inputs.some((v) => temporal.has(v));
-      if (isTemporal) temporal.add(node.output);
-      live.set(node.output, sizeOf(this.shapes.get(node.output)!) * (isTemporal ? this.timesteps : 1));
-      // onnxruntime holds its own copy of input and output while a call runs.
-      const inCall = ORT_OPS.has(node.op) ? live.get(node.inputs[0]!)! + live.get(node.output)! : 0;
-      peak = Math.max(peak, [...live.values()].reduce((a, b) => a + b, 0) + inCall);
-      for (const v of node.inputs) if (this.lastUse.get(v) === i) live.delete(v);
+      const per = sizeOf(this.shapes.get(node.output)!);
+      if (node.op === 'flatten') return;
+      floats += per * (this.isStatic[i] ? 1 : K);
+      // Membrane, refractory steps, spike counts; the spike list holds at most one entry per output.
+      if (node.op === 'spike') floats += 3 * per + K * per;
+      if (node.op === 'maxpool' && !this.isStatic[i]) floats += sizeOf(this.shapes.get(node.inputs[0]!)!) + per;
     });
-    return peak * 4;
+    return floats * 4;
+  }
+
+  /**
+   * Timesteps per chunk for a batch: chunkSteps, or more for small batches, up to
+   * MAX_ORT_ROWS rows (each onnxruntime call costs a fixed overhead: with one sample, eight
+   * steps per call made the calls dominate). Such chunks hold no more than a full-size chunk
+   * of a batch of MAX_ORT_ROWS / chunkSteps samples.
+   */
+  stepsFor(batch: number): number {
+    return Math.min(this.timesteps, Math.max(this.chunkSteps, Math.floor(MAX_ORT_ROWS / batch)));
+  }
+
+  /** The executor each linear node uses for temporal inputs (after a first batch). */
+  linearExecutors(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const e of this.executors) if (e instanceof LinearNode) out.set(e.node.name, e.executor);
+    return out;
   }
 
   async runBatch(x: Float32Array, batch: number, options: RunOptions = {}): Promise<BatchResult> {
     const began = performance.now();
     const T = this.timesteps;
+    const nodes = this.graph.nodes;
     const firstSample = options.firstSample ?? 0;
-    const input: Signal =
-      this.runtime.encoding === 'poisson'
-        ? { data: poissonEncode(x, batch, T, this.inputScale, this.runtime.seed, firstSample), temporal: true }
-        : { data: x, temporal: false };
-    const values = new Map<string, Signal>([[this.graph.input.name, input]]);
+    this.encoder.begin(x, batch, firstSample);
+    for (const e of this.executors) {
+      if (e instanceof NeuronLayer) e.begin(batch, firstSample);
+      else e.begin(batch);
+    }
+    this.readout.begin(batch);
+    const sums = new Map<string, SumOverTime>();
+    nodes.forEach((node) => {
+      if (options.capture?.has(node.name) && node.op !== 'spike') sums.set(node.name, new SumOverTime(sizeOf(this.shapes.get(node.output)!)));
+    });
+    for (const s of sums.values()) s.begin(batch);
+
+    const staticValues = new Map<string, Signal>();
+    const K = this.stepsFor(batch);
+    for (let t0 = 0; t0 < T; t0 += K) {
+      const chunk: Chunk = { batch, t0, steps: Math.min(K, T - t0), timesteps: T };
+      const values = new Map(staticValues);
+      const input = this.encoder.run(chunk);
+      values.set(this.graph.input.name, input);
+      if (!input.temporal) staticValues.set(this.graph.input.name, input);
+      for (let i = 0; i < nodes.length; i++) {
+        const node = nodes[i]!;
+        if (this.isStatic[i] && t0 > 0) continue;
+        const out = await this.runNode(i, node.inputs.map((v) => values.get(v)!), chunk);
+        values.set(node.output, out);
+        if (this.isStatic[i]) staticValues.set(node.output, out);
+      }
+      for (const [name, s] of sums) s.add(values.get(nodes.find((n) => n.name === name)!.output)!, chunk);
+      this.readout.add(values.get(this.graph.output)!, chunk);
+    }
+
     const activity = new Map<string, LayerActivity>();
     const inputEvents = new Map<string, number>();
     const counts = new Map<string, Float32Array>();
-    for (let i = 0; i < this.graph.nodes.length; i++) {
-      const node = this.graph.nodes[i]!;
-      const inputs = node.inputs.map((v) => values.get(v)!);
-      const out = await this.runNode(node, inputs, batch, activity, inputEvents, firstSample);
-      if (options.capture?.has(node.name)) counts.set(node.name, sumOverTime(out, T));
-      values.set(node.output, out);
-      for (const v of node.inputs) if (this.lastUse.get(v) === i) values.delete(v);
-    }
-    const out = values.get(this.graph.output)!;
-    const predictions = readout(out, T, batch, sizeOf(this.shapes.get(this.graph.output)!));
-    return { predictions, activity, inputEvents, counts, seconds: (performance.now() - began) / 1000 };
-  }
-
-  private async runNode(
-    node: Node,
-    inputs: Signal[],
-    batch: number,
-    activity: Map<string, LayerActivity>,
-    inputEvents: Map<string, number>,
-    firstSample: number,
-  ): Promise<Signal> {
-    const T = this.timesteps;
-    const x = inputs[0]!;
-    const rows = x.temporal ? T * batch : batch;
-    switch (node.op) {
-      case 'spike':
-        return this.spikeLayer(node, x, batch, activity, firstSample);
-      case 'maxpool':
-        if (x.temporal) return { data: spikingMaxPool(node, this.poolGeometry(node), x.data, T, batch), temporal: true };
-        return this.ort(node, x, rows);
-      case 'conv':
-      case 'dense':
-      case 'avgpool':
-      case 'globalavgpool':
-        if (x.temporal) inputEvents.set(node.name, (inputEvents.get(node.name) ?? 0) + countNonZero(x.data));
-        return this.ort(node, x, rows);
-      case 'affine':
-        return { data: affine(x.data, rows, node.scale.data, node.shift.data), temporal: x.temporal };
-      case 'flatten':
-      case 'relu':
-        if (node.op === 'relu') throw new Error(`internal: ReLU ${node.name} left in a converted network`);
-        return x;
-      case 'add': {
-        const [a, b] = alignTime(inputs, T);
-        const y = new Float32Array(a!.data.length);
-        for (let i = 0; i < y.length; i++) y[i] = a!.data[i]! + b!.data[i]!;
-        return { data: y, temporal: a!.temporal };
+    for (const e of this.executors) {
+      if (e instanceof NeuronLayer) {
+        activity.set(e.node.name, e.activity(T));
+        if (options.capture?.has(e.node.name)) counts.set(e.node.name, e.spikeCounts());
       }
-      case 'concat': {
-        const aligned = alignTime(inputs, T);
-        const temporal = aligned[0]!.temporal;
-        const r = temporal ? T * batch : batch;
-        const pers = node.inputs.map((v) => sizeOf(this.shapes.get(v)!));
-        return { data: concatChannels(aligned.map((s) => s.data), pers, r), temporal };
-      }
+      if (e instanceof LinearNode && LINEAR_OPS.has(e.node.op) && !this.isStatic[nodes.indexOf(e.node)]) inputEvents.set(e.node.name, e.inputEvents);
     }
+    for (const [name, s] of sums) counts.set(name, s.view().slice());
+    return { predictions: this.readout.result(), activity, inputEvents, counts, seconds: (performance.now() - began) / 1000 };
   }
 
-  private async ort(node: Node, x: Signal, rows: number): Promise<Signal> {
-    const model = this.sessions.get(node.name)!;
-    const inShape = this.shapes.get(node.inputs[0]!)!;
-    const outputs = await model.run(x.data, rows, inShape);
-    return { data: outputs.get('y')!, temporal: x.temporal };
-  }
-
-  private poolGeometry(node: PoolNode) {
-    const [channels, inH, inW] = this.shapes.get(node.inputs[0]!)! as [number, number, number];
-    const [, outH, outW] = this.shapes.get(node.output)! as [number, number, number];
-    return { channels, inH, inW, outH, outW };
-  }
-
-  /** Scans the neuron step over T: currents [T][batch][n] (or static [batch][n]) -> spikes [T][batch][n]. */
-  private spikeLayer(node: SpikeNode, input: Signal, batch: number, activity: Map<string, LayerActivity>, firstSample: number): Signal {
-    const T = this.timesteps;
-    const n = batch * sizeOf(this.shapes.get(node.output)!);
-    const { seed, noisePerStep, adaptation } = this.runtime;
-    const params = fromLayerParams(node.neuron, { noisePerStep, ...(adaptation ? { adaptation } : {}) });
-    const layerIndex = this.graph.nodes.indexOf(node);
-    // Noise draws are sequential per state: seed them by layer and batch position.
-    const state = initialState(n, 0, params, { seed: mixKey(seed, layerIndex, firstSample) });
-    fillInitialPotential(state.v, node, batch, seed, layerIndex, firstSample);
-    const current = node.neuron.predistort && node.neuron.tRefSteps > 0 ? { ...input, data: predistort(input.data, node.neuron.vThreshold, node.neuron.tRefSteps) } : input;
-    const out = new Float32Array(T * n);
-    const counts = new Int32Array(n);
-    let spikes = 0;
-    for (let t = 0; t < T; t++) {
-      spikes += step(params, state, current.data, current.temporal ? t * n : 0, out, t * n, n);
-      for (let i = 0; i < n; i++) counts[i]! += out[t * n + i]!;
+  private async runNode(i: number, inputs: Signal[], chunk: Chunk): Promise<Signal> {
+    const e = this.executors[i]!;
+    if (e instanceof LinearNode) return e.run(inputs[0]!, chunk);
+    if (e instanceof NeuronLayer) return e.run(inputs[0]!, chunk);
+    if (e instanceof SpikingMaxPool) {
+      const r = e.run(inputs[0]!.data, chunk.steps);
+      return { data: r.data, temporal: true, nonZero: r.nonZero };
     }
-    const full = Math.floor(T * maxRate(node.neuron.tRefSteps));
-    let saturated = 0;
-    for (let i = 0; i < n; i++) if (counts[i]! >= full) saturated++;
-    const prev = activity.get(node.name);
-    activity.set(node.name, { spikes: spikes + (prev?.spikes ?? 0), saturated: saturated + (prev?.saturated ?? 0) });
-    return { data: out, temporal: true };
+    return e.run(inputs, chunk);
   }
 
   async release(): Promise<void> {
-    for (const s of this.sessions.values()) await s.release();
+    for (const e of this.executors) if (e instanceof LinearNode) await e.release();
   }
 }
 
-/** Makes all signals temporal if any is (a static one repeats over time). */
-function alignTime(inputs: Signal[], T: number): Signal[] {
-  if (!inputs.some((s) => s.temporal)) return inputs;
-  return inputs.map((s) => (s.temporal ? s : { data: repeatOverTime(s.data, T), temporal: true }));
-}
-
-/** Sum over the T steps of a temporal signal [T][rest] (or T times a static one). */
-function sumOverTime(s: Signal, T: number): Float32Array {
-  if (!s.temporal) return s.data.map((v) => v * T);
-  const n = s.data.length / T;
-  const sum = new Float32Array(n);
-  for (let t = 0; t < T; t++) for (let i = 0; i < n; i++) sum[i]! += s.data[t * n + i]!;
-  return sum;
-}
-
-function countNonZero(data: Float32Array): number {
-  let n = 0;
-  for (let i = 0; i < data.length; i++) if (data[i] !== 0) n++;
-  return n;
-}
-
-/** argmax of the output accumulated over steps 1..t, for every t: [T][batch]. */
-function readout(out: Signal, T: number, batch: number, classes: number): Uint16Array {
-  const predictions = new Uint16Array(T * batch);
-  const acc = new Float32Array(batch * classes);
-  for (let t = 0; t < T; t++) {
-    const base = out.temporal ? t * batch * classes : 0;
-    for (let i = 0; i < batch * classes; i++) acc[i]! += out.data[base + i]!;
-    for (let b = 0; b < batch; b++) predictions[t * batch + b] = argmax(acc, b * classes, classes);
+async function executorFor(
+  node: Node,
+  index: number,
+  shapes: Map<string, number[]>,
+  temporal: boolean,
+  runtime: RuntimeSettings,
+  options: SimOptions,
+): Promise<Executor> {
+  const inShape = shapes.get(node.inputs[0]!)!;
+  const outShape = shapes.get(node.output)!;
+  switch (node.op) {
+    case 'spike':
+      return new NeuronLayer(node, sizeOf(outShape), options.scan ?? 'fast', runtime, index);
+    case 'maxpool':
+      if (temporal) {
+        const [channels, inH, inW] = inShape as [number, number, number];
+        const [, outH, outW] = outShape as [number, number, number];
+        return new SpikingMaxPool(node, { channels, inH, inW, outH, outW });
+      }
+      return LinearNode.create(node, inShape, outShape, 'dense', options);
+    case 'conv':
+    case 'dense':
+    case 'avgpool':
+    case 'globalavgpool':
+      return LinearNode.create(node, inShape, outShape, temporal ? (options.linear ?? 'auto') : 'dense', options);
+    default:
+      return new ElementwiseNode(node, node.inputs.map((v) => sizeOf(shapes.get(v)!)));
   }
-  return predictions;
 }

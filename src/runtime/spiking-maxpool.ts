@@ -9,6 +9,7 @@
  * favour of an input that spikes now.
  */
 import type { PoolNode } from '../ir/graph.js';
+import { ensureFloat32, ensureInt32 } from './signal.js';
 
 export interface MaxPoolGeometry {
   channels: number;
@@ -16,6 +17,75 @@ export interface MaxPoolGeometry {
   inW: number;
   outH: number;
   outW: number;
+}
+
+/** The pooling over a batch, with the counts carried from one chunk of steps to the next. */
+export class SpikingMaxPool {
+  private counts: Int32Array = new Int32Array(0);
+  private lastMax: Int32Array = new Int32Array(0);
+  private out: Float32Array = new Float32Array(0);
+  private readonly inPer: number;
+  private readonly outPer: number;
+  private batch = 0;
+
+  constructor(
+    private readonly node: PoolNode,
+    private readonly g: MaxPoolGeometry,
+  ) {
+    this.inPer = g.channels * g.inH * g.inW;
+    this.outPer = g.channels * g.outH * g.outW;
+  }
+
+  begin(batch: number): void {
+    this.batch = batch;
+    this.counts = ensureInt32(this.counts, batch * this.inPer);
+    this.lastMax = ensureInt32(this.lastMax, batch * this.outPer);
+    this.counts.fill(0, 0, batch * this.inPer);
+    this.lastMax.fill(0, 0, batch * this.outPer);
+  }
+
+  /** Spikes [steps][batch][C][H][W] -> output spikes [steps][batch][C][outH][outW] (a reused buffer) and their number. */
+  run(spikes: Float32Array, steps: number): { data: Float32Array; nonZero: number } {
+    const { channels, inH, inW, outH, outW } = this.g;
+    const { inPer, outPer, batch, counts, lastMax } = this;
+    this.out = ensureFloat32(this.out, steps * batch * outPer);
+    const out = this.out.subarray(0, steps * batch * outPer);
+    out.fill(0);
+    const [kH, kW] = this.node.kernel;
+    const [sH, sW] = this.node.strides;
+    const [padTop, padLeft] = this.node.pads;
+    let nonZero = 0;
+    for (let t = 0; t < steps; t++) {
+      const inBase = t * batch * inPer;
+      for (let i = 0; i < batch * inPer; i++) counts[i]! += spikes[inBase + i]!;
+      const outBase = t * batch * outPer;
+      for (let b = 0; b < batch; b++) {
+        for (let c = 0; c < channels; c++) {
+          const plane = b * inPer + c * inH * inW;
+          for (let oy = 0; oy < outH; oy++) {
+            const y0 = Math.max(0, oy * sH - padTop);
+            const y1 = Math.min(inH, oy * sH - padTop + kH);
+            for (let ox = 0; ox < outW; ox++) {
+              const x0 = Math.max(0, ox * sW - padLeft);
+              const x1 = Math.min(inW, ox * sW - padLeft + kW);
+              let m = 0;
+              for (let y = y0; y < y1; y++) {
+                const row = plane + y * inW;
+                for (let x = x0; x < x1; x++) if (counts[row + x]! > m) m = counts[row + x]!;
+              }
+              const o = b * outPer + (c * outH + oy) * outW + ox;
+              if (m > lastMax[o]!) {
+                out[outBase + o] = 1;
+                lastMax[o] = m;
+                nonZero++;
+              }
+            }
+          }
+        }
+      }
+    }
+    return { data: out, nonZero };
+  }
 }
 
 /**
@@ -29,42 +99,7 @@ export function spikingMaxPool(
   timesteps: number,
   batch: number,
 ): Float32Array {
-  const { channels, inH, inW, outH, outW } = g;
-  const inPer = channels * inH * inW;
-  const outPer = channels * outH * outW;
-  const counts = new Int32Array(batch * inPer);
-  const lastMax = new Int32Array(batch * outPer);
-  const out = new Float32Array(timesteps * batch * outPer);
-  const [kH, kW] = node.kernel;
-  const [sH, sW] = node.strides;
-  const [padTop, padLeft] = node.pads;
-  for (let t = 0; t < timesteps; t++) {
-    const inBase = t * batch * inPer;
-    for (let i = 0; i < batch * inPer; i++) counts[i]! += spikes[inBase + i]!;
-    const outBase = t * batch * outPer;
-    for (let b = 0; b < batch; b++) {
-      for (let c = 0; c < channels; c++) {
-        const plane = b * inPer + c * inH * inW;
-        for (let oy = 0; oy < outH; oy++) {
-          const y0 = Math.max(0, oy * sH - padTop);
-          const y1 = Math.min(inH, oy * sH - padTop + kH);
-          for (let ox = 0; ox < outW; ox++) {
-            const x0 = Math.max(0, ox * sW - padLeft);
-            const x1 = Math.min(inW, ox * sW - padLeft + kW);
-            let m = 0;
-            for (let y = y0; y < y1; y++) {
-              const row = plane + y * inW;
-              for (let x = x0; x < x1; x++) if (counts[row + x]! > m) m = counts[row + x]!;
-            }
-            const o = b * outPer + (c * outH + oy) * outW + ox;
-            if (m > lastMax[o]!) {
-              out[outBase + o] = 1;
-              lastMax[o] = m;
-            }
-          }
-        }
-      }
-    }
-  }
-  return out;
+  const pool = new SpikingMaxPool(node, g);
+  pool.begin(batch);
+  return pool.run(spikes, timesteps).data.slice();
 }

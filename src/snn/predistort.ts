@@ -7,10 +7,9 @@
  * Exact for constant currents (the first layer); for spike-driven currents it is applied per
  * step, so it is exact in the mean only up to the spread of the current.
  */
-export function predistort(z: Float32Array, theta: number, tRefSteps: number): Float32Array {
+export function predistort(z: Float32Array, theta: number, tRefSteps: number, out: Float32Array = new Float32Array(z.length)): Float32Array {
   const k = tRefSteps;
   const rMax = 1 / (k + 1);
-  const out = new Float32Array(z.length);
   for (let i = 0; i < z.length; i++) {
     const r = z[i]! / theta;
     out[i] = r <= 0 ? z[i]! : r < rMax ? (theta * r) / (1 - k * r) : theta + (z[i]! - theta * rMax);

@@ -1,0 +1,64 @@
+/**
+ * The graph's non-linear-algebra nodes in the spiking runtime: flatten (a view), per-channel
+ * affine, add and concat, each writing into a buffer it keeps from chunk to chunk. A static
+ * operand of add / concat meeting a temporal one is repeated over the chunk's steps.
+ */
+import type { Node } from '../ir/graph.js';
+import { addInto, affine, concatChannels, repeatOverTime } from './kernels.js';
+import { ensureFloat32, rowsOf, type Chunk, type Signal } from './signal.js';
+
+export class ElementwiseNode {
+  private out: Float32Array = new Float32Array(0);
+  private repeated: Float32Array[] = [];
+
+  constructor(
+    readonly node: Node,
+    /** Values per sample of each input. */
+    private readonly inPers: number[],
+  ) {}
+
+  begin(): void {}
+
+  run(inputs: Signal[], chunk: Chunk): Signal {
+    const node = this.node;
+    switch (node.op) {
+      case 'flatten':
+        return inputs[0]!;
+      case 'relu':
+        throw new Error(`internal: ReLU ${node.name} left in a converted network`);
+      case 'affine': {
+        const x = inputs[0]!;
+        const y = this.buffer(x.data.length);
+        return { data: affine(x.data, rowsOf(x, chunk), node.scale.data, node.shift.data, y), temporal: x.temporal };
+      }
+      case 'add': {
+        const [a, b] = this.alignTime(inputs, chunk);
+        return { data: addInto(a!.data, b!.data, a!.data.length, this.buffer(a!.data.length)), temporal: a!.temporal };
+      }
+      case 'concat': {
+        const aligned = this.alignTime(inputs, chunk);
+        const rows = rowsOf(aligned[0]!, chunk);
+        const y = this.buffer(rows * this.inPers.reduce((s, p) => s + p, 0));
+        return { data: concatChannels(aligned.map((s) => s.data), this.inPers, rows, y), temporal: aligned[0]!.temporal };
+      }
+      default:
+        throw new Error(`internal: ${node.op} node ${node.name} is not element-wise`);
+    }
+  }
+
+  private buffer(n: number): Float32Array {
+    this.out = ensureFloat32(this.out, n);
+    return this.out.subarray(0, n);
+  }
+
+  /** Makes all signals temporal if any is (a static one repeats over the chunk's steps). */
+  private alignTime(inputs: Signal[], chunk: Chunk): Signal[] {
+    if (!inputs.some((s) => s.temporal)) return inputs;
+    return inputs.map((s, k) => {
+      if (s.temporal) return s;
+      const n = s.data.length * chunk.steps;
+      this.repeated[k] = ensureFloat32(this.repeated[k] ?? new Float32Array(0), n);
+      return { data: repeatOverTime(s.data, chunk.steps, this.repeated[k]!.subarray(0, n)), temporal: true };
+    });
+  }
+}

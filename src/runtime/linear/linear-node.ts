@@ -1,0 +1,101 @@
+/**
+ * One linear node of the spiking graph (conv, dense, average / global average pooling, and
+ * max pooling of a static value) with its executors: onnxruntime (dense) always, and where one
+ * exists an event-driven kernel whose cost grows with the number of non-zero inputs.
+ *
+ * Which runs is chosen once per simulator, on the first chunk of steps it sees, from the
+ * measured density of the node's input (the fraction of non-zero entries): below the node
+ * kind's crossover density the event-driven kernel is faster (see BENCHMARKS.md for the
+ * measurements). Choosing once keeps a simulator's results independent of how a dataset is
+ * cut into batches. Static inputs (computed once per batch) always run on onnxruntime.
+ */
+import type { Node } from '../../ir/graph.js';
+import type { OrtOptions } from '../ort.js';
+import { countNonZero, ensureFloat32, rowsOf, type Chunk, type Signal } from '../signal.js';
+import { EventAvgPool, eventAvgPoolApplies } from './event-avgpool.js';
+import type { LinearOp } from './linear-op.js';
+import { OrtLinear } from './ort-linear.js';
+import { SparseConv } from './sparse-conv.js';
+import { SparseDense } from './sparse-dense.js';
+
+/** 'auto': choose by input density; 'dense': onnxruntime only (the reference); 'sparse': event-driven wherever it exists. */
+export type LinearMode = 'auto' | 'dense' | 'sparse';
+
+/**
+ * Input density below which the event-driven kernel beats onnxruntime, per node kind. The
+ * event-driven kernels are scalar JavaScript (about one add per ns); onnxruntime's dense
+ * kernels run tens of multiply-adds per ns (AVX2 / AVX-512), so events win only on sparse
+ * input. Average pooling of spikes always runs on events (one add per spike and window).
+ */
+export const CROSSOVER_DENSITY: Readonly<Record<'conv' | 'dense', number>> = { conv: 0.01, dense: 0.02 };
+
+export class LinearNode {
+  /** Non-zero inputs seen on temporal inputs in the current batch (synaptic events). */
+  inputEvents = 0;
+  private out: Float32Array = new Float32Array(0);
+  private chosen: LinearOp | null;
+
+  private constructor(
+    readonly node: Node,
+    private readonly dense: LinearOp,
+    private readonly events: LinearOp | null,
+    mode: LinearMode,
+  ) {
+    this.chosen = mode === 'dense' || !events ? dense : mode === 'sparse' ? events : null;
+  }
+
+  static async create(node: Node, inShape: number[], outShape: number[], mode: LinearMode, options: OrtOptions): Promise<LinearNode> {
+    const dense = await OrtLinear.create(node, inShape, outShape, options);
+    return new LinearNode(node, dense, mode === 'dense' ? null : eventKernel(node, inShape, outShape), mode);
+  }
+
+  /** The executor in use for temporal inputs ('ort', 'sparse', 'events'), or 'undecided'. */
+  get executor(): string {
+    return this.chosen?.kind ?? 'undecided';
+  }
+
+  begin(): void {
+    this.inputEvents = 0;
+  }
+
+  async run(x: Signal, chunk: Chunk): Promise<Signal> {
+    const rows = rowsOf(x, chunk);
+    const per = this.dense.outPer;
+    this.out = ensureFloat32(this.out, rows * per);
+    const y = this.out.subarray(0, rows * per);
+    if (!x.temporal) {
+      await this.dense.run(x, rows, y);
+      return { data: y, temporal: false };
+    }
+    const nonZero = x.nonZero ?? countNonZero(x.data, rows * this.dense.inPer);
+    if (this.node.op !== 'maxpool') this.inputEvents += nonZero;
+    const op = (this.chosen ??= this.choose(nonZero / (rows * this.dense.inPer)));
+    await op.run(x, rows, y);
+    return { data: y, temporal: true, ...(op instanceof EventAvgPool ? { nonZero: op.nonZero } : {}) };
+  }
+
+  private choose(density: number): LinearOp {
+    const events = this.events!;
+    if (events instanceof EventAvgPool) return events;
+    const crossover = CROSSOVER_DENSITY[this.node.op as 'conv' | 'dense'];
+    return density <= crossover ? events : this.dense;
+  }
+
+  async release(): Promise<void> {
+    await this.dense.release?.();
+  }
+}
+
+/** The event-driven kernel for a node, if there is one. */
+function eventKernel(node: Node, inShape: number[], outShape: number[]): LinearOp | null {
+  switch (node.op) {
+    case 'dense':
+      return new SparseDense(node);
+    case 'conv':
+      return node.group === 1 ? new SparseConv(node, inShape, outShape) : null;
+    case 'avgpool':
+      return eventAvgPoolApplies(node) ? new EventAvgPool(node, inShape, outShape) : null;
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * A spiking layer over a batch: holds the membranes across the chunks of a run, turns a
+ * current (static [batch][n] or temporal [steps][batch][n]) into spikes [steps][batch][n] with
+ * the list of neurons that fired in each row, and keeps per-neuron spike counts for the
+ * activity report and for callers that capture counts.
+ *
+ * The plain IF / LIF neuron runs the fused scans of neuron-scan.ts; any other neuron model
+ * (or `scan: 'step'`) runs the shared step() of snn/neuron.ts and a second pass for the counts.
+ */
+import type { SpikeNode } from '../ir/graph.js';
+import { mixKey } from '../snn/counter-random.js';
+import { fillInitialPotential } from '../snn/initial-potential.js';
+import { fromLayerParams, maxRate } from '../snn/layer.js';
+import { initialState, isPlain, step, type NeuronParams, type NeuronState } from '../snn/neuron.js';
+import { predistort } from '../snn/predistort.js';
+import type { RuntimeSettings } from './settings.js';
+import { isPlainIf, isPlainNeuron, scanIfRow, scanLifRow, silentUnderConstantCurrent, type ScanBuffers, type ScanRow } from './neuron-scan.js';
+import { ensureFloat32, ensureInt32, growInt32, type Chunk, type Signal, type SparseRows } from './signal.js';
+
+export type ScanMode = 'fast' | 'step';
+
+/** Layer parameters the fused scans handle (v(0) is set in begin(), pre-distortion before the scan). */
+const PLAIN_LAYER_KEYS = new Set(['model', 'vThreshold', 'vReset', 'reset', 'vInitFraction', 'vInitRandom', 'predistort', 'tRefSteps', 'tauSteps']);
+
+export class NeuronLayer {
+  private readonly params: NeuronParams;
+  private readonly fast: boolean;
+  private v: Float32Array = new Float32Array(0);
+  private refractory: Int32Array = new Int32Array(0);
+  private counts: Int32Array = new Int32Array(0);
+  private out: Float32Array = new Float32Array(0);
+  private stepOut: Float32Array = new Float32Array(0);
+  private events: Int32Array = new Int32Array(0);
+  private rowStart: Int32Array = new Int32Array(0);
+  private rowEnd: Int32Array = new Int32Array(0);
+  /** Neurons that may fire under the batch's constant current, per sample (null: all). */
+  private active: { index: Int32Array; start: Int32Array } | null = null;
+  private activeIndex: Int32Array = new Int32Array(0);
+  private batch = 0;
+  private spikes = 0;
+  /** Noise generator and adaptation of the step() path, when the runtime asks for them. */
+  private extra: Omit<NeuronState, 'v' | 'refractory'> = {};
+  private distorted: Float32Array = new Float32Array(0);
+
+  constructor(
+    readonly node: SpikeNode,
+    /** Neurons per sample. */
+    readonly per: number,
+    scan: ScanMode,
+    private readonly runtime: RuntimeSettings,
+    /** Position of the node in the graph: random draws of v(0) and noise are keyed by it. */
+    private readonly layerIndex: number,
+  ) {
+    const { noisePerStep, adaptation } = runtime;
+    this.params = fromLayerParams(node.neuron, { noisePerStep, ...(adaptation ? { adaptation } : {}) });
+    const plainLayer = Object.keys(node.neuron).every((k) => PLAIN_LAYER_KEYS.has(k)) && ['if', 'lif'].includes(node.neuron.model);
+    this.fast = scan === 'fast' && plainLayer && isPlainNeuron(this.params);
+  }
+
+  /** Starts a batch: v(0) (fixed or random, plus the per-channel shift), counts 0. */
+  begin(batch: number, firstSample = 0): void {
+    const n = batch * this.per;
+    this.batch = batch;
+    this.v = ensureFloat32(this.v, n);
+    this.refractory = ensureInt32(this.refractory, n);
+    this.counts = ensureInt32(this.counts, n);
+    fillInitialPotential(this.v.subarray(0, n), this.node, batch, this.runtime.seed, this.layerIndex, firstSample);
+    this.refractory.fill(0, 0, n);
+    this.counts.fill(0, 0, n);
+    this.active = null;
+    this.spikes = 0;
+    if (!isPlain(this.params)) {
+      // Noise draws are sequential per state: seeded by layer and the batch's first sample.
+      const { v: _v, refractory: _r, ...extra } = initialState(n, 0, this.params, { seed: mixKey(this.runtime.seed, this.layerIndex, firstSample) });
+      this.extra = extra;
+    }
+  }
+
+  run(input: Signal, chunk: Chunk): Signal {
+    const { batch, steps } = chunk;
+    const rows = steps * batch;
+    this.rowStart = ensureInt32(this.rowStart, rows);
+    this.rowEnd = ensureInt32(this.rowEnd, rows);
+    const current = this.distort(input, chunk);
+    const spikes = this.fast ? this.scanFast(current, chunk) : this.scanStep(current, chunk);
+    this.spikes += spikes;
+    const sparse = { start: this.rowStart.subarray(0, rows), end: this.rowEnd.subarray(0, rows), index: this.events };
+    // The dense spikes [steps][batch][n] are built only if a consumer asks for them
+    // (onnxruntime does; event-driven kernels read the lists).
+    let data: Float32Array | null = null;
+    const layer = this;
+    return {
+      get data(): Float32Array {
+        return (data ??= layer.denseSpikes(sparse, rows));
+      },
+      temporal: true,
+      sparse,
+      nonZero: spikes,
+    };
+  }
+
+  /** Refractory pre-distortion of the current (snn/predistort.ts), when the layer asks for it. */
+  private distort(input: Signal, chunk: Chunk): Signal {
+    const { predistort: wanted, tRefSteps, vThreshold } = this.node.neuron;
+    if (!wanted || tRefSteps === 0) return input;
+    const n = (input.temporal ? chunk.steps : 1) * chunk.batch * this.per;
+    this.distorted = ensureFloat32(this.distorted, n);
+    const out = this.distorted.subarray(0, n);
+    predistort(input.data.subarray(0, n), vThreshold, tRefSteps, out);
+    return { data: out, temporal: input.temporal };
+  }
+
+  private denseSpikes(sparse: SparseRows, rows: number): Float32Array {
+    const per = this.per;
+    this.out = ensureFloat32(this.out, rows * per);
+    const out = this.out.subarray(0, rows * per);
+    out.fill(0);
+    const { start, end, index } = sparse;
+    for (let r = 0; r < rows; r++) for (let k = start[r]!; k < end[r]!; k++) out[r * per + index[k]!] = 1;
+    return out;
+  }
+
+  /**
+   * Sample by sample, and step by step within a sample, so that a sample's membranes and
+   * currents stay in cache over the chunk's steps. Returns the number of spikes.
+   */
+  private scanFast(current: Signal, chunk: Chunk): number {
+    const { batch, steps } = chunk;
+    const per = this.per;
+    if (!current.temporal && this.active === null) this.active = this.findActive(current.data);
+    const buffers: ScanBuffers = { z: current.data, v: this.v, refractory: this.refractory, counts: this.counts, events: this.events };
+    const scan = isPlainIf(this.params) ? scanIfRow : scanLifRow;
+    const row: ScanRow = { zOffset: 0, stateOffset: 0 };
+    const a = this.active;
+    let e = 0;
+    for (let b = 0; b < batch; b++) {
+      row.stateOffset = b * per;
+      for (let k = 0; k < steps; k++) {
+        const r = k * batch + b;
+        row.zOffset = current.temporal ? r * per : b * per;
+        this.rowStart[r] = e;
+        if (buffers.events.length < e + per) buffers.events = this.events = growInt32(this.events, e + per);
+        e = a ? scan(this.params, buffers, row, per, e, a.index, a.start[b]!, a.start[b + 1]!) : scan(this.params, buffers, row, per, e);
+        this.rowEnd[r] = e;
+      }
+    }
+    return e;
+  }
+
+  /** The reference path: step() over each timestep of the whole batch, then count and list spikes. */
+  private scanStep(current: Signal, chunk: Chunk): number {
+    const { batch, steps } = chunk;
+    const per = this.per;
+    const n = batch * per;
+    const state = { ...this.extra, v: this.v.subarray(0, n), refractory: this.refractory.subarray(0, n) };
+    this.stepOut = ensureFloat32(this.stepOut, n);
+    const out = this.stepOut.subarray(0, n);
+    let e = 0;
+    for (let k = 0; k < steps; k++) {
+      step(this.params, state, current.data, current.temporal ? k * n : 0, out, 0, n);
+      for (let b = 0; b < batch; b++) {
+        const r = k * batch + b;
+        this.rowStart[r] = e;
+        this.events = growInt32(this.events, e + per);
+        for (let i = 0; i < per; i++) {
+          if (out[b * per + i] !== 0) {
+            this.counts[b * per + i]!++;
+            this.events[e++] = i;
+          }
+        }
+        this.rowEnd[r] = e;
+      }
+    }
+    return e;
+  }
+
+  private findActive(z: Float32Array): { index: Int32Array; start: Int32Array } {
+    const per = this.per;
+    const index = (this.activeIndex = ensureInt32(this.activeIndex, this.batch * per));
+    const start = new Int32Array(this.batch + 1);
+    let m = 0;
+    for (let b = 0; b < this.batch; b++) {
+      start[b] = m;
+      for (let i = 0; i < per; i++) if (!silentUnderConstantCurrent(this.params, this.v[b * per + i]!, z[b * per + i]!)) index[m++] = i;
+    }
+    start[this.batch] = m;
+    return { index, start };
+  }
+
+  /** Spikes of the batch so far, and (neuron, sample) pairs at the highest rate over `timesteps` steps. */
+  activity(timesteps: number): { spikes: number; saturated: number } {
+    const full = Math.floor(timesteps * maxRate(this.node.neuron.tRefSteps));
+    let saturated = 0;
+    const n = this.batch * this.per;
+    for (let i = 0; i < n; i++) if (this.counts[i]! >= full) saturated++;
+    return { spikes: this.spikes, saturated };
+  }
+
+  /** Spike counts of the batch so far, [batch][neurons]. */
+  spikeCounts(): Float32Array {
+    return Float32Array.from(this.counts.subarray(0, this.batch * this.per));
+  }
+}

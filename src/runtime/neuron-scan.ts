@@ -1,0 +1,126 @@
+/**
+ * Specialised scans of the neuron step (snn/neuron.ts) for the plain IF / LIF neuron: one row
+ * of neurons for one timestep, with the bookkeeping the runtime needs fused into the same pass
+ * (spike counts per neuron, the list of neurons that fired): the spikes leave as that list,
+ * not as a dense row of zeros and ones. They compute exactly what step() computes,
+ * in the same double-precision expression, so the spikes and membranes are identical
+ * (test/runtime-scan.test.ts checks this against step()).
+ */
+import { isPlain, type NeuronParams } from '../snn/neuron.js';
+
+/** The neuron parameters these scans know; a parameter added later goes to step() until they learn it. */
+const KNOWN_KEYS = new Set(['decay', 'gain', 'vRest', 'vThreshold', 'vReset', 'reset', 'tRefSteps', 'timing', 'noiseStd', 'adaptation']);
+
+/** The plain IF / LIF step (no exact timing, noise or adaptation: those run step()). */
+export function isPlainNeuron(p: NeuronParams): boolean {
+  return isPlain(p) && Object.keys(p).every((k) => KNOWN_KEYS.has(k));
+}
+
+/** Where one row's inputs, state and outputs are. */
+export interface ScanRow {
+  /** Currents z[zOffset + i]. */
+  zOffset: number;
+  /** State v[stateOffset + i], refractory[...], counts[...]. */
+  stateOffset: number;
+}
+
+export interface ScanBuffers {
+  z: Float32Array;
+  v: Float32Array;
+  refractory: Int32Array;
+  counts: Int32Array;
+  /** Indices (within the row) of the neurons that fire are appended here, from `eventsAt`. */
+  events: Int32Array;
+}
+
+/**
+ * IF neuron without leak and refractory period (decay 1, gain 1, vRest 0, tRefSteps 0), the
+ * converted network's default: v <- v + z; spike and reset when v >= vThreshold. Scans
+ * neurons `active[activeFrom..activeTo)` if given, else 0..n-1. Returns the new event count.
+ */
+export function scanIfRow(
+  p: NeuronParams,
+  b: ScanBuffers,
+  row: ScanRow,
+  n: number,
+  eventsAt: number,
+  active?: Int32Array,
+  activeFrom = 0,
+  activeTo = 0,
+): number {
+  const { z, v, counts, events } = b;
+  const { zOffset, stateOffset } = row;
+  const threshold = p.vThreshold;
+  const subtract = p.reset === 'subtract';
+  const drop = p.vThreshold - p.vReset;
+  const vReset = p.vReset;
+  let e = eventsAt;
+  const m = active ? activeTo - activeFrom : n;
+  for (let j = 0; j < m; j++) {
+    const i = active ? active[activeFrom + j]! : j;
+    const s = stateOffset + i;
+    // step(): vRest + decay (v - vRest) + gain z with vRest 0, decay 1, gain 1 is v + z.
+    const vi = v[s]! + z[zOffset + i]!;
+    if (vi >= threshold) {
+      v[s] = subtract ? vi - drop : vReset;
+      counts[s]!++;
+      events[e++] = i;
+    } else {
+      v[s] = vi;
+    }
+  }
+  return e;
+}
+
+/** Any plain IF / LIF neuron with refractory period: the same arithmetic as step(). */
+export function scanLifRow(
+  p: NeuronParams,
+  b: ScanBuffers,
+  row: ScanRow,
+  n: number,
+  eventsAt: number,
+  active?: Int32Array,
+  activeFrom = 0,
+  activeTo = 0,
+): number {
+  const { z, v, refractory, counts, events } = b;
+  const { zOffset, stateOffset } = row;
+  const { decay, gain, vRest, vThreshold, tRefSteps } = p;
+  const subtract = p.reset === 'subtract';
+  const drop = vThreshold - p.vReset;
+  const vReset = p.vReset;
+  let e = eventsAt;
+  const m = active ? activeTo - activeFrom : n;
+  for (let j = 0; j < m; j++) {
+    const i = active ? active[activeFrom + j]! : j;
+    const s = stateOffset + i;
+    if (refractory[s]! > 0) {
+      refractory[s]!--;
+      continue;
+    }
+    const vi = vRest + decay * (v[s]! - vRest) + gain * z[zOffset + i]!;
+    if (vi >= vThreshold) {
+      v[s] = subtract ? vi - drop : vReset;
+      refractory[s] = tRefSteps;
+      counts[s]!++;
+      events[e++] = i;
+    } else {
+      v[s] = vi;
+    }
+  }
+  return e;
+}
+
+/** Whether scanIfRow applies (otherwise scanLifRow does). */
+export function isPlainIf(p: NeuronParams): boolean {
+  return p.decay === 1 && p.gain === 1 && p.vRest === 0 && p.tRefSteps === 0;
+}
+
+/**
+ * Whether a neuron with state v and a constant current z can never fire: with z gain <= 0,
+ * vRest <= 0 < vThreshold and 0 <= decay <= 1, v[t+1] <= max(v[t], 0) (the rounding of each
+ * operation is monotonic, so this holds in floating point too), so v stays below threshold.
+ */
+export function silentUnderConstantCurrent(p: NeuronParams, v: number, z: number): boolean {
+  return p.gain * z <= 0 && p.vRest <= 0 && p.vThreshold > 0 && p.decay >= 0 && p.decay <= 1 && v < p.vThreshold;
+}
