@@ -73,7 +73,7 @@ export async function evaluate(model: SnnModel, ds: Dataset, options: EvalOption
   let snnSeconds = 0;
   const inputPer = sizeOf(model.snn.input.shape);
   try {
-    checkAllocation(sim.peakBytesPerSample(), `simulating one sample over ${T} timesteps (-T)`);
+    checkAllocation(sim.peakBytesPerSample(), 'the spiking simulation of one sample');
     for (let start = 0; start < ds.count; start += simBatch) {
       const count = Math.min(simBatch, ds.count - start);
       const x = preprocessBatch(ds, start, count, model.preprocess, new Float32Array(count * inputPer));

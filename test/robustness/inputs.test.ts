@@ -158,8 +158,8 @@ describe('through the CLI: exit 2 and one line', () => {
     await expectOneLine(['eval', snn, '--data', data, '--batch', '100000', '--max-memory', '8M'], /^snnc: --batch 100000: one batch of inputs and outputs needs 126 MiB, more than --max-memory 8 MiB\n$/);
   });
 
-  it('a -T whose simulation of one sample would not fit --max-memory', async () => {
-    await expectOneLine(['eval', snn, '--data', data, '-T', '100000', '--max-memory', '64M'], /^snnc: simulating one sample over 100000 timesteps \(-T\) needs [\d.]+ [MG]iB, more than --max-memory 64 MiB\n$/);
+  it('a network whose spiking simulation of one sample would not fit --max-memory', async () => {
+    await expectOneLine(['eval', snn, '--data', data, '--batch', '1', '--max-memory', '64K'], /^snnc: the spiking simulation of one sample needs [\d.]+ KiB, more than --max-memory 64 KiB\n$/);
   });
 
   it('an unknown flag, with commander\'s suggestion on the same line', async () => {
