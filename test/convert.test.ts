@@ -54,7 +54,7 @@ describe.each([
     const dir = tempDir();
     const calibData = await labelledByOriginal(file, shape, 200, 1, dir, 'calib');
     const testData = await labelledByOriginal(file, shape, 100, 2, dir, 'test');
-    const ann = loadModel(file) as LoadedAnn;
+    const ann = (await loadModel(file)) as LoadedAnn;
     const { model } = await convertAnn(ann, DEFAULT_PREPROCESS, { ...SETTINGS, calibData }, { batchSize: 50, data: {} });
     expect(verify(model.snn)).toEqual([]);
     expect(model.snn.nodes.some((n) => n.op === 'relu')).toBe(false);

@@ -42,7 +42,7 @@ describe.each([
 ])('convert pipeline on %s', (name, shape) => {
   it.each([false, true])('channelwise=%s keeps the logits of the rate network equal to the ANN', async (channelwise) => {
     const file = path.join('fixtures/onnx', name);
-    const ann = (loadModel(file) as LoadedAnn).graph;
+    const ann = ((await loadModel(file)) as LoadedAnn).graph;
     let g = ann;
     for (const pass of convertPipeline(fakeStats(ann, channelwise), NEURON)) {
       g = pass.run(g).graph;
@@ -55,8 +55,8 @@ describe.each([
     expect(maxAbsDiff(rates, reference)).toBeLessThanOrEqual(1e-4 * Math.max(1, maxAbs(reference)));
   });
 
-  it('does not mutate its input graph', () => {
-    const ann = (loadModel(path.join('fixtures/onnx', name)) as LoadedAnn).graph;
+  it('does not mutate its input graph', async () => {
+    const ann = ((await loadModel(path.join('fixtures/onnx', name))) as LoadedAnn).graph;
     const before = JSON.stringify(ann, (_, v) => (v instanceof Float32Array ? Array.from(v) : v));
     for (const pass of convertPipeline(fakeStats(ann, true), NEURON)) pass.run(ann);
     expect(JSON.stringify(ann, (_, v) => (v instanceof Float32Array ? Array.from(v) : v))).toBe(before);

@@ -12,7 +12,7 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { convertAnn } from '../src/eval/convert.js';
+import { convertAnn, DEFAULT_CONVERSION } from '../src/eval/convert.js';
 import { DEFAULT_PREPROCESS, type Preprocess } from '../src/io/data/dataset.js';
 import { loadModel, type LoadedAnn } from '../src/io/load-model.js';
 import type { ConversionSettings } from '../src/io/snn-file.js';
@@ -22,18 +22,7 @@ import { SnnSimulator, type BatchResult, type SimOptions } from '../src/runtime/
 import { tempDir, writeIdxDataset } from './helpers/idx.js';
 import { randomArray } from './helpers/ort.js';
 
-const SETTINGS: ConversionSettings = {
-  percentile: 99.9,
-  channelwise: false,
-  calibSamples: 100,
-  calibData: '',
-  reset: 'subtract',
-  tRefSteps: 0,
-  vInitFraction: 0.5,
-  neuron: 'if',
-  calibrate: 'none',
-  calibTimesteps: 32,
-};
+const SETTINGS: ConversionSettings = { ...DEFAULT_CONVERSION, percentile: 99.9, calibSamples: 100, calibData: '' };
 
 const REFERENCE: SimOptions = { linear: 'dense', scan: 'step', chunkSteps: Number.MAX_SAFE_INTEGER };
 const FAST: Record<string, SimOptions> = {
@@ -69,7 +58,7 @@ async function convertFixture(file: string, shape: number[], pre: Preprocess = D
   const pixels = Uint8Array.from(randomArray(count * sizeOf(shape), 7, 0, 256), Math.floor);
   const dims = shape[0] === 1 ? [count, shape[1]!, shape[2]!] : [count, shape[1]!, shape[2]!, shape[0]!];
   const calibData = writeIdxDataset(dir, 'calib', dims, pixels, new Uint8Array(count));
-  const ann = loadModel(file) as LoadedAnn;
+  const ann = (await loadModel(file)) as LoadedAnn;
   return (await convertAnn(ann, pre, { ...SETTINGS, calibData }, { batchSize: 50, data: {} })).model;
 }
 
@@ -121,7 +110,7 @@ const REAL = process.env.SNNC_REAL_MNIST_ONNX ?? path.resolve('../shared/realmod
 describe.skipIf(!fs.existsSync(REAL))('a real MNIST CNN (ONNX model zoo mnist-8): fast paths against the reference path', () => {
   it('agrees within float rounding on spike counts per layer and predictions per step', async () => {
     const pre: Preprocess = { scale: 1, mean: [0], std: [1] };
-    const ann = loadModel(REAL) as LoadedAnn;
+    const ann = (await loadModel(REAL)) as LoadedAnn;
     const { model } = await convertAnn(ann, pre, { ...SETTINGS, calibSamples: 100, calibData: 'mnist:train' }, { batchSize: 50, data: {} });
     const { loadDataset } = await import('../src/io/data/registry.js');
     const { preprocessBatch } = await import('../src/io/data/dataset.js');

@@ -25,10 +25,10 @@ function describe(op: string, node: Graph['nodes'][number]): string {
 export function inspectCommand(): Command {
   return new Command('inspect')
     .description('print layers, shapes, parameter counts and MACs, and what loading changed')
-    .argument('<model>', 'ONNX model (.onnx) or converted network (.snn.json)')
+    .argument('<model>', 'ONNX model (.onnx), TF.js model.json (or its folder), or converted network (.snn.json)')
     .option('--json', 'print JSON instead of text')
-    .action((file: string, o: RawOptions) => {
-      const loaded = loadModel(file);
+    .action(async (file: string, o: RawOptions) => {
+      const loaded = await loadModel(file);
       const graph = loaded.kind === 'ann' ? loaded.graph : loaded.model.snn;
       const log = loaded.kind === 'ann' ? loaded.log : [`converted from ${loaded.model.source.model}`, `conversion ${JSON.stringify(loaded.model.conversion)}`];
       const stats = graphStats(graph);

@@ -31,7 +31,7 @@ export async function prepareSnn(
   // Commands that simulate calibrate for their run; convert and export for the defaults.
   const sim = o.timesteps === undefined ? undefined : simulationOptions(o);
   progress.update(`loading ${file}`);
-  const loaded = loadModel(file);
+  const loaded = await loadModel(file);
   if (loaded.kind === 'snn') {
     const given = CONVERSION_FLAGS.filter((k) => ['cli', 'config'].includes(cmd.getOptionValueSource(k) ?? ''));
     if (given.length > 0) {

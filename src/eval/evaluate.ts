@@ -5,6 +5,7 @@
 import { maxAbsInput, preprocessBatch, type Dataset } from '../io/data/dataset.js';
 import type { SnnModel } from '../io/snn-file.js';
 import { inferShapes } from '../ir/shapes.js';
+import { estimateEnergy, opCosts, weightedFeeding, type EnergyEstimate, type OpCost } from './energy.js';
 import { sizeOf } from '../ir/tensor.js';
 import { accuracyOf, runAnn } from '../runtime/ann.js';
 import { DEFAULT_RUNTIME, type RuntimeSettings } from '../runtime/settings.js';
@@ -33,6 +34,12 @@ export interface LayerResult {
   /** Fraction of positive calibration activations above lambda. */
   clippedFraction: number;
   lambda: number[];
+  /** Synaptic operations per image of the conv / dense layers feeding this layer (whole run). */
+  synOpsPerImage: number;
+  /** Their multiply-accumulates per image in the ANN. */
+  annMacsPerImage: number;
+  /** Multiply-accumulates per image they still cost in the SNN (computed once on a static input). */
+  snnMacsPerImage: number;
 }
 
 export interface EvalResult {
@@ -41,6 +48,9 @@ export interface EvalResult {
   /** Element t-1: accuracy of the output accumulated over steps 1..t. */
   accuracyByStep: number[];
   layers: LayerResult[];
+  /** The non-spiking output layer's share and the whole network's estimate. */
+  readout: { synOpsPerImage: number; annMacsPerImage: number; snnMacsPerImage: number };
+  energy: EnergyEstimate;
   /** Simulation batch actually used (bounded by the memory budget). */
   simBatch: number;
   annSeconds: number;
@@ -70,6 +80,7 @@ export async function evaluate(model: SnnModel, ds: Dataset, options: EvalOption
   const simBatch = simBatchSize(sim, options.batchSize, options.memoryBytes);
   const correct = new Float64Array(T);
   const activity = new Map<string, LayerActivity>();
+  const inputEvents = new Map<string, number>();
   let snnSeconds = 0;
   const inputPer = sizeOf(model.snn.input.shape);
   try {
@@ -82,6 +93,7 @@ export async function evaluate(model: SnnModel, ds: Dataset, options: EvalOption
       for (let t = 0; t < T; t++) {
         for (let b = 0; b < count; b++) if (r.predictions[t * count + b] === ds.labels[start + b]) correct[t]!++;
       }
+      for (const [name, e] of r.inputEvents) inputEvents.set(name, (inputEvents.get(name) ?? 0) + e);
       for (const [name, a] of r.activity) {
         const prev = activity.get(name) ?? { spikes: 0, saturated: 0 };
         activity.set(name, { spikes: prev.spikes + a.spikes, saturated: prev.saturated + a.saturated });
@@ -94,6 +106,12 @@ export async function evaluate(model: SnnModel, ds: Dataset, options: EvalOption
 
   const shapes = inferShapes(model.snn);
   const calibration = new Map(model.calibration.map((c) => [c.layer, c]));
+  const costs = opCosts(model.snn, inputEvents, ds.count);
+  const feeding = (value: string) => {
+    const ops = weightedFeeding(model.snn, value).map((n) => costs.get(n.name)!);
+    const sum = (f: (c: OpCost) => number) => ops.reduce((s, c) => s + f(c), 0);
+    return { synOpsPerImage: sum((c) => c.synOps), annMacsPerImage: sum((c) => c.annMacs), snnMacsPerImage: sum((c) => c.snnMacs) };
+  };
   const layers = model.snn.nodes.flatMap((node): LayerResult[] => {
     if (node.op !== 'spike') return [];
     const neurons = sizeOf(shapes.get(node.output)!);
@@ -106,6 +124,7 @@ export async function evaluate(model: SnnModel, ds: Dataset, options: EvalOption
         saturatedFraction: a.saturated / (neurons * ds.count),
         clippedFraction: calibration.get(node.name)?.clippedFraction ?? 0,
         lambda: node.lambda,
+        ...feeding(node.inputs[0]!),
       },
     ];
   });
@@ -114,6 +133,8 @@ export async function evaluate(model: SnnModel, ds: Dataset, options: EvalOption
     annAccuracy: accuracyOf(annPredictions, ds.labels),
     accuracyByStep: Array.from(correct, (c) => c / ds.count),
     layers,
+    readout: feeding(model.snn.output),
+    energy: estimateEnergy(costs.values()),
     simBatch,
     annSeconds,
     snnSeconds,

@@ -1,22 +1,25 @@
 /**
- * Opens any model snnc reads: an ONNX file (.onnx) or a converted network (.snn.json).
- * ANNs leave here as IR graphs after the import pipeline, with the loader's log.
+ * Opens any model snnc reads: an ONNX file (.onnx), a TF.js layers model (its model.json, or
+ * the folder holding it) or a converted network (.snn.json). ANNs leave here as IR graphs
+ * after the import pipeline, with the loader's log.
  */
+import fs from 'node:fs';
 import path from 'node:path';
-import { UserError, withContext } from '../errors.js';
+import { UserError, withContextAsync } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import { importPipeline } from '../passes/pipelines.js';
 import { runPasses } from '../passes/pass.js';
 import { assertValid } from '../ir/verify.js';
 import { readFileBytes } from '../util/read-file.js';
-import { checkFiniteParameters } from './graph-checks.js';
+import { checkFiniteParameters, checkLoadedGraph } from './graph-checks.js';
 import { importOnnx } from './onnx/import.js';
 import { loadSnn, sha256, type SnnModel } from './snn-file.js';
+import { importTfjs } from './tfjs/import.js';
 
 export interface LoadedAnn {
   kind: 'ann';
   file: string;
-  format: 'onnx';
+  format: 'onnx' | 'tfjs';
   graph: Graph;
   /** What loading did: folds, removals, layout changes, one line each. */
   log: string[];
@@ -31,24 +34,40 @@ export interface LoadedSnn {
 
 export type LoadedModel = LoadedAnn | LoadedSnn;
 
-export function loadModel(file: string): LoadedModel {
-  return withContext(file, () => {
-    if (file.endsWith('.snn.json')) return { kind: 'snn', file, model: loadSnn(file) };
-    if (path.extname(file).toLowerCase() === '.onnx') {
-      const bytes = readFileBytes(file);
-      const imported = importOnnx(bytes);
-      const cleaned = runPasses(imported.graph, importPipeline);
-      checkFiniteParameters(cleaned.graph, 'folding constants');
-      assertValid(cleaned.graph, 'the import pipeline');
-      return {
-        kind: 'ann',
-        file,
-        format: 'onnx',
-        graph: cleaned.graph,
-        log: [`ONNX opset ${imported.opset}, produced by ${imported.producer}`, ...imported.log, ...cleaned.log],
-        sha256: sha256(bytes),
-      };
-    }
-    throw new UserError('unknown model format: expected an ONNX file (.onnx) or a converted network (.snn.json)');
+type Format = 'onnx' | 'tfjs' | 'snn';
+
+function formatOf(file: string): { format: Format; path: string } {
+  if (file.endsWith('.snn.json')) return { format: 'snn', path: file };
+  if (path.extname(file).toLowerCase() === '.onnx') return { format: 'onnx', path: file };
+  if (path.extname(file).toLowerCase() === '.json') return { format: 'tfjs', path: file };
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory() && fs.existsSync(path.join(file, 'model.json'))) {
+    return { format: 'tfjs', path: path.join(file, 'model.json') };
+  }
+  throw new UserError('unknown model format: expected an ONNX file (.onnx), a TF.js model.json (or its folder) or a converted network (.snn.json)');
+}
+
+/** Imports an ANN in its own format, then runs the import pipeline (affine folding). */
+async function importAnn(format: 'onnx' | 'tfjs', file: string): Promise<{ graph: Graph; log: string[]; sha256: string }> {
+  if (format === 'onnx') {
+    const bytes = readFileBytes(file);
+    const r = importOnnx(bytes);
+    return { graph: r.graph, log: [`ONNX opset ${r.opset}, produced by ${r.producer}`, ...r.log], sha256: sha256(bytes) };
+  }
+  const r = await importTfjs(file);
+  return { graph: r.graph, log: [`TF.js layers model, produced by ${r.producer}`, ...r.log], sha256: r.sha256 };
+}
+
+export async function loadModel(file: string): Promise<LoadedModel> {
+  return withContextAsync(file, async () => {
+    const { format, path: target } = formatOf(file);
+    if (format === 'snn') return { kind: 'snn', file, model: loadSnn(target) };
+    const imported = await importAnn(format, target);
+    // Whatever the format, the graph a file describes must be valid and fit --max-memory...
+    checkLoadedGraph(imported.graph);
+    const cleaned = runPasses(imported.graph, importPipeline);
+    // ...and folding must not overflow float32; anything else invalid now is a bug in a pass.
+    checkFiniteParameters(cleaned.graph, 'folding constants');
+    assertValid(cleaned.graph, 'the import pipeline');
+    return { kind: 'ann', file, format, graph: cleaned.graph, log: [...imported.log, ...cleaned.log], sha256: imported.sha256 };
   });
 }

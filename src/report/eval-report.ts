@@ -6,7 +6,7 @@ import type { ConversionSettings } from '../io/snn-file.js';
 import type { RuntimeSettings } from '../runtime/settings.js';
 import type { Preprocess } from '../io/data/dataset.js';
 import { firstStepWithin, type EvalResult, type LayerResult } from '../eval/evaluate.js';
-import { pct, renderTable } from './table.js';
+import { compact, pct, renderTable } from './table.js';
 
 export const EVAL_SCHEMA_VERSION = 1;
 
@@ -27,6 +27,10 @@ export interface EvalReport {
   runtime: RuntimeSettings;
   preprocess: Preprocess;
   layers: LayerResult[];
+  /** Synaptic operations and MACs of the non-spiking output layer. */
+  readout: EvalResult['readout'];
+  /** Energy per image, an estimate (see eval/energy.ts). */
+  energy: EvalResult['energy'];
   timing?: { calibrationSeconds: number; annSeconds: number; snnSeconds: number; totalSeconds: number };
 }
 
@@ -58,6 +62,8 @@ export function buildEvalReport(args: {
     runtime: args.runtime,
     preprocess: args.preprocess,
     layers: result.layers,
+    readout: result.readout,
+    energy: result.energy,
     ...(args.timing ? { timing: args.timing } : {}),
   };
 }
@@ -73,6 +79,16 @@ export function reportedSteps(T: number): number[] {
 function latencyLine(r: EvalReport, key: 'within1pp' | 'within0_1pp', label: string): string {
   const t = r.snn.latency[key];
   return t === null ? `not within ${label} of the ANN by t = ${r.snn.timesteps}` : `within ${label} of the ANN from t = ${t}`;
+}
+
+/** Synaptic operations, plus the MACs of a layer run once on a static input. */
+function opsText(synOps: number, snnMacs: number): string {
+  return snnMacs > 0 ? `${compact(synOps)} + ${compact(snnMacs)} MAC` : compact(synOps);
+}
+
+function energyLine(e: EvalReport['energy']): string {
+  const ratio = e.annEnergyNj > 0 ? ` (${(e.snnEnergyNj / e.annEnergyNj).toFixed(2)} x ANN)` : '';
+  return `SNN ${e.snnEnergyNj.toFixed(1)} nJ/image vs ANN ${e.annEnergyNj.toFixed(1)} nJ/image${ratio}; ${e.note}`;
 }
 
 /** One line each for the neurons, the normalisation and the run. */
@@ -118,9 +134,21 @@ export function renderEvalReport(r: EvalReport): string {
     '',
     'layers',
     renderTable(
-      ['name', 'neurons', 'firing rate', 'saturated', 'clipped (calib)'],
-      r.layers.map((l) => [l.name, String(l.neurons), `${l.firingRate.toFixed(4)} /step`, pct(l.saturatedFraction), pct(l.clippedFraction, 3)]),
+      ['name', 'neurons', 'firing rate', 'saturated', 'clipped (calib)', 'synops/image', 'ANN MACs/image'],
+      [
+        ...r.layers.map((l) => [
+          l.name,
+          String(l.neurons),
+          `${l.firingRate.toFixed(4)} /step`,
+          pct(l.saturatedFraction),
+          pct(l.clippedFraction, 3),
+          opsText(l.synOpsPerImage, l.snnMacsPerImage),
+          compact(l.annMacsPerImage),
+        ]),
+        ['(readout)', '', '', '', '', opsText(r.readout.synOpsPerImage, r.readout.snnMacsPerImage), compact(r.readout.annMacsPerImage)],
+      ],
     ),
+    `energy   ${energyLine(r.energy)}`,
   ];
   if (r.timing) {
     const t = r.timing;

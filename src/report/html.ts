@@ -12,7 +12,7 @@ import { meanFiringRate } from '../eval/metrics.js';
 import { evalAccuracySpec, layerBarChart } from './charts.js';
 import { reportedSteps, type EvalReport } from './eval-report.js';
 import { renderSvg } from './svg.js';
-import { pct } from './table.js';
+import { compact, pct } from './table.js';
 
 interface Column {
   title: string;
@@ -26,6 +26,9 @@ export const LAYER_COLUMNS: Record<string, Column> = {
   saturatedFraction: { title: 'saturated (at r_max)', format: (x) => pct(x) },
   clippedFraction: { title: 'clipped in calibration', format: (x) => pct(x, 3) },
   lambda: { title: 'λ (activation scale)', format: (x) => x.toPrecision(4) },
+  synOpsPerImage: { title: 'synaptic ops / image (input weights)', format: (x) => compact(x) },
+  annMacsPerImage: { title: 'ANN MACs / image (input weights)', format: (x) => compact(x) },
+  snnMacsPerImage: { title: 'SNN MACs / image (static input)', format: (x) => compact(x) },
 };
 
 function defaultColumn(key: string): Column {

@@ -7,3 +7,8 @@ export function renderTable(header: string[], rows: string[][], indent = '  '): 
 }
 
 export const pct = (x: number, digits = 2): string => `${(100 * x).toFixed(digits)}%`;
+
+/** 1234567 -> 1.23M, 12345 -> 12.3k. */
+export function compact(x: number): string {
+  return x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)}k` : x.toFixed(0);
+}

@@ -1,7 +1,7 @@
 /**
  * Fuzz cases through the real binary (bin/snnc, on dist/ built by test/setup/build.ts):
- * mutated ONNX models into `convert --out`, mutated converted networks into `eval --json` and
- * `export --out`, mutated IDX datasets into `eval --json`. Each case is one the loader refuses in-process; through the
+ * mutated ONNX and TF.js models into `convert --out`, mutated converted networks into
+ * `eval --json` and `export --out`, mutated IDX datasets into `eval --json`. Each case is one the loader refuses in-process; through the
  * CLI it must exit with code 2, print exactly one line on stderr and nothing on stdout, and
  * leave no output file (nor any temporary) behind.
  */
@@ -28,7 +28,7 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
  * CPU (mostly loading modules), so 100 cases take about half a minute on two idle cores;
  * FUZZ_SCALE=3 gives 300.
  */
-const CASES = { onnx: runs(40), snn: runs(30), idx: runs(30) };
+const CASES = { onnx: runs(35), tfjs: runs(15), snn: runs(25), idx: runs(25) };
 
 interface Case {
   name: string;
@@ -115,6 +115,27 @@ async function onnxCases(): Promise<Case[]> {
   });
 }
 
+async function tfjsCases(): Promise<Case[]> {
+  const model = JSON.parse(fs.readFileSync('fixtures/tfjs/cnn/model.json', 'utf8')) as Record<string, unknown>;
+  const weights = new Uint8Array(fs.readFileSync('fixtures/tfjs/cnn/weights.bin'));
+  const text = new TextEncoder().encode(JSON.stringify(model));
+  const mutation = fc.oneof(
+    fc.array(jsonMutation, { minLength: 1, maxLength: 3 }).map((ms) => ({ model: JSON.stringify(mutateJson(model, ms)), weights })),
+    fc.array(byteMutation, { minLength: 1, maxLength: 2 }).map((ms) => ({ model: ms.reduce(mutateBytes, text), weights })),
+    fc.array(byteMutation, { minLength: 1, maxLength: 2 }).map((ms) => ({ model: text, weights: ms.reduce(mutateBytes, weights) })),
+  );
+  const files = await refused(mutation, CASES.tfjs, (m, i) => {
+    const caseDir = fs.mkdtempSync(path.join(dir, `t${i}-`));
+    fs.writeFileSync(path.join(caseDir, 'model.json'), m.model);
+    fs.writeFileSync(path.join(caseDir, 'weights.bin'), m.weights);
+    return path.join(caseDir, 'model.json');
+  }, loadModel);
+  return files.map((file, i) => {
+    const out = path.join(dir, `tfjs${i}.snn.json`);
+    return { name: file, args: ['convert', file, '--out', out, '--data', data, '--calib-data', data], outputs: [out, out.replace(/json$/, 'bin')] };
+  });
+}
+
 async function snnCases(): Promise<Case[]> {
   const manifest = JSON.parse(fs.readFileSync(goodSnn, 'utf8')) as Record<string, unknown>;
   const weights = new Uint8Array(fs.readFileSync(goodSnn.replace(/json$/, 'bin')));
@@ -164,6 +185,12 @@ describe('the CLI on refused inputs', { timeout: 600_000 }, () => {
   it('mutated ONNX models through convert: exit 2, one line, no output', async () => {
     const cases = await onnxCases();
     expect(cases.length).toBe(CASES.onnx);
+    expect(await runAll(cases)).toEqual([]);
+  });
+
+  it('mutated TF.js models through convert: exit 2, one line, no output', async () => {
+    const cases = await tfjsCases();
+    expect(cases.length).toBe(CASES.tfjs);
     expect(await runAll(cases)).toEqual([]);
   });
 

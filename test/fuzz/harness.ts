@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { UserError } from '../../src/errors.js';
 
 /** A hang detector, not a speed test: a normal case takes well under a millisecond to a few. */
@@ -60,23 +61,64 @@ function timed(o: Outcome, began: number): Outcome {
   return o;
 }
 
+/**
+ * A case that hangs in synchronous code can be stopped by nothing inside this thread (not the
+ * property, not vitest's timeout): a watchdog thread checks the running case's start time and,
+ * past HANG_MS, prints the case and kills this process, so the run fails instead of stalling.
+ */
+const HANG_MS = 60_000;
+const watch = { started: new BigInt64Array(new SharedArrayBuffer(8)), text: new Uint8Array(new SharedArrayBuffer(4096)) };
+let watchdog: Worker | null = null;
+
+function watchCase(what: unknown): void {
+  if (!watchdog) {
+    watchdog = new Worker(
+      `const { workerData: w } = require('node:worker_threads');
+       const fs = require('node:fs');
+       setInterval(() => {
+         const started = Number(Atomics.load(w.started, 0));
+         if (started === 0 || Date.now() - started < w.hangMs) return;
+         const end = w.text.indexOf(0);
+         const text = Buffer.from(w.text.slice(0, end < 0 ? w.text.length : end)).toString();
+         fs.writeSync(2, 'fuzz case running for more than ' + w.hangMs + ' ms, killing the test process: ' + text + '\\n');
+         process.kill(process.pid, 'SIGKILL');
+       }, 1000);`,
+      { eval: true, workerData: { ...watch, hangMs: HANG_MS } },
+    );
+    watchdog.unref();
+  }
+  watch.text.fill(0);
+  watch.text.set(new TextEncoder().encode(JSON.stringify(what) ?? '').subarray(0, watch.text.length - 1));
+  Atomics.store(watch.started, 0, BigInt(Date.now()));
+}
+
+function caseDone(): void {
+  Atomics.store(watch.started, 0, 0n);
+}
+
 /** Runs one load; returns its outcome or throws (failing the property) when it breaks the rules. */
-export function outcomeOf(file: string | readonly string[], load: () => unknown): Outcome {
+export function outcomeOf(file: string | readonly string[], load: () => unknown, what: unknown = file): Outcome {
   const began = performance.now();
+  watchCase(what);
   try {
     load();
   } catch (err) {
     return check(err, file, began);
+  } finally {
+    caseDone();
   }
   return timed('ok', began);
 }
 
-export async function outcomeOfAsync(file: string | readonly string[], load: () => Promise<unknown>): Promise<Outcome> {
+export async function outcomeOfAsync(file: string | readonly string[], load: () => Promise<unknown>, what: unknown = file): Promise<Outcome> {
   const began = performance.now();
+  watchCase(what);
   try {
     await load();
   } catch (err) {
     return check(err, file, began);
+  } finally {
+    caseDone();
   }
   return timed('ok', began);
 }

@@ -82,7 +82,7 @@ describe('IDX reader under fuzzing', () => {
     fc.assert(
       fc.property(idxCase, (c) => {
         const files = writeCase(c);
-        tally.add(outcomeOf([files.images, files.labels], () => loadDataset(`idx:${files.images},${files.labels}`)));
+        tally.add(outcomeOf([files.images, files.labels], () => loadDataset(`idx:${files.images},${files.labels}`), c));
       }),
       { seed: SEED, numRuns: runs(1500) },
     );

@@ -45,7 +45,7 @@ async function load(bytes: Uint8Array, tally: Tally, mutation: unknown): Promise
   fs.writeFileSync(file, bytes);
   let loaded: LoadedModel | undefined;
   // awaited: loading may be asynchronous (TF.js folders); an ONNX load is synchronous inside.
-  tally.add(await outcomeOfAsync(file, async () => void (loaded = await loadModel(file))));
+  tally.add(await outcomeOfAsync(file, async () => void (loaded = await loadModel(file)), mutation));
   if (!loaded || accepted.size >= MAX_ACCEPTED) return;
   const key = graphKey(loaded);
   if (key && !originals.has(key) && loaded.kind === 'ann') accepted.set(key, { mutation: JSON.stringify(mutation), graph: loaded.graph });

@@ -109,10 +109,14 @@ async function load(manifest: string | Uint8Array, bin: Uint8Array, tally: Tally
   fs.writeFileSync(WEIGHTS, bin);
   let model: SnnModel | undefined;
   tally.add(
-    await outcomeOfAsync([MANIFEST, WEIGHTS], async () => {
-      const loaded = await loadModel(MANIFEST);
-      if (loaded.kind === 'snn') model = loaded.model;
-    }),
+    await outcomeOfAsync(
+      [MANIFEST, WEIGHTS],
+      async () => {
+        const loaded = await loadModel(MANIFEST);
+        if (loaded.kind === 'snn') model = loaded.model;
+      },
+      what,
+    ),
   );
   if (model) {
     const key = structure(model);

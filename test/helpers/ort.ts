@@ -3,8 +3,13 @@ import fs from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import prand from 'pure-rand';
 
-export async function runOnnxFile(file: string | Uint8Array, input: Float32Array, dims: number[]): Promise<Float32Array> {
-  const session = await ort.InferenceSession.create(typeof file === 'string' ? fs.readFileSync(file) : file);
+export async function runOnnxFile(
+  file: string | Uint8Array,
+  input: Float32Array,
+  dims: number[],
+  options: ort.InferenceSession.SessionOptions = {},
+): Promise<Float32Array> {
+  const session = await ort.InferenceSession.create(typeof file === 'string' ? fs.readFileSync(file) : file, options);
   try {
     const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', input, dims) });
     return out[session.outputNames[0]!]!.data as Float32Array;

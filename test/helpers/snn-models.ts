@@ -43,7 +43,7 @@ export function modelOf(snn: Graph, ann: Graph, neuron: NeuronLayerParams): SnnM
 
 /** Converts an ONNX fixture with lambda from 100 seeded random images of `shape`. */
 export async function convertFixture(file: string, shape: number[], neuron: NeuronLayerParams): Promise<SnnModel> {
-  const ann = loadModel(file) as LoadedAnn;
+  const ann = (await loadModel(file)) as LoadedAnn;
   const calib = randomImages(shape, 100, 7);
   const stats = await collectActivationStats(ann.graph, calib, DEFAULT_PREPROCESS, { percentile: 99.9, channelwise: false }, { batchSize: 50 });
   return modelOf(runPasses(ann.graph, convertPipeline(stats, neuron)).graph, ann.graph, neuron);

@@ -4,7 +4,7 @@
  * emitted so far, the unsupported nodes found so far and the import log.
  */
 import { oneLine, UserError } from '../../errors.js';
-import type { Node, NodeSpec } from '../../ir/graph.js';
+import type { Node, NodeSpec, Pads } from '../../ir/graph.js';
 import { outputShape } from '../../ir/shapes.js';
 import { checkValueSize } from '../graph-checks.js';
 import type { AttributeProto, ConstTensor, NodeProto } from './proto.js';
@@ -17,10 +17,26 @@ import { decodeTensor, onnx, toNumber } from './proto.js';
 export const BATCH_DIM = -987654321;
 
 /**
- * What an ONNX value is during import: a constant folded at load time, a dynamic IR value, or
- * unknown (written by an unsupported node: nodes reading it are skipped, not reported twice).
+ * What an ONNX value is during import: a constant folded at load time, a dynamic IR value, a
+ * dynamic value zero-padded by a Pad node that the next Conv or pool absorbs into its own pads
+ * (`pads` [top, left, bottom, right], written by ONNX node `by`), or unknown (written by an
+ * unsupported node: nodes reading it are skipped, not reported twice).
  */
-export type Value = { kind: 'const'; tensor: ConstTensor } | { kind: 'dynamic'; name: string } | { kind: 'unknown' };
+export type Value =
+  | { kind: 'const'; tensor: ConstTensor }
+  | { kind: 'dynamic'; name: string }
+  | { kind: 'padded'; name: string; pads: Pads; by: string }
+  | { kind: 'unknown' };
+
+/** Ops that absorb a preceding constant-zero Pad into their own padding. */
+export const PAD_ABSORBERS: ReadonlySet<string> = new Set(['Conv', 'MaxPool', 'AveragePool']);
+
+/**
+ * Thrown by a builder (NodeView.refuse) for a valid node snnc cannot convert; the import loop
+ * records it with the other unsupported nodes instead of stopping. Malformed nodes throw
+ * UserError (NodeView.fail) at once.
+ */
+export class NodeRefused extends Error {}
 
 export interface Unsupported {
   node: string;
@@ -95,6 +111,11 @@ export class NodeView {
     throw new UserError(`${this.where}: ${message}`);
   }
 
+  /** Stops this node's builder: a valid node snnc does not convert (collected, reported at the end). */
+  refuse(reason: string): never {
+    throw new NodeRefused(reason);
+  }
+
   /** The i-th input, or undefined when absent or empty (ONNX's optional inputs). */
   input(i: number): Exclude<Value, { kind: 'unknown' }> | undefined {
     const name = this.inputNames[i];
@@ -107,14 +128,22 @@ export class NodeView {
 
   dynamicInput(i: number): string {
     const v = this.input(i);
-    if (!v || v.kind !== 'dynamic') this.fail(`input ${i} must be a data tensor, not a constant`);
+    if (v?.kind === 'padded') throw new Error(`internal: node ${this.name} reads the output of Pad ${v.by}`);
+    if (!v || v.kind !== 'dynamic') this.refuse(`input ${i} must be a data tensor, not a constant`);
     return v.name;
+  }
+
+  /** A data input together with the zero padding a preceding Pad node left for this node to absorb. */
+  paddedInput(i: number): { name: string; pads: Pads; by?: string } {
+    const v = this.input(i);
+    if (v?.kind === 'padded') return { name: v.name, pads: v.pads, by: v.by };
+    return { name: this.dynamicInput(i), pads: [0, 0, 0, 0] };
   }
 
   constInput(i: number, what: string): ConstTensor {
     const v = this.input(i);
     if (!v) this.fail(`missing ${what} (input ${i})`);
-    if (v.kind !== 'const') this.fail(`${what} (input ${i}) must be a constant (an initializer or Constant), it is computed at run time`);
+    if (v.kind !== 'const') this.refuse(`${what} (input ${i}) must be a constant (an initializer or Constant), it is computed at run time`);
     return v.tensor;
   }
 
@@ -128,12 +157,12 @@ export class NodeView {
 
   int(name: string, fallback: number): number {
     const a = this.attrs.get(name);
-    return a ? toNumber(a.i, `${this.where} attribute ${oneLine(name, 40)}`) : fallback;
+    return a ? toNumber(a.i) : fallback;
   }
 
   ints(name: string, fallback: number[]): number[] {
     const a = this.attrs.get(name);
-    return a ? (a.ints ?? []).map((v) => toNumber(v, `${this.where} attribute ${oneLine(name, 40)}`)) : fallback;
+    return a ? (a.ints ?? []).map((v) => toNumber(v)) : fallback;
   }
 
   float(name: string, fallback: number): number {

@@ -5,14 +5,18 @@
  */
 import { oneLine, UserError } from '../../errors.js';
 import type { Graph } from '../../ir/graph.js';
-import { checkLoadedGraph, checkValueSize } from '../graph-checks.js';
 import { checkAllocation } from '../../util/memory-limit.js';
-import { ImportContext, NodeView } from './context.js';
+import { checkValueSize } from '../graph-checks.js';
+import { ImportContext, NodeRefused, NodeView, PAD_ABSORBERS } from './context.js';
 import { REFUSED_ACTIVATIONS } from './ops/elementwise.js';
 import { ONNX_OPS } from './ops/table.js';
-import { decodeModel, decodeTensor, onnx, toNumber, type ModelProto } from './proto.js';
+import { decodeModel, decodeTensor, onnx, toNumber, type ConstTensor, type ModelProto } from './proto.js';
 
-export const MIN_OPSET = 7;
+/**
+ * Opset 6 differs from 7 in the ops snnc reads only by legacy broadcasting (Add, Sub, Mul, Div
+ * with broadcast / axis attributes) and is_test (BatchNormalization, Dropout), both handled.
+ */
+export const MIN_OPSET = 6;
 export const MAX_OPSET = 21;
 
 export interface ImportResult {
@@ -26,13 +30,24 @@ export interface ImportResult {
 function opsetOf(model: ModelProto): number {
   const entry = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
   if (!entry) throw new UserError('the model imports no ai.onnx opset');
-  const v = toNumber(entry.version, 'opset version');
+  const v = toNumber(entry.version);
   if (v < MIN_OPSET) throw new UserError(`opset ${v} is older than the oldest supported (${MIN_OPSET}); re-export with a newer opset`);
   return v;
 }
 
-function readInput(model: ModelProto, initializers: Set<string>): { name: string; shape: number[] } {
-  const inputs = (model.graph!.input ?? []).filter((i) => i.name && !initializers.has(i.name));
+export interface ImportOptions {
+  /**
+   * Values of graph inputs to treat as constants (as if they were initializers); the ONNX
+   * backend tests pass weights this way.
+   */
+  constants?: ReadonlyMap<string, ConstTensor>;
+}
+
+/** Ops that pass a padded value on unchanged (so that a later Conv or pool still absorbs it). */
+const PAD_PASSERS: ReadonlySet<string> = new Set(['Pad', 'Identity', 'Dropout']);
+
+function readInput(model: ModelProto, constants: Set<string>): { name: string; shape: number[] } {
+  const inputs = (model.graph!.input ?? []).filter((i) => i.name && !constants.has(i.name));
   if (inputs.length !== 1) {
     const names = inputs.slice(0, 5).map((i) => oneLine(i.name!, 80)).join(', ') + (inputs.length > 5 ? ', ...' : '');
     throw new UserError(`expected exactly one data input, found ${inputs.length}: ${names || 'none'}`);
@@ -47,7 +62,7 @@ function readInput(model: ModelProto, initializers: Set<string>): { name: string
   const dims = tt.shape?.dim ?? [];
   if (dims.length < 2) throw new UserError(`${what} must be [N, ...] with a batch axis, got rank ${dims.length}`);
   const shape = dims.slice(1).map((d, i) => {
-    const v = d.dimValue !== undefined && d.dimValue !== null ? toNumber(d.dimValue, `${what} dimension ${i + 1}`) : 0;
+    const v = d.dimValue !== undefined && d.dimValue !== null ? toNumber(d.dimValue) : 0;
     if (!(v > 0)) {
       throw new UserError(`${what} dimension ${i + 1} is '${oneLine(d.dimParam || '?', 40)}'; snnc needs fixed sizes apart from the batch`);
     }
@@ -57,28 +72,67 @@ function readInput(model: ModelProto, initializers: Set<string>): { name: string
   return { name: input.name!, shape };
 }
 
-export function importOnnx(bytes: Uint8Array): ImportResult {
+/** Runs one node's builder, or records why it cannot run. */
+function dispatch(view: NodeView, foreignDomain: string | undefined): void {
+  try {
+    build(view, foreignDomain);
+  } catch (err) {
+    if (!(err instanceof NodeRefused)) throw err;
+    view.unsupported(err.message);
+  }
+}
+
+function build(view: NodeView, foreignDomain: string | undefined): void {
+  const builder = foreignDomain ? undefined : ONNX_OPS[view.op];
+  if (!builder) {
+    view.unsupported(foreignDomain ? `op domain '${foreignDomain}' is not supported` : `op ${view.op} is not supported`);
+    return;
+  }
+  // Refused activations are reported even downstream of other unsupported nodes (all at once).
+  if (view.op in REFUSED_ACTIVATIONS) {
+    builder(view);
+    return;
+  }
+  const inputs = view.inputNames.map((name) => (name ? view.ctx.values.get(name) : undefined));
+  // Nodes downstream of an unsupported one are skipped: their problem is already reported.
+  if (inputs.some((v) => v?.kind === 'unknown')) return;
+  const padded = inputs.find((v) => v?.kind === 'padded');
+  if (padded?.kind === 'padded' && !PAD_ABSORBERS.has(view.op) && !PAD_PASSERS.has(view.op)) {
+    view.unsupported(`reads the output of Pad '${padded.by}'; a constant-zero Pad is only folded into a following Conv, MaxPool or AveragePool`);
+    return;
+  }
+  builder(view);
+}
+
+/** Decodes the model and seeds the context with its initializers and the given constants. */
+function begin(bytes: Uint8Array, constants: ReadonlyMap<string, ConstTensor> = new Map()) {
   const model = decodeModel(bytes);
   const g = model.graph!;
   const opset = opsetOf(model);
   const ctx = new ImportContext(opset);
   if (opset > MAX_OPSET) ctx.log.push(`opset ${opset} is newer than the newest tested (${MAX_OPSET}); ops are read with opset-${MAX_OPSET} semantics`);
-
-  const initializerNames = new Set<string>();
+  const constNames = new Set<string>();
   let constantBytes = 0;
   for (const init of g.initializer ?? []) {
     if (!init.name) throw new UserError('an initializer has no name');
-    initializerNames.add(init.name);
+    constNames.add(init.name);
     const what = `initializer '${oneLine(init.name, 80)}'`;
     const tensor = decodeTensor(init, what);
     constantBytes += tensor.data.byteLength;
     checkAllocation(constantBytes, `the model's weights up to ${what}`, true);
     ctx.values.set(init.name, { kind: 'const', tensor });
   }
-  const input = readInput(model, initializerNames);
-  ctx.values.set(input.name, { kind: 'dynamic', name: input.name });
-  ctx.shapes.set(input.name, input.shape);
+  for (const [name, tensor] of constants) {
+    constNames.add(name);
+    ctx.values.set(name, { kind: 'const', tensor });
+  }
+  const listedAsInputs = (g.input ?? []).filter((i) => i.name && constNames.has(i.name) && !constants.has(i.name)).length;
+  if (listedAsInputs > 0) ctx.log.push(`${listedAsInputs} initializers also listed as graph inputs (as older exporters write weights) read as constants`);
+  return { model, g, ctx, constNames };
+}
 
+/** Runs every node through the op table; throws all unsupported nodes in one error. */
+function runNodes(ctx: ImportContext, g: NonNullable<ModelProto['graph']>): void {
   const nodes = g.node ?? [];
   for (const node of nodes) for (const name of node.input ?? []) if (name) ctx.readers.set(name, (ctx.readers.get(name) ?? 0) + 1);
   for (const out of g.output ?? []) {
@@ -86,36 +140,62 @@ export function importOnnx(bytes: Uint8Array): ImportResult {
     ctx.graphOutputs.add(out.name);
     ctx.readers.set(out.name, (ctx.readers.get(out.name) ?? 0) + 1);
   }
-
+  const folded = new Map<string, number>();
   nodes.forEach((proto, index) => {
     const view = new NodeView(ctx, proto, index);
-    const builder = proto.domain && proto.domain !== 'ai.onnx' ? undefined : ONNX_OPS[view.op];
-    const readsUnknown = view.inputNames.some((name) => name && ctx.values.get(name)?.kind === 'unknown');
-    if (!builder) view.unsupported(proto.domain && proto.domain !== 'ai.onnx' ? `op domain '${proto.domain}' is not supported` : `op ${view.op} is not supported`);
-    // Nodes downstream of an unsupported one are skipped, unless they are unsupported themselves.
-    else if (!readsUnknown || view.op in REFUSED_ACTIVATIONS) builder(view);
+    dispatch(view, proto.domain && proto.domain !== 'ai.onnx' ? proto.domain : undefined);
     for (const out of view.outputNames) if (out && !ctx.values.has(out)) ctx.values.set(out, { kind: 'unknown' });
+    const outs = view.outputNames.filter(Boolean);
+    if (outs.length > 0 && outs.every((o) => ctx.values.get(o)?.kind === 'const')) folded.set(view.op, (folded.get(view.op) ?? 0) + 1);
   });
-
+  if (folded.size > 0) {
+    const total = [...folded.values()].reduce((a, b) => a + b, 0);
+    const ops = [...folded].map(([op, k]) => (k > 1 ? `${op} x${k}` : op)).join(', ');
+    ctx.log.push(`folded ${total} node${total > 1 ? 's' : ''} computing constants (${ops}) at load time`);
+  }
   if (ctx.unsupported.length > 0) {
     const list = ctx.unsupported.map((u) => `'${u.node}' (${u.op}): ${u.reason}`).join('; ');
     throw new UserError(`${ctx.unsupported.length} unsupported node${ctx.unsupported.length > 1 ? 's' : ''}: ${list}`);
   }
+}
+
+export function importOnnx(bytes: Uint8Array, options: ImportOptions = {}): ImportResult {
+  const { model, g, ctx, constNames } = begin(bytes, options.constants);
+  const opset = ctx.opset;
+  const input = readInput(model, constNames);
+  ctx.values.set(input.name, { kind: 'dynamic', name: input.name });
+  ctx.shapes.set(input.name, input.shape);
+  runNodes(ctx, g);
+
   const outName = g.output?.[0]?.name;
   if (!outName) throw new UserError('the graph has no output');
   const outWhat = `graph output '${oneLine(outName, 80)}'`;
   if ((g.output?.length ?? 0) > 1) ctx.log.push(`graph has ${g.output!.length} outputs; using the first, '${oneLine(outName, 80)}'`);
   const out = ctx.values.get(outName);
   if (!out) throw new UserError(`${outWhat} is not produced by any node`);
+  if (out.kind === 'padded') throw new UserError(`${outWhat} is written by Pad '${oneLine(out.by, 80)}', which is only folded into a following Conv or pool`);
   if (out.kind !== 'dynamic') throw new UserError(`${outWhat} is a constant, not computed from the input`);
-  if (out.name === input.name) throw new UserError(`${outWhat} is the input itself`);
+  if (out.name === input.name) {
+    throw new UserError(`${outWhat} is the input itself: nothing is left to convert once Identity, Dropout and an output softmax are removed`);
+  }
 
-  const graph: Graph = { name: g.name || 'onnx', input, output: out.name, nodes: ctx.nodes };
-  checkLoadedGraph(graph);
   return {
-    graph,
+    graph: { name: g.name || 'onnx', input, output: out.name, nodes: ctx.nodes },
     log: ctx.log,
     opset,
     producer: [model.producerName, model.producerVersion].filter(Boolean).join(' ') || 'unknown',
   };
+}
+
+/**
+ * Folds a graph whose inputs are all given as constants and returns its first output: the
+ * constant folding (shape arithmetic, Slice, Transpose, ...) on its own, for the ONNX backend
+ * tests of those ops.
+ */
+export function foldOnnx(bytes: Uint8Array, constants: ReadonlyMap<string, ConstTensor>): ConstTensor {
+  const { g, ctx } = begin(bytes, constants);
+  runNodes(ctx, g);
+  const out = ctx.values.get(g.output?.[0]?.name ?? '');
+  if (out?.kind !== 'const') throw new UserError('the graph output does not fold to a constant');
+  return out.tensor;
 }

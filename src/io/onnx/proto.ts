@@ -22,13 +22,14 @@ export interface ConstTensor {
   data: Float32Array | Float64Array;
 }
 
-/** Converts a protobufjs int64 (number or Long) to a safe JS number; `what` names it in errors. */
-export function toNumber(value: number | { toNumber(): number } | null | undefined, what = 'a value'): number {
+/**
+ * Converts a protobufjs int64 (number or Long) to a JS number. Values beyond 2^53 lose
+ * precision; exporters only write such values as 'to the end' sentinels (INT64_MAX in Slice),
+ * and dims that large fail the size checks anyway.
+ */
+export function toNumber(value: number | { toNumber(): number } | null | undefined): number {
   if (value === null || value === undefined) return 0;
-  if (typeof value === 'number') return value;
-  const n = value.toNumber();
-  if (!Number.isSafeInteger(n)) throw new UserError(`${what}: integer ${String(value)} is outside the safe range`);
-  return n;
+  return typeof value === 'number' ? value : value.toNumber();
 }
 
 export function decodeModel(bytes: Uint8Array): ModelProto {
@@ -108,10 +109,11 @@ function readRaw(raw: Uint8Array, type: number, count: number, out: Float32Array
 /**
  * Decodes a TensorProto. The element count from dims is checked against what the message
  * holds, and the decoded size against --max-memory, before any allocation, so a corrupt
- * header cannot make us allocate gigabytes.
+ * header cannot make us allocate gigabytes. Float values must be finite (they are weights)
+ * unless options.finite is false (test data).
  */
-export function decodeTensor(t: TensorProto, what: string): ConstTensor {
-  const dims = (t.dims ?? []).map((d) => toNumber(d, what));
+export function decodeTensor(t: TensorProto, what: string, options: { finite?: boolean } = {}): ConstTensor {
+  const dims = (t.dims ?? []).map((d) => toNumber(d));
   if (dims.some((d) => !Number.isInteger(d) || d < 0)) throw new UserError(`${what}: invalid dims [${dims.join(',')}]`);
   const count = dims.reduce((a, b) => a * b, 1);
   if (!Number.isSafeInteger(count)) throw new UserError(`${what}: dims [${dims.join(',')}] describe ${count} elements, too many`);
@@ -139,10 +141,10 @@ export function decodeTensor(t: TensorProto, what: string): ConstTensor {
   else {
     for (let i = 0; i < count; i++) {
       const v = src[i]!;
-      out[i] = type === DataType.FLOAT16 ? halfToNumber(v as number) : toNumber(v as number, what);
+      out[i] = type === DataType.FLOAT16 ? halfToNumber(v as number) : toNumber(v as number);
     }
   }
-  if (isFloat) {
+  if (isFloat && options.finite !== false) {
     for (let i = 0; i < count; i++) {
       if (!Number.isFinite(out[i])) throw new UserError(`${what}: value ${i} is ${out[i]} (weights must be finite)`);
     }

@@ -3,6 +3,7 @@ import { tensor } from '../../../ir/tensor.js';
 import type { NodeView } from '../context.js';
 import type { ConstTensor } from '../proto.js';
 import { perChannel } from './broadcast.js';
+import { constBinary } from './constfold.js';
 
 export function relu(n: NodeView): void {
   n.emit({ op: 'relu', inputs: [n.dynamicInput(0)] });
@@ -55,6 +56,18 @@ export function refusedActivation(n: NodeView): void {
 
 type Arith = 'Add' | 'Sub' | 'Mul' | 'Div';
 
+/**
+ * Before opset 7, B broadcasts only with broadcast=1, its dims matching A's from `axis` on
+ * (default: A's last dims). Appending ones gives the numpy-style (right-aligned) equivalent.
+ */
+function legacyBroadcast(n: NodeView, b: ConstTensor, rankA: number): ConstTensor {
+  if (n.ctx.opset >= 7 || n.int('broadcast', 0) !== 1 || !n.hasAttr('axis')) return b;
+  const axis = n.int('axis', 0) < 0 ? n.int('axis', 0) + rankA : n.int('axis', 0);
+  const trailing = rankA - axis - b.dims.length;
+  if (axis < 0 || trailing < 0) n.fail(`broadcast axis ${n.int('axis', 0)} does not fit B [${b.dims.join(',')}] into rank ${rankA}`);
+  return { ...b, dims: [...b.dims, ...new Array<number>(trailing).fill(1)] };
+}
+
 /** Add / Sub / Mul / Div: two data tensors (Add only: residual), or data and a per-channel constant (affine). */
 export function arithmetic(n: NodeView): void {
   const op = n.op as Arith;
@@ -69,16 +82,18 @@ export function arithmetic(n: NodeView): void {
     n.emit({ op: 'add', inputs: [a.name, b.name] });
     return;
   }
+  if (a.kind === 'const' && b.kind === 'const') {
+    constBinary(n, a.tensor, legacyBroadcast(n, b.tensor, a.tensor.dims.length));
+    return;
+  }
   let data: string;
   let k: ConstTensor;
   const constFirst = a.kind === 'const';
   if (a.kind === 'dynamic' && b.kind === 'const') [data, k] = [a.name, b.tensor];
   else if (a.kind === 'const' && b.kind === 'dynamic') [data, k] = [b.name, a.tensor];
-  else {
-    n.unsupported(`${op} of two constants is only folded inside shape computations`);
-    return;
-  }
+  else n.fail('internal: unexpected input kinds');
   const shape = n.shapeOf(data);
+  if (!constFirst) k = legacyBroadcast(n, k, shape.length + 1);
   const c = perChannel(k, shape);
   if (!c) {
     n.unsupported(`constant of shape [${k.dims.join(',')}] does not broadcast as one value per channel over [N,${shape.join(',')}]`);
@@ -106,8 +121,12 @@ export function arithmetic(n: NodeView): void {
 /** Inference-mode BatchNormalization: y = gamma (x - mean) / sqrt(var + eps) + beta, as an affine map. */
 export function batchNorm(n: NodeView): void {
   const x = n.dynamicInput(0);
-  if (n.usedExtraOutputs().length > 0) {
-    n.unsupported('training-mode BatchNormalization (running statistics as outputs) is not supported');
+  if (n.usedExtraOutputs().length > 0 || n.int('training_mode', 0) !== 0) {
+    n.unsupported('training-mode BatchNormalization (batch statistics) is not supported; export the model in eval mode');
+    return;
+  }
+  if (n.ctx.opset < 7 && n.int('is_test', 0) !== 1) {
+    n.unsupported('BatchNormalization with is_test=0 uses batch statistics (training mode); export the model in eval mode');
     return;
   }
   if (n.ctx.opset < 9 && n.int('spatial', 1) !== 1) {

@@ -4,6 +4,7 @@ import { tensor } from '../../../ir/tensor.js';
 import type { NodeView } from '../context.js';
 import type { ConstTensor } from '../proto.js';
 import { perChannel } from './broadcast.js';
+import { addPads, paddedShape } from './pad.js';
 
 /** Padding of one axis for auto_pad SAME_*: the output is ceil(in / stride). */
 function samePads(inLen: number, kernel: number, stride: number, dilation: number, lower: boolean): [number, number] {
@@ -47,7 +48,7 @@ function floatTensor(n: NodeView, t: ConstTensor, what: string): Float32Array {
 }
 
 export function conv(n: NodeView): void {
-  const x = n.dynamicInput(0);
+  const { name: x, pads: extra, by: padNode } = n.paddedInput(0);
   const inShape = n.shapeOf(x);
   if (inShape.length !== 3) {
     n.unsupported(`only 2-D convolution on [N,C,H,W] is supported, input has rank ${inShape.length + 1}`);
@@ -59,7 +60,7 @@ export function conv(n: NodeView): void {
   const b = n.input(2);
   let bias = new Float32Array(cOut);
   if (b) {
-    if (b.kind !== 'const') n.fail('bias (input 2) must be a constant');
+    if (b.kind !== 'const') n.refuse('bias (input 2) must be a constant; it is computed at run time');
     bias = Float32Array.from(floatTensor(n, b.tensor, 'bias'));
     if (bias.length !== cOut) n.fail(`bias has ${bias.length} values for ${cOut} output channels`);
   }
@@ -69,7 +70,9 @@ export function conv(n: NodeView): void {
   }
   const strides = pair(n, 'strides', n.ints('strides', [1, 1]));
   const dilations = pair(n, 'dilations', n.ints('dilations', [1, 1]));
-  const pads = windowPads(n, inShape, kernel, strides, dilations);
+  // A preceding zero Pad widens the input; auto_pad sizes the conv's own pads on that wider input.
+  const pads = addPads(windowPads(n, paddedShape(inShape, extra), kernel, strides, dilations), extra);
+  if (padNode) n.note(`folded Pad '${padNode}' into its pads, now [${pads.join(',')}]`);
   n.emit({
     op: 'conv',
     inputs: [x],
@@ -89,16 +92,25 @@ function transpose(data: Float32Array, rows: number, cols: number): Float32Array
   return out;
 }
 
-/** Gemm: Y = alpha A' B' + beta C with A the data [N, K] and B, C constants. */
+/**
+ * Gemm: Y = alpha A' B' + beta C, with A the data [N, K] (one sample per row), B a constant
+ * matrix and C a constant broadcasting to one value per output. As a dense layer:
+ *   W = alpha B'^T  ([out, K]),   b = beta C
+ */
 export function gemm(n: NodeView): void {
-  const a = n.dynamicInput(0);
-  if (n.int('transA', 0) !== 0) {
-    n.unsupported('transA=1 on the data input would mix samples of the batch');
+  const a = n.input(0);
+  const bIn = n.input(1);
+  if (a?.kind !== 'dynamic' || bIn?.kind !== 'const') {
+    n.unsupported('only data A [N,K] times a constant B is supported (the data must be the first input)');
     return;
   }
-  const inShape = n.shapeOf(a);
+  if (n.int('transA', 0) !== 0) {
+    n.unsupported('transA=1 transposes the data input: its rows would no longer be the samples of the batch');
+    return;
+  }
+  const inShape = n.shapeOf(a.name);
   if (inShape.length !== 1) n.fail(`input must be [N,K], got [N,${inShape.join(',')}]`);
-  const bT = n.constInput(1, 'B');
+  const bT = bIn.tensor;
   if (bT.dims.length !== 2) n.fail(`B must be rank 2, got [${bT.dims.join(',')}]`);
   const transB = n.int('transB', 0) !== 0;
   const [rows, cols] = bT.dims as [number, number];
@@ -111,13 +123,17 @@ export function gemm(n: NodeView): void {
   const bias = new Float32Array(out);
   const c = n.input(2);
   if (c) {
-    if (c.kind !== 'const') n.fail('C (input 2) must be a constant');
+    if (c.kind !== 'const') n.refuse('C (input 2) must be a constant; it is computed at run time');
     const perOut = perChannel(c.tensor, [out]);
-    if (!perOut) n.fail(`C of shape [${c.tensor.dims.join(',')}] must broadcast to one value per output (${out})`);
+    if (!perOut) {
+      n.unsupported(`C of shape [${c.tensor.dims.join(',')}] differs between samples; only a bias broadcasting to one value per output (${out}) is supported`);
+      return;
+    }
     const beta = n.float('beta', 1);
     for (let i = 0; i < out; i++) bias[i] = beta * perOut[i]!;
   }
-  n.emit({ op: 'dense', inputs: [a], weight: tensor([out, kIn], weight), bias: tensor([out], bias) });
+  if (!transB) n.note(`B [${rows},${cols}] transposed to a dense weight [${out},${kIn}]`);
+  n.emit({ op: 'dense', inputs: [a.name], weight: tensor([out, kIn], weight), bias: tensor([out], bias) });
 }
 
 /** MatMul of data [N, K] by a constant [K, M]: a dense layer without bias (a following Add folds in). */
@@ -136,5 +152,6 @@ export function matmul(n: NodeView): void {
   const [k, m] = b.tensor.dims as [number, number];
   if (k !== inShape[0]) n.fail(`constant has ${k} rows, input has ${inShape[0]} features`);
   const weight = transpose(floatTensor(n, b.tensor, 'B'), k, m);
+  n.note(`constant [${k},${m}] transposed to a dense weight [${m},${k}]`);
   n.emit({ op: 'dense', inputs: [a.name], weight: tensor([m, k], weight), bias: tensor([m]) });
 }

@@ -6,6 +6,7 @@
 import { sizeOf } from '../../../ir/tensor.js';
 import { BATCH_DIM, type NodeView } from '../context.js';
 import type { ConstTensor } from '../proto.js';
+import { constConcat } from './constfold.js';
 
 const same = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
 
@@ -15,26 +16,46 @@ function normalizeAxis(n: NodeView, axis: number, rank: number): number {
   return a;
 }
 
-/** Passes input 0 through (Identity, Dropout in inference). */
+/** Passes input 0 through (Identity; Dropout at inference). */
 export function identity(n: NodeView): void {
   if (n.usedExtraOutputs().length > 0) {
     n.unsupported('the mask output of Dropout is not supported');
     return;
   }
+  // Dropout-12 takes training_mode as input 2: only inference (false, the default) is the identity.
+  const training = n.op === 'Dropout' && n.ctx.opset >= 12 ? n.input(2) : undefined;
+  const legacyTraining = n.op === 'Dropout' && n.ctx.opset < 7 && n.int('is_test', 0) !== 1;
+  if (legacyTraining || (training && (training.kind !== 'const' || training.tensor.data[0] !== 0))) {
+    n.unsupported('Dropout in training mode (training_mode not a constant false) is random; only inference Dropout is supported');
+    return;
+  }
   const v = n.input(0);
   if (!v) n.fail('missing input');
   n.alias(0, v);
-  if (v.kind === 'dynamic') n.note('removed (no effect at inference)');
+  if (v.kind !== 'const') n.note('removed (no effect at inference)');
 }
 
-/** Softmax / LogSoftmax are monotonic per sample: dropped at the output, where only argmax matters. */
+/**
+ * Softmax / LogSoftmax are monotonic per sample when they normalise over every axis but the
+ * batch: dropped at the output, where only the argmax is read. Before opset 13 the input is
+ * coerced to 2-D at `axis` (default 1, i.e. the whole sample); from 13 on only `axis` (default -1)
+ * is normalised, which is the whole sample when it is the only non-batch axis.
+ */
 export function outputSoftmax(n: NodeView): void {
   const out = n.outputNames[0]!;
   if (!n.ctx.graphOutputs.has(out) || (n.ctx.readers.get(out) ?? 0) > 1) {
     n.unsupported(`${n.op} inside the network has no spiking equivalent (it is dropped only at the output, where argmax is unchanged)`);
     return;
   }
-  n.alias(0, { kind: 'dynamic', name: n.dynamicInput(0) });
+  const x = n.dynamicInput(0);
+  const rank = n.shapeOf(x).length + 1;
+  const axis = normalizeAxis(n, n.int('axis', n.ctx.opset < 13 ? 1 : -1), rank);
+  const wholeSample = axis === 1 && (n.ctx.opset < 13 || rank === 2);
+  if (!wholeSample) {
+    n.unsupported(`${n.op} over axis ${axis} of a rank-${rank} output normalises parts of a sample separately; only a softmax over the whole sample keeps its argmax`);
+    return;
+  }
+  n.alias(0, { kind: 'dynamic', name: x });
   n.note('dropped at the output (argmax unchanged)');
 }
 
@@ -49,22 +70,27 @@ export function constant(n: NodeView): void {
   n.unsupported('only numeric Constant values (value, value_float(s), value_int(s)) are supported');
 }
 
-/** Flatten(axis=1): [N, C, H, W] -> [N, C*H*W]. */
+/**
+ * Flatten(axis): [d0, ..., d(r-1)] -> [d0 * ... * d(axis-1), d(axis) * ... * d(r-1)], axis in
+ * [-r, r]. On data only axis 1 keeps the batch apart: [N, C, H, W] -> [N, C*H*W].
+ */
 export function flatten(n: NodeView): void {
   const v = n.input(0);
   if (!v) n.fail('missing input');
+  const rank = v.kind === 'const' ? v.tensor.dims.length : n.shapeOf(v.name).length + 1;
+  const given = n.int('axis', 1);
+  const axis = given < 0 ? given + rank : given;
+  if (axis < 0 || axis > rank) n.fail(`axis ${given} is out of range for rank ${rank}`);
   if (v.kind === 'const') {
-    const axis = normalizeAxis(n, n.int('axis', 1), v.tensor.dims.length + 1);
     const outer = sizeOf(v.tensor.dims.slice(0, axis));
-    n.setConst(0, { ...v.tensor, dims: [outer, v.tensor.data.length / Math.max(outer, 1)] });
+    n.setConst(0, { ...v.tensor, dims: [outer, sizeOf(v.tensor.dims.slice(axis))] });
+    return;
+  }
+  if (axis !== 1) {
+    n.unsupported(`Flatten with axis ${given} of a rank-${rank} tensor mixes the batch with other axes; only axis 1 is supported`);
     return;
   }
   const shape = n.shapeOf(v.name);
-  const axis = normalizeAxis(n, n.int('axis', 1), shape.length + 2);
-  if (axis !== 1) {
-    n.unsupported(`Flatten with axis ${axis} would merge the batch with other axes; only axis 1 is supported`);
-    return;
-  }
   if (shape.length === 1) n.alias(0, v);
   else n.emit({ op: 'flatten', inputs: [v.name] });
 }
@@ -114,6 +140,7 @@ export function reshape(n: NodeView): void {
     return;
   }
   if (head === 1) n.note(`target [${target.join(',')}] read as batch-preserving (exported at batch 1)`);
+  if (head === BATCH_DIM) n.note(`target computed from the input's shape, folded to [N,${perImage.join(',')}]`);
   if (same(perImage, shape)) n.alias(0, v);
   else if (perImage.length === 1) n.emit({ op: 'flatten', inputs: [v.name] });
   else n.unsupported(`Reshape from [N,${shape.join(',')}] to [N,${perImage.join(',')}] changes the per-image layout; only flattening is supported`);
@@ -122,15 +149,7 @@ export function reshape(n: NodeView): void {
 export function concat(n: NodeView): void {
   const inputs = n.inputNames.map((_, i) => n.input(i)).filter((v) => v !== undefined);
   if (inputs.every((v) => v.kind === 'const')) {
-    const ts = inputs.map((v) => (v as { tensor: ConstTensor }).tensor);
-    if (ts.some((t) => t.dims.length !== 1)) {
-      n.unsupported('Concat of constants is only folded for rank-1 tensors (shapes)');
-      return;
-    }
-    const data = new Float64Array(ts.reduce((s, t) => s + t.data.length, 0));
-    let o = 0;
-    for (const t of ts) data.set(t.data, (o += t.data.length) - t.data.length);
-    n.setConst(0, { dims: [data.length], kind: ts.every((t) => t.kind === 'int') ? 'int' : 'float', data: ts.every((t) => t.kind === 'int') ? data : Float32Array.from(data) });
+    constConcat(n, inputs.map((v) => (v as { tensor: ConstTensor }).tensor));
     return;
   }
   if (!inputs.every((v) => v.kind === 'dynamic')) {
@@ -194,20 +213,4 @@ export function cast(n: NodeView): void {
   const to = n.int('to', 1);
   const isFloat = to === 1 || to === 10 || to === 11;
   n.setConst(0, { dims: t.dims, kind: isFloat ? 'float' : 'int', data: isFloat ? Float32Array.from(t.data) : Float64Array.from(t.data, Math.trunc) });
-}
-
-/**
- * Pad with mode constant. All-zero pads (PyTorch emits them before AveragePool) are removed;
- * non-zero pads are not folded yet.
- */
-export function pad(n: NodeView): void {
-  const x = n.dynamicInput(0);
-  const mode = n.string('mode', 'constant');
-  const pads = n.ctx.opset >= 11 ? Array.from(n.constInput(1, 'pads').data) : n.ints('pads', []);
-  if (mode === 'constant' && pads.every((p) => p === 0)) {
-    n.alias(0, { kind: 'dynamic', name: x });
-    n.note('removed (all pads are zero)');
-    return;
-  }
-  n.unsupported(`Pad mode ${mode} with pads [${pads.join(',')}] is not supported`);
 }

@@ -5,8 +5,10 @@
  */
 import type { NodeView } from '../context.js';
 import { arithmetic, batchNorm, clip, refusedActivation, REFUSED_ACTIVATIONS, relu } from './elementwise.js';
+import { constantOfShape, slice, transpose } from './constfold.js';
 import { conv, gemm, matmul } from './linear.js';
-import { globalAveragePool, pool } from './pool.js';
+import { pad } from './pad.js';
+import { globalAveragePool, globalMaxPool, pool } from './pool.js';
 import {
   cast,
   concat,
@@ -15,7 +17,6 @@ import {
   gather,
   identity,
   outputSoftmax,
-  pad,
   reshape,
   shapeOp,
   squeezeOrUnsqueeze,
@@ -46,6 +47,7 @@ export const ONNX_OPS: Record<string, Builder> = {
   MaxPool: pool,
   AveragePool: pool,
   GlobalAveragePool: globalAveragePool,
+  GlobalMaxPool: globalMaxPool,
   Flatten: flatten,
   Reshape: reshape,
   Concat: concat,
@@ -60,6 +62,9 @@ export const ONNX_OPS: Record<string, Builder> = {
   Unsqueeze: constantsOnly(squeezeOrUnsqueeze),
   Squeeze: constantsOnly(squeezeOrUnsqueeze),
   Cast: constantsOnly(cast),
+  ConstantOfShape: constantsOnly(constantOfShape),
+  Slice: constantsOnly(slice),
+  Transpose: constantsOnly(transpose),
   ...Object.fromEntries(Object.keys(REFUSED_ACTIVATIONS).map((op) => [op, refusedActivation])),
 };
 

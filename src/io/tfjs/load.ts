@@ -1,0 +1,120 @@
+/**
+ * Reads a TF.js layers model (model.json + weight shards) from disk with @tensorflow/tfjs's own
+ * loader: tf.io.http parses model.json and its weights manifest, and a fetch function that only
+ * reads files serves the requests. Every weight path of the manifest must name a file inside
+ * the model's folder: URLs, absolute paths and '..' are refused before anything is read.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type * as Tf from '@tensorflow/tfjs';
+import { UserError } from '../../errors.js';
+import { checkAllocation } from '../../util/memory-limit.js';
+import { checkTopology } from './topology-check.js';
+
+export type TfModule = typeof Tf;
+
+let tfPromise: Promise<TfModule> | undefined;
+
+/** @tensorflow/tfjs, loaded on first use (it is large); quiet (PROD mode skips its Node.js banner). */
+export function loadTf(): Promise<TfModule> {
+  tfPromise ??= import('@tensorflow/tfjs').then((tf) => {
+    tf.env().set('PROD', true);
+    return tf;
+  });
+  return tfPromise;
+}
+
+/** Resolves a manifest weight path inside `dir`, or explains why it is refused. */
+export function resolveWeightPath(dir: string, name: string): string {
+  const refuse = (why: string): never => {
+    throw new UserError(`weights manifest path '${name}' ${why}; weight files must lie in the model's folder`);
+  };
+  if (name === '' || name.includes('\0')) refuse('is empty or holds a NUL byte');
+  if (/^[a-z][a-z0-9+.-]*:/i.test(name)) refuse('is a URL');
+  if (path.isAbsolute(name) || path.win32.isAbsolute(name) || name.startsWith('/') || name.startsWith('\\')) refuse('is absolute');
+  if (name.split(/[\\/]/).includes('..')) refuse("climbs out with '..'");
+  const file = path.resolve(dir, name);
+  const rel = path.relative(dir, file);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) refuse('resolves outside the folder');
+  return file;
+}
+
+export interface TfjsFile {
+  model: Tf.LayersModel;
+  /** "generatedBy / convertedBy" from model.json. */
+  producer: string;
+  /** sha256 of model.json followed by the weight files in manifest order. */
+  sha256: string;
+  /** What TF.js warned about while building the model. */
+  warnings: string[];
+}
+
+function readOrRefuse(file: string, what: string, dir?: string): Buffer {
+  try {
+    // A symbolic link inside the folder must not lead out of it either.
+    if (dir !== undefined && path.relative(fs.realpathSync(dir), fs.realpathSync(file)).startsWith('..')) {
+      throw new UserError(`weight file ${file} is a link to a file outside the model's folder`);
+    }
+    // Within --max-memory, and no device or pipe that never ends.
+    const stat = fs.statSync(file);
+    if (!stat.isFile()) throw new UserError(`${what} ${file} is not a regular file`);
+    checkAllocation(stat.size, `${what} ${file}`);
+    return fs.readFileSync(file);
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+export async function readLayersModel(file: string): Promise<TfjsFile> {
+  const tf = await loadTf();
+  const modelFile = path.resolve(file);
+  const dir = path.dirname(modelFile);
+  const weightFiles: string[] = [];
+  const contents = new Map<string, Buffer>();
+  const fetchFunc = async (url: string): Promise<Response> => {
+    const isModel = url === modelFile;
+    if (!isModel && !weightFiles.includes(url)) throw new Error(`internal: unexpected request for ${url}`);
+    const bytes = isModel ? readOrRefuse(url, 'model file') : readOrRefuse(url, 'weight file', dir);
+    contents.set(url, bytes);
+    return new Response(bytes);
+  };
+  const handler = tf.io.http(modelFile, {
+    fetchFunc: fetchFunc as typeof fetch,
+    weightUrlConverter: async (name: string) => {
+      const resolved = resolveWeightPath(dir, name);
+      weightFiles.push(resolved);
+      return resolved;
+    },
+  });
+  let producer = '';
+  const recording: Tf.io.IOHandler = {
+    load: async () => {
+      const artifacts = await handler.load!();
+      // Before tfjs deserialises it: a functional model wired to missing nodes would hang tfjs.
+      checkTopology(artifacts.modelTopology);
+      producer = [artifacts.generatedBy, artifacts.convertedBy].filter(Boolean).join(', ');
+      if (artifacts.format && artifacts.format !== 'layers-model') {
+        throw new UserError(`model.json has format '${artifacts.format}'; snnc reads TF.js layers models ('layers-model')`);
+      }
+      return artifacts;
+    },
+  };
+  let model: Tf.LayersModel;
+  // tfjs-layers prints its doubts about a topology with console.warn: keep them for the log.
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => warnings.push(args.map(String).join(' '));
+  try {
+    model = await tf.loadLayersModel(recording, { strict: true });
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`not a loadable TF.js layers model: ${(err as Error).message.split('\n')[0]}`);
+  } finally {
+    console.warn = warn;
+  }
+  const hash = crypto.createHash('sha256');
+  for (const f of [modelFile, ...weightFiles]) hash.update(contents.get(f) ?? Buffer.alloc(0));
+  return { model, producer: producer || 'unknown', sha256: hash.digest('hex'), warnings };
+}
