@@ -9,10 +9,11 @@ import { onnx, type ModelProto, type TensorProto } from '../../src/io/onnx/proto
 import { interestingFloat, interestingInt } from './mutate.js';
 
 const ATTRIBUTE_NAMES = ['kernel_shape', 'strides', 'pads', 'dilations', 'group', 'axis', 'axes', 'transA', 'transB', 'alpha', 'beta',
-  'epsilon', 'ceil_mode', 'count_include_pad', 'auto_pad', 'allowzero', 'to', 'min', 'max', 'value', 'mode', 'spatial', 'start', 'end'];
+  'epsilon', 'ceil_mode', 'count_include_pad', 'auto_pad', 'allowzero', 'to', 'min', 'max', 'value', 'mode', 'spatial', 'start', 'end',
+  'perm', 'starts', 'ends', 'broadcast', 'is_test'];
 const OP_TYPES = ['Conv', 'Gemm', 'MatMul', 'Relu', 'Clip', 'Add', 'Sub', 'Mul', 'Div', 'BatchNormalization', 'MaxPool', 'AveragePool',
   'GlobalAveragePool', 'Flatten', 'Reshape', 'Concat', 'Pad', 'Identity', 'Dropout', 'Softmax', 'Constant', 'Shape', 'Gather', 'Unsqueeze',
-  'Squeeze', 'Cast', 'Tanh', 'LSTM', '', 'relu', '\n\u001b[31m'];
+  'Squeeze', 'Cast', 'ConstantOfShape', 'Slice', 'Transpose', 'GlobalMaxPool', 'Tanh', 'LSTM', '', 'relu', '\n\u001b[31m'];
 const NAMES = ['', 'x', 'input', 'output', '\n', '\u202e', 'n'.repeat(500)];
 
 const index = fc.nat({ max: 1000 });
@@ -173,7 +174,7 @@ export function mutateOnnx(bytes: Uint8Array, mutations: readonly OnnxMutation[]
       case 'attrAdd': {
         const node = at(nodes, m.node);
         if (!node) break;
-        const isInts = ['kernel_shape', 'strides', 'pads', 'dilations', 'axes'].includes(m.name);
+        const isInts = ['kernel_shape', 'strides', 'pads', 'dilations', 'axes', 'perm', 'starts', 'ends'].includes(m.name);
         const isString = m.name === 'auto_pad' || m.name === 'mode';
         const attr = isString
           ? { name: m.name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(m.s) }
