@@ -14,7 +14,7 @@ import { junitXml } from '../report/junit.js';
 import { checkWritable, writeFileAtomic } from '../util/atomic-write.js';
 import { addConfigOption, readJsonOrYaml } from './config.js';
 import { addConversionOptions, addDataOptions, addSimulationOptions, runOptions, simulationOptions, type RawOptions } from './options.js';
-import { loadEvalData, prepareSnn, runEvaluation } from './prepare.js';
+import { measure } from './prepare.js';
 import { Progress } from './progress.js';
 
 function writeBaseline(file: string, b: Baseline): void {
@@ -53,10 +53,7 @@ export function checkCommand(): Command {
     const run = runOptions(ro);
     const progress = new Progress(o.quiet === true);
     try {
-      const prepared = await prepareSnn(file, cmd, ro, run, progress);
-      progress.update(`loading ${String(o.data)}`);
-      const ds = loadEvalData(ro, run);
-      const report = await runEvaluation(file, prepared, ds, ro, run, progress);
+      const report = await measure(file, cmd, ro, run, progress);
       progress.stop();
       const measuredOn = { model: file, dataset: String(o.data), samples: report.samples, conversion: report.conversion, preprocess: report.preprocess };
       if (update) {

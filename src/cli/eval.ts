@@ -7,7 +7,7 @@ import { renderSvg } from '../report/svg.js';
 import { checkWritable, writeFileAtomic } from '../util/atomic-write.js';
 import { addConfigOption } from './config.js';
 import { addConversionOptions, addDataOptions, addSimulationOptions, runOptions, simulationOptions, type RawOptions } from './options.js';
-import { loadEvalData, prepareSnn, runEvaluation } from './prepare.js';
+import { measure } from './prepare.js';
 import { Progress } from './progress.js';
 
 export function evalCommand(): Command {
@@ -30,10 +30,7 @@ export function evalCommand(): Command {
     for (const flag of ['json', 'plot', 'report'] as const) if (o[flag]) checkWritable(String(o[flag]), `--${flag}`);
     const progress = new Progress(o.quiet === true);
     try {
-      const prepared = await prepareSnn(file, cmd, o, run, progress);
-      progress.update(`loading ${String(o.data)}`);
-      const ds = loadEvalData(o, run);
-      const measured = await runEvaluation(file, prepared, ds, o, run, progress);
+      const measured = await measure(file, cmd, o, run, progress);
       progress.stop();
       const report = { ...measured, timing: { ...measured.timing!, totalSeconds: (performance.now() - began) / 1000 } };
       process.stdout.write(renderEvalReport(report) + '\n');

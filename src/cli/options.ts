@@ -66,7 +66,7 @@ export function addDataOptions(cmd: Command): Command {
 
 export function addConversionOptions(cmd: Command): Command {
   return cmd
-    .option('--percentile <p>', 'percentile of positive ReLU activations mapped to the highest rate (100 = max)', '99.99')
+    .option('--percentile <p|auto>', 'percentile of positive ReLU activations mapped to the highest rate (100 = max; auto: the most accurate on the calibration images)', '99.99')
     .option('--channelwise', 'one scale per channel instead of per layer')
     .option('--calib-samples <n>', 'calibration images', '1000')
     .option('--calib-data <spec>', 'calibration dataset (default: the training split of --data)')
@@ -172,7 +172,7 @@ export function conversionSettings(o: RawOptions, warn: (message: string) => voi
     calibData = String(o.data);
   }
   return {
-    percentile: parseNumber('--percentile', String(o.percentile), { min: 0, max: 100 }),
+    ...percentileOption(String(o.percentile)),
     channelwise: o.channelwise === true,
     calibSamples: parseNumber('--calib-samples', String(o.calibSamples), { min: 1, integer: true }),
     calibData,
@@ -186,6 +186,11 @@ export function conversionSettings(o: RawOptions, warn: (message: string) => voi
     calibrate: parseChoice('--calibrate', String(o.calibrate), ['none', 'bias', 'potential'] as const),
     calibTimesteps: o.calibTimesteps === undefined ? timesteps : parseTimesteps(o.calibTimesteps, '--calib-timesteps'),
   };
+}
+
+function percentileOption(value: string): { percentile: number; percentileAuto: boolean } {
+  if (value === 'auto') return { percentile: 99.99, percentileAuto: true };
+  return { percentile: parseNumber('--percentile', value, { min: 0, max: 100 }), percentileAuto: false };
 }
 
 function vInitOption(value: string): { vInitFraction: number; vInitRandom: boolean } {

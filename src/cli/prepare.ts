@@ -50,6 +50,7 @@ export async function prepareSnn(
     data: dataOptions(o),
     onBatch: (done, total) => progress.update(batchText(`calibrating on ${settings.calibData}`, done, total)),
     onLayer: (text) => progress.update(text),
+    warn: (message) => progress.warn(message),
     ...(sim ? { runtime: sim.runtime } : {}),
   });
   return { model: converted.model, calibrationSeconds: converted.seconds, log: [...loaded.log, ...converted.log] };
@@ -99,4 +100,21 @@ export async function runEvaluation(
       totalSeconds: prepared.calibrationSeconds + result.annSeconds + result.snnSeconds,
     },
   });
+}
+
+/**
+ * What eval and check do: load the evaluation data (first, so that a bad --data fails before a
+ * long conversion), prepare the network, run ANN and SNN.
+ */
+export async function measure(
+  file: string,
+  cmd: Command,
+  o: RawOptions,
+  run: { batchSize: number; threads: number; limit?: number },
+  progress: Progress,
+): Promise<EvalReport> {
+  progress.update(`loading ${String(o.data)}`);
+  const ds = loadEvalData(o, run);
+  const prepared = await prepareSnn(file, cmd, o, run, progress);
+  return runEvaluation(file, prepared, ds, o, run, progress);
 }

@@ -2,16 +2,18 @@
  * ANN -> SNN: calibrate on training images (the ANN on onnxruntime), then run the convert
  * pipeline. Returns the converted network with everything needed to run it again.
  */
-import { checkFits, limitDataset, type Preprocess } from '../io/data/dataset.js';
+import { checkFits, limitDataset, type Dataset, type Preprocess } from '../io/data/dataset.js';
 import { loadDataset, type DataOptions } from '../io/data/registry.js';
 import type { LoadedAnn } from '../io/load-model.js';
 import type { ConversionSettings, SnnModel } from '../io/snn-file.js';
 import type { NeuronLayerParams } from '../ir/graph.js';
 import { convertPipeline } from '../passes/pipelines.js';
 import { runPasses } from '../passes/pass.js';
-import { collectActivationStats } from '../runtime/activation-stats.js';
+import { sampleActivations } from '../runtime/activation-stats.js';
 import type { RuntimeSettings } from '../runtime/settings.js';
+import { maxpoolToAvgpool } from '../passes/maxpool-to-avgpool.js';
 import { calibrateLayers } from './calibrate.js';
+import { simulate } from './evaluate.js';
 
 export interface ConvertRun {
   threads?: number;
@@ -19,6 +21,8 @@ export interface ConvertRun {
   data: DataOptions;
   onBatch?: (done: number, total: number) => void;
   onLayer?: (text: string) => void;
+  /** Warnings about what the conversion changes. */
+  warn?: (message: string) => void;
   /** The run the conversion is calibrated for (seed, encoding, noise). */
   runtime?: RuntimeSettings;
 }
@@ -26,6 +30,7 @@ export interface ConvertRun {
 /** snnc's conversion defaults (the CLI's defaults), for everything but the calibration data. */
 export const DEFAULT_CONVERSION: Omit<ConversionSettings, 'calibData'> = {
   percentile: 99.99,
+  percentileAuto: false,
   channelwise: false,
   calibSamples: 1000,
   reset: 'subtract',
@@ -54,6 +59,9 @@ export function neuronOf(settings: ConversionSettings): NeuronLayerParams {
   };
 }
 
+/** Percentiles `--percentile auto` tries. */
+export const PERCENTILE_CANDIDATES = [99, 99.5, 99.9, 99.95, 99.99, 99.999, 100];
+
 export async function convertAnn(
   ann: LoadedAnn,
   preprocess: Preprocess,
@@ -63,23 +71,45 @@ export async function convertAnn(
   const began = performance.now();
   const calib = limitDataset(loadDataset(settings.calibData, run.data), settings.calibSamples);
   checkFits(calib, ann.graph.input.shape, ann.file);
-  const stats = await collectActivationStats(
-    ann.graph,
+  const log: string[] = [];
+  let annGraph = ann.graph;
+  if (settings.maxpool === 'avg') {
+    const replaced = runPasses(annGraph, [maxpoolToAvgpool]);
+    annGraph = replaced.graph;
+    log.push(...replaced.log);
+    if (replaced.log.length > 0) run.warn?.('--maxpool avg converts a different network: max pooling becomes average pooling (the ANN accuracy reported is the original\'s)');
+  }
+  const samples = await sampleActivations(
+    annGraph,
     calib,
     preprocess,
-    { percentile: settings.percentile, channelwise: settings.channelwise },
+    { channelwise: settings.channelwise, output: settings.readout === 'spikes' },
     { threads: run.threads, batchSize: run.batchSize, onBatch: run.onBatch },
   );
-  const converted = runPasses(ann.graph, convertPipeline(stats, neuronOf(settings)));
-  let model: SnnModel = {
-    source: { model: ann.file, sha256: ann.sha256 },
-    preprocess,
-    conversion: { ...settings, calibSamples: calib.count },
-    calibration: [...stats].map(([layer, s]) => ({ layer, ...s })),
-    snn: converted.graph,
-    ann: ann.graph,
+  const build = (percentile: number): { model: SnnModel; log: string[] } => {
+    const stats = samples.stats(percentile);
+    const converted = runPasses(annGraph, convertPipeline(stats, neuronOf(settings)));
+    const model: SnnModel = {
+      source: { model: ann.file, sha256: ann.sha256 },
+      preprocess,
+      conversion: { ...settings, percentile, calibSamples: calib.count },
+      calibration: [...stats].map(([layer, s]) => ({ layer, ...s })),
+      snn: converted.graph,
+      ann: ann.graph,
+    };
+    return { model, log: converted.log };
   };
-  const log = converted.log;
+  let percentile = settings.percentile;
+  let percentileSearch: ConversionSettings['percentileSearch'];
+  if (settings.percentileAuto) {
+    const search = await searchPercentile(build, calib, settings.calibTimesteps, run);
+    percentile = search.best;
+    percentileSearch = search.tried;
+    log.push(`percentile auto: ${search.tried.map((c) => `p${c.percentile} ${(100 * c.accuracy).toFixed(2)}%`).join(', ')} on ${calib.count} calibration images at T=${settings.calibTimesteps}: p${percentile}`);
+  }
+  const built = build(percentile);
+  let model: SnnModel = percentileSearch ? { ...built.model, conversion: { ...built.model.conversion, percentileSearch } } : built.model;
+  log.push(...built.log);
   if (settings.calibrate !== 'none') {
     const calibrated = await calibrateLayers(model, calib, settings.calibTimesteps, settings.calibrate, {
       threads: run.threads,
@@ -91,4 +121,25 @@ export async function convertAnn(
     log.push(...calibrated.log);
   }
   return { model, log, seconds: (performance.now() - began) / 1000 };
+}
+
+/**
+ * --percentile auto: converts at each candidate percentile and keeps the one whose SNN is most
+ * accurate on the calibration images at the run's T (ties: the higher percentile, which
+ * clips less).
+ */
+async function searchPercentile(
+  build: (p: number) => { model: SnnModel },
+  calib: Dataset,
+  timesteps: number,
+  run: ConvertRun,
+): Promise<{ best: number; tried: { percentile: number; accuracy: number }[] }> {
+  const tried: { percentile: number; accuracy: number }[] = [];
+  for (const p of PERCENTILE_CANDIDATES) {
+    run.onLayer?.(`percentile auto: trying p${p}`);
+    const r = await simulate(build(p).model, calib, { timesteps, batchSize: run.batchSize, ...(run.threads ? { threads: run.threads } : {}), ...(run.runtime ? { runtime: run.runtime } : {}) });
+    tried.push({ percentile: p, accuracy: r.accuracyByStep[timesteps - 1]! });
+  }
+  const best = tried.reduce((a, b) => (b.accuracy >= a.accuracy ? b : a));
+  return { best: best.percentile, tried };
 }

@@ -72,37 +72,8 @@ export async function evaluate(model: SnnModel, ds: Dataset, options: EvalOption
   });
   const annSeconds = (performance.now() - annBegan) / 1000;
 
-  const sim = await SnnSimulator.create(model.snn, T, {
-    threads: options.threads,
-    runtime: options.runtime ?? DEFAULT_RUNTIME,
-    inputScale: maxAbsInput(model.preprocess, model.snn.input.shape[0]!),
-  });
-  const simBatch = simBatchSize(sim, options.batchSize, options.memoryBytes);
-  const correct = new Float64Array(T);
-  const activity = new Map<string, LayerActivity>();
-  const inputEvents = new Map<string, number>();
-  let snnSeconds = 0;
-  const inputPer = sizeOf(model.snn.input.shape);
-  try {
-    checkAllocation(sim.peakBytesPerSample(), 'the spiking simulation of one sample');
-    for (let start = 0; start < ds.count; start += simBatch) {
-      const count = Math.min(simBatch, ds.count - start);
-      const x = preprocessBatch(ds, start, count, model.preprocess, new Float32Array(count * inputPer));
-      const r = await sim.runBatch(x, count, { firstSample: start });
-      snnSeconds += r.seconds;
-      for (let t = 0; t < T; t++) {
-        for (let b = 0; b < count; b++) if (r.predictions[t * count + b] === ds.labels[start + b]) correct[t]!++;
-      }
-      for (const [name, e] of r.inputEvents) inputEvents.set(name, (inputEvents.get(name) ?? 0) + e);
-      for (const [name, a] of r.activity) {
-        const prev = activity.get(name) ?? { spikes: 0, saturated: 0 };
-        activity.set(name, { spikes: prev.spikes + a.spikes, saturated: prev.saturated + a.saturated });
-      }
-      options.onProgress?.('snn', start + count, ds.count);
-    }
-  } finally {
-    await sim.release();
-  }
+  const run = await simulate(model, ds, options);
+  const { activity, inputEvents } = run;
 
   const shapes = inferShapes(model.snn);
   const calibration = new Map(model.calibration.map((c) => [c.layer, c]));
@@ -131,14 +102,59 @@ export async function evaluate(model: SnnModel, ds: Dataset, options: EvalOption
   return {
     samples: ds.count,
     annAccuracy: accuracyOf(annPredictions, ds.labels),
-    accuracyByStep: Array.from(correct, (c) => c / ds.count),
+    accuracyByStep: run.accuracyByStep,
     layers,
     readout: feeding(model.snn.output),
     energy: estimateEnergy(costs.values()),
-    simBatch,
+    simBatch: run.simBatch,
     annSeconds,
-    snnSeconds,
+    snnSeconds: run.seconds,
   };
+}
+
+export interface SimulationRun {
+  accuracyByStep: number[];
+  activity: Map<string, LayerActivity>;
+  inputEvents: Map<string, number>;
+  simBatch: number;
+  seconds: number;
+}
+
+/** The SNN alone on `ds`: accuracy at every step, spikes per layer, synaptic events. */
+export async function simulate(model: SnnModel, ds: Dataset, options: EvalOptions): Promise<SimulationRun> {
+  const T = options.timesteps;
+  const sim = await SnnSimulator.create(model.snn, T, {
+    threads: options.threads,
+    runtime: options.runtime ?? DEFAULT_RUNTIME,
+    inputScale: maxAbsInput(model.preprocess, model.snn.input.shape[0]!),
+  });
+  const simBatch = simBatchSize(sim, options.batchSize, options.memoryBytes);
+  const correct = new Float64Array(T);
+  const activity = new Map<string, LayerActivity>();
+  const inputEvents = new Map<string, number>();
+  let seconds = 0;
+  const inputPer = sizeOf(model.snn.input.shape);
+  try {
+    checkAllocation(sim.peakBytesPerSample(), 'the spiking simulation of one sample');
+    for (let start = 0; start < ds.count; start += simBatch) {
+      const count = Math.min(simBatch, ds.count - start);
+      const x = preprocessBatch(ds, start, count, model.preprocess, new Float32Array(count * inputPer));
+      const r = await sim.runBatch(x, count, { firstSample: start });
+      seconds += r.seconds;
+      for (let t = 0; t < T; t++) {
+        for (let b = 0; b < count; b++) if (r.predictions[t * count + b] === ds.labels[start + b]) correct[t]!++;
+      }
+      for (const [name, e] of r.inputEvents) inputEvents.set(name, (inputEvents.get(name) ?? 0) + e);
+      for (const [name, a] of r.activity) {
+        const prev = activity.get(name) ?? { spikes: 0, saturated: 0 };
+        activity.set(name, { spikes: prev.spikes + a.spikes, saturated: prev.saturated + a.saturated });
+      }
+      options.onProgress?.('snn', start + count, ds.count);
+    }
+  } finally {
+    await sim.release();
+  }
+  return { accuracyByStep: Array.from(correct, (c) => c / ds.count), activity, inputEvents, simBatch, seconds };
 }
 
 /** First t (1-based) at which accuracy is within `pp` percentage points of the ANN, or null. */

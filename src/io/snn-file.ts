@@ -30,7 +30,12 @@ export const SNN_FORMAT = 'snnc-snn';
 export const SNN_SCHEMA_VERSION = 1;
 
 export interface ConversionSettings {
+  /** Percentile of positive activations that sets lambda (the one chosen, with percentileAuto). */
   percentile: number;
+  /** --percentile auto: the percentile was chosen by calibration accuracy at calibTimesteps. */
+  percentileAuto: boolean;
+  /** With percentileAuto: each candidate's SNN accuracy on the calibration images. */
+  percentileSearch?: { percentile: number; accuracy: number }[];
   channelwise: boolean;
   calibSamples: number;
   calibData: string;

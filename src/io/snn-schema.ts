@@ -153,6 +153,8 @@ export const MANIFEST = object({
     'predistort?': bool,
     'readout?': oneOf('membrane', 'spikes'),
     'maxpool?': oneOf('spiking', 'avg'),
+    'percentileAuto?': bool,
+    'percentileSearch?': arrayOf(object({ percentile: finite, accuracy: finite })),
     'calibrate?': oneOf('none', 'bias', 'potential'),
     'calibTimesteps?': num({ integer: true, min: 1 }),
   }),

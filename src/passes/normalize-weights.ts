@@ -124,9 +124,10 @@ export const normalizeWeights: Pass = {
           scales.set(node.output, sIn);
       }
     }
+    // The readout compares classes: any single positive scale keeps the argmax.
     let output = graph.output;
     const sOut = scales.get(output)!;
-    if (!sameScale(sOut, ones(sOut.length))) {
+    if (!sameScale(sOut, new Float32Array(sOut.length).fill(sOut[0]!))) {
       output = atScale(output, ones(sOut.length), 'the readout must be one scale for all classes');
     }
     log.push(`rescaled ${graph.nodes.filter((n) => n.op === 'conv' || n.op === 'dense' || n.op === 'affine').length} weighted layers to firing-rate units`);

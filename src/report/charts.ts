@@ -69,7 +69,7 @@ export function accuracyChart(lines: AccuracyLine[], refs: ReferenceLevel[], tit
         mark: { type: 'line', strokeWidth: 2, clip: true },
         encoding: {
           x: { field: 't', type: 'quantitative', ...stepAxis(T, 'timesteps t (output accumulated over steps 1..t)') },
-          y: { field: 'accuracy', type: 'quantitative', title: 'accuracy', axis: { format: '.0%' }, scale: { zero: false } },
+          y: { field: 'accuracy', type: 'quantitative', title: 'accuracy', axis: { format: '.1%' }, scale: { zero: false } },
           color: {
             field: 'configuration',
             type: 'nominal',

@@ -96,7 +96,8 @@ footer { margin-top: 3rem; color: #777; font-size: 0.8rem; }
 
 const TIMING_NAMES: Record<string, string> = { calibrationSeconds: 'calibration', annSeconds: 'ANN', snnSeconds: 'SNN', totalSeconds: 'total' };
 
-const settingText = (v: unknown): string => (typeof v === 'string' ? v : Array.isArray(v) ? v.join(', ') : JSON.stringify(v));
+const settingText = (v: unknown): string =>
+  typeof v === 'string' ? v : Array.isArray(v) && v.every((x) => typeof x !== 'object') ? v.join(', ') : JSON.stringify(v);
 
 const latency = (t: number | null, T: number) => (t === null ? `not within T = ${T}` : `t = ${t}`);
 
@@ -116,9 +117,12 @@ export async function renderEvalHtml(r: EvalReport): Promise<string> {
     ['within 1 pp of the ANN from', latency(r.snn.latency.within1pp, r.snn.timesteps)],
     ['within 0.1 pp of the ANN from', latency(r.snn.latency.within0_1pp, r.snn.timesteps)],
     ['mean firing rate (all spiking neurons)', `${meanFiringRate(r.layers).toFixed(4)} spikes / neuron / step`],
+    ['synaptic operations per image', `${compact(r.energy.synOpsPerImage)} (plus ${compact(r.energy.snnMacsPerImage)} MACs on the static input; ANN: ${compact(r.energy.annMacsPerImage)} MACs)`],
+    ['energy per image (estimate)', `SNN ${r.energy.snnEnergyNj.toFixed(1)} nJ, ANN ${r.energy.annEnergyNj.toFixed(1)} nJ (${r.energy.note})`],
   ]);
   const settings = keyValueTable([
     ...Object.entries(r.conversion).map(([k, v]): [string, string] => [k, settingText(v)]),
+    ...Object.entries(r.runtime).map(([k, v]): [string, string] => [`run ${k}`, settingText(v)]),
     ...Object.entries(r.preprocess).map(([k, v]): [string, string] => [`input ${k}`, settingText(v)]),
   ]);
   const steps = `<table class="grid"><thead><tr><th>t</th><th>accuracy</th><th>vs ANN</th></tr></thead><tbody>${reportedSteps(r.snn.timesteps)

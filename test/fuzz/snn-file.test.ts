@@ -32,6 +32,7 @@ import { byteMutation, jsonMutation, mutateBytes, mutateJson } from './mutate.js
 
 const SETTINGS: ConversionSettings = {
   percentile: 99.9,
+  percentileAuto: false,
   channelwise: false,
   calibSamples: 10,
   calibData: 'none',

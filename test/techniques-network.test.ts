@@ -1,0 +1,116 @@
+/**
+ * Conversion techniques on whole networks: light calibration against the ANN's rates on
+ * held-back images, spike-count readout, max pooling replaced by average pooling, automatic
+ * percentile, and the synaptic-operation count against a hand count.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { convertAnn, DEFAULT_CONVERSION } from '../src/eval/convert.js';
+import { estimateEnergy, opCosts } from '../src/eval/energy.js';
+import { evaluate } from '../src/eval/evaluate.js';
+import { DEFAULT_PREPROCESS, preprocessBatch, type Dataset } from '../src/io/data/dataset.js';
+import { loadDataset } from '../src/io/data/registry.js';
+import { loadModel, type LoadedAnn } from '../src/io/load-model.js';
+import type { ConversionSettings, SnnModel } from '../src/io/snn-file.js';
+import type { Graph, SpikeNode } from '../src/ir/graph.js';
+import { tensor } from '../src/ir/tensor.js';
+import { runAnn } from '../src/runtime/ann.js';
+import { SnnSimulator } from '../src/runtime/simulator.js';
+import { tempDir } from './helpers/idx.js';
+import { CONVNET, convnetData } from './helpers/labelled.js';
+
+let data: { data: string; calib: string };
+let ann: LoadedAnn;
+const T = 16;
+
+beforeAll(async () => {
+  data = await convnetData(tempDir(), 60, 120);
+  ann = (await loadModel(CONVNET)) as LoadedAnn;
+});
+
+const settings = (over: Partial<ConversionSettings>): ConversionSettings => ({ ...DEFAULT_CONVERSION, calibData: data.calib, calibSamples: 120, calibTimesteps: T, ...over });
+
+/** Mean |SNN rate - ANN target rate| over every neuron of every spiking layer, on `ds`. */
+async function meanRateError(model: SnnModel, ds: Dataset): Promise<number> {
+  const layers = model.snn.nodes.filter((n): n is SpikeNode => n.op === 'spike');
+  const targets = new Map<string, Float32Array>();
+  await runAnn(model.ann, ds, model.preprocess, { batchSize: ds.count, watch: layers.map((l) => l.output) }, (out) => {
+    for (const l of layers) targets.set(l.name, Float32Array.from(out.get(l.output)!, (a) => Math.min(1, Math.max(0, a / l.lambda[0]!))));
+  });
+  const sim = await SnnSimulator.create(model.snn, T);
+  const r = await sim.runBatch(preprocessBatch(ds, 0, ds.count, model.preprocess), ds.count, { capture: new Set(layers.map((l) => l.name)) });
+  await sim.release();
+  let error = 0;
+  let n = 0;
+  for (const l of layers) {
+    const target = targets.get(l.name)!;
+    r.counts.get(l.name)!.forEach((c, i) => {
+      error += Math.abs(c / T - target[i]!);
+      n++;
+    });
+  }
+  return error / n;
+}
+
+describe('light calibration', () => {
+  it.each(['bias', 'potential'] as const)('%s calibration lowers the mean rate error on held-back images', async (mode) => {
+    const heldBack = loadDataset(data.data);
+    const plain = await convertAnn(ann, DEFAULT_PREPROCESS, settings({}), { batchSize: 60, data: {} });
+    const calibrated = await convertAnn(ann, DEFAULT_PREPROCESS, settings({ calibrate: mode }), { batchSize: 60, data: {} });
+    expect(calibrated.log.some((l) => l.startsWith(`calibrate-${mode}`))).toBe(true);
+    const before = await meanRateError(plain.model, heldBack);
+    const after = await meanRateError(calibrated.model, heldBack);
+    expect(after).toBeLessThan(before);
+  });
+});
+
+describe('readout and pooling options', () => {
+  it('a spike-count readout agrees with the ANN given enough steps', async () => {
+    const { model } = await convertAnn(ann, DEFAULT_PREPROCESS, settings({ readout: 'spikes', percentile: 100 }), { batchSize: 60, data: {} });
+    const out = model.snn.nodes.find((n) => n.output === model.snn.output)!;
+    expect(out.op).toBe('spike');
+    const r = await evaluate(model, loadDataset(data.data), { timesteps: 256, batchSize: 60 });
+    expect(r.annAccuracy).toBe(1);
+    expect(r.accuracyByStep[255]).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('--maxpool avg converts a network without max pooling and says so', async () => {
+    const warnings: string[] = [];
+    const { model, log } = await convertAnn(ann, DEFAULT_PREPROCESS, settings({ maxpool: 'avg' }), { batchSize: 60, data: {}, warn: (m) => warnings.push(m) });
+    expect(ann.graph.nodes.some((n) => n.op === 'maxpool')).toBe(true);
+    expect(model.snn.nodes.some((n) => n.op === 'maxpool')).toBe(false);
+    expect(model.ann.nodes.some((n) => n.op === 'maxpool')).toBe(true);
+    expect(log.join('\n')).toMatch(/replaced by average pooling/);
+    expect(warnings.join('\n')).toMatch(/different network/);
+  });
+
+  it('--percentile auto keeps the candidate most accurate on the calibration images', async () => {
+    const { model } = await convertAnn(ann, DEFAULT_PREPROCESS, settings({ percentileAuto: true }), { batchSize: 60, data: {} });
+    const search = model.conversion.percentileSearch!;
+    expect(search.length).toBeGreaterThan(3);
+    const best = Math.max(...search.map((c) => c.accuracy));
+    expect(search.find((c) => c.percentile === model.conversion.percentile)!.accuracy).toBe(best);
+  });
+});
+
+describe('synaptic operations', () => {
+  it('count non-zero inputs x mean fan-out, and the static first layer as MACs once', () => {
+    // input [4] -> dense 4->3 (static) -> spike -> dense 3->2 -> output.
+    const g: Graph = {
+      name: 'tiny',
+      input: { name: 'x', shape: [4] },
+      output: 'y',
+      nodes: [
+        { name: 'd1', op: 'dense', inputs: ['x'], output: 'h', weight: tensor([3, 4]), bias: tensor([3]) },
+        { name: 's', op: 'spike', inputs: ['h'], output: 'sp', lambda: [1], neuron: { model: 'if', vThreshold: 1, vReset: 0, reset: 'subtract', vInitFraction: 0, tRefSteps: 0 } },
+        { name: 'd2', op: 'dense', inputs: ['sp'], output: 'y', weight: tensor([2, 3]), bias: tensor([2]) },
+      ],
+    };
+    // 5 images; 40 spikes in all reach d2, each fans out to 2 outputs: 16 synaptic operations per image.
+    const costs = opCosts(g, new Map([['d2', 40]]), 5);
+    expect(costs.get('d2')).toEqual({ name: 'd2', annMacs: 6, synOps: 16, snnMacs: 0 });
+    expect(costs.get('d1')).toEqual({ name: 'd1', annMacs: 12, synOps: 0, snnMacs: 12 });
+    const e = estimateEnergy(costs.values());
+    expect(e.annEnergyNj).toBeCloseTo((18 * 4.6) / 1000, 12);
+    expect(e.snnEnergyNj).toBeCloseTo((16 * 0.9 + 12 * 4.6) / 1000, 12);
+  });
+});
