@@ -11,8 +11,37 @@
 export class UserError extends Error {
   override readonly name = 'UserError';
   constructor(message: string) {
-    super(message);
+    super(oneLine(message));
   }
+}
+
+/** Longest user error message; beyond it the middle is elided (names read from files can be huge). */
+export const MAX_MESSAGE_CHARS = 2000;
+
+/**
+ * Makes text from untrusted input printable on one line: control characters (newlines,
+ * escapes that move the cursor or recolour the terminal) and bidirectional overrides are
+ * written as \n, \xNN or \u{NNNN}, and overlong text keeps its head and tail.
+ */
+export function oneLine(text: string, maxChars = MAX_MESSAGE_CHARS): string {
+  let s = text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\r') return '\\r';
+    if (c === '\t') return '\\t';
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+  });
+  if (s.length > maxChars) {
+    const half = Math.floor((maxChars - 5) / 2);
+    s = `${s.slice(0, half)} ... ${s.slice(s.length - half)}`;
+  }
+  return s;
+}
+
+/** A name read from a file, quoted and shortened for an error message: 'conv1', '(unnamed)'. */
+export function quoteName(name: string | null | undefined, maxChars = 80): string {
+  if (!name) return '(unnamed)';
+  return `'${oneLine(name, maxChars)}'`;
 }
 
 export const EXIT_OK = 0;

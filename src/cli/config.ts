@@ -8,11 +8,11 @@
  * parsing as the flag. Flags given on the command line override the file; a repeatable flag
  * (--grid) keeps the file's entries first and the command line's after them.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Command, Option } from 'commander';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { UserError } from '../errors.js';
+import { readTextFile } from '../util/read-file.js';
 
 export function addConfigOption(cmd: Command): Command {
   return cmd.option('--config <file>', 'read options from a JSON or YAML file (flags override it)');
@@ -22,9 +22,9 @@ export function addConfigOption(cmd: Command): Command {
 export function readJsonOrYaml(file: string, flag: string): unknown {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readTextFile(file);
   } catch (err) {
-    throw new UserError(`${flag} ${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    throw new UserError(`${flag} ${(err as Error).message}`);
   }
   const json = path.extname(file).toLowerCase() === '.json';
   try {

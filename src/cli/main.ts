@@ -1,11 +1,12 @@
 /**
  * The snnc command line: one file per command; this file wires them up and turns errors into
  * exit codes: user errors print one line and exit 2, anything else is an internal error
- * (exit 70, with the stack).
+ * (exit 70, with the stack). Signals, stray errors and broken pipes are handled in
+ * util/exit.ts for every command; global options (--max-memory) in options.ts.
  */
 import { Command, CommanderError } from 'commander';
-import { EXIT_INTERNAL_ERROR, EXIT_USER_ERROR, UserError } from '../errors.js';
-import { removePendingTemporaries } from '../util/atomic-write.js';
+import { EXIT_INTERNAL_ERROR, EXIT_USER_ERROR, oneLine, UserError } from '../errors.js';
+import { installExitHandlers } from '../util/exit.js';
 import { checkCommand } from './check.js';
 import { applyConfig } from './config.js';
 import { convertCommand } from './convert.js';
@@ -14,6 +15,7 @@ import { exportCommand } from './export.js';
 import { inspectCommand } from './inspect.js';
 import { mergeCommand } from './merge.js';
 import { neuronCommand } from './neuron.js';
+import { addGlobalOptions, applyGlobalOptions } from './options.js';
 import { sweepCommand } from './sweep.js';
 
 export function buildProgram(): Command {
@@ -28,11 +30,23 @@ export function buildProgram(): Command {
   for (const cmd of [evalCommand(), convertCommand(), inspectCommand(), exportCommand(), neuronCommand(), sweepCommand(), mergeCommand(), checkCommand()]) {
     program.addCommand(cmd.exitOverride().configureOutput({ outputError: (str, write) => write(`snnc ${cmd.name()}: ${str.replace(/^error: /, '').trim()}\n`) }));
   }
+  addGlobalOptions(program).hook('preAction', (root) => applyGlobalOptions(root.opts()));
+  oneLineParseErrors(program, 'snnc');
   return program;
 }
 
+/**
+ * Commander's parse errors as one line (its suggestions come on a second line), prefixed with
+ * the command path, for every command and subcommand; help shows the global options too.
+ */
+function oneLineParseErrors(cmd: Command, prefix: string): void {
+  cmd.configureHelp({ showGlobalOptions: true });
+  cmd.configureOutput({ outputError: (str, write) => write(`${prefix}: ${oneLine(str.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' '))}\n`) });
+  for (const sub of cmd.commands) oneLineParseErrors(sub, `${prefix} ${sub.name()}`);
+}
+
 export async function main(argv: string[]): Promise<void> {
-  process.on('exit', removePendingTemporaries);
+  installExitHandlers(exitCodeFor);
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
@@ -40,6 +54,7 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
+/** Prints `err` the way its kind asks for and returns the exit code. */
 function exitCodeFor(err: unknown): number {
   if (err instanceof CommanderError) {
     // Help and version end with code 0; commander has already printed its one-line error otherwise.

@@ -3,18 +3,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { UserError } from '../errors.js';
+import { readTextFile } from '../util/read-file.js';
 import { checkSweepFile, mergeSweeps } from '../eval/sweep.js';
 import type { RawOptions } from './options.js';
 import { checkOutDir, RESULTS_JSON, writeSweepOutputs } from './sweep-output.js';
 
 function readSweep(dir: string) {
   const file = fs.existsSync(dir) && fs.statSync(dir).isDirectory() ? path.join(dir, RESULTS_JSON) : dir;
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UserError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
+  const text = readTextFile(file);
   let data: unknown;
   try {
     data = JSON.parse(text);

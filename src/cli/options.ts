@@ -9,6 +9,7 @@ import type { DataOptions } from '../io/data/registry.js';
 import type { ConversionSettings } from '../io/snn-file.js';
 import type { RuntimeSettings } from '../runtime/settings.js';
 import { defaultThreads } from '../runtime/ort.js';
+import { defaultMaxMemoryBytes, formatBytes, parseByteSize, setMaxMemoryBytes } from '../util/memory-limit.js';
 
 export function parseNumber(flag: string, value: string, check?: { min?: number; max?: number; integer?: boolean }): number {
   const n = Number(value);
@@ -30,6 +31,26 @@ export function parseChoice<T extends string>(flag: string, value: string, choic
 
 /** Raw option values as commander gives them (strings, or booleans for switches). */
 export type RawOptions = Record<string, string | boolean | undefined>;
+
+/** A memory size: 512M, 4G, 1.5GiB or bytes (binary units). */
+export function parseMemorySize(flag: string, value: string): number {
+  const bytes = parseByteSize(value);
+  if (bytes === null || bytes < 1) throw new UserError(`${flag}: '${value}' is not a memory size (e.g. 512M, 4G)`);
+  return bytes;
+}
+
+/** Options of the program itself, accepted before or after the command name. */
+export function addGlobalOptions(program: Command): Command {
+  return program.option(
+    '--max-memory <size>',
+    `refuse models and datasets that would need more memory than this, e.g. 512M, 4G (default: half of this machine's memory, ${formatBytes(defaultMaxMemoryBytes())})`,
+  );
+}
+
+/** Applies global options before any command runs. */
+export function applyGlobalOptions(o: RawOptions): void {
+  setMaxMemoryBytes(o.maxMemory === undefined ? null : parseMemorySize('--max-memory', String(o.maxMemory)));
+}
 
 export function addDataOptions(cmd: Command): Command {
   return cmd

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { convertAnn } from '../eval/convert.js';
 import { evaluate } from '../eval/evaluate.js';
-import { checkFits, checkPreprocess, limitDataset, type Dataset } from '../io/data/dataset.js';
+import { checkFitsGraph, checkPreprocess, limitDataset, type Dataset } from '../io/data/dataset.js';
 import { loadDataset } from '../io/data/registry.js';
 import { loadModel } from '../io/load-model.js';
 import type { SnnModel } from '../io/snn-file.js';
@@ -78,7 +78,7 @@ export async function runEvaluation(
   progress: Progress,
 ): Promise<EvalReport> {
   const sim = simulationOptions(o);
-  checkFits(ds, prepared.model.snn.input.shape, file);
+  checkFitsGraph(ds, prepared.model.snn, file);
   const result = await evaluate(prepared.model, ds, {
     ...sim,
     batchSize: run.batchSize,

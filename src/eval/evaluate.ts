@@ -10,6 +10,7 @@ import { sizeOf } from '../ir/tensor.js';
 import { accuracyOf, runAnn } from '../runtime/ann.js';
 import { DEFAULT_RUNTIME, type RuntimeSettings } from '../runtime/settings.js';
 import { SnnSimulator, type LayerActivity } from '../runtime/simulator.js';
+import { checkAllocation } from '../util/memory-limit.js';
 
 /** Memory for the simulator's live values; batches are cut to fit it whatever the dataset size. */
 export const DEFAULT_SIM_MEMORY_BYTES = 384 * 2 ** 20;
@@ -134,6 +135,7 @@ export async function simulate(model: SnnModel, ds: Dataset, options: EvalOption
   let seconds = 0;
   const inputPer = sizeOf(model.snn.input.shape);
   try {
+    checkAllocation(sim.peakBytesPerSample(), 'the spiking simulation of one sample');
     for (let start = 0; start < ds.count; start += simBatch) {
       const count = Math.min(simBatch, ds.count - start);
       const x = preprocessBatch(ds, start, count, model.preprocess, new Float32Array(count * inputPer));

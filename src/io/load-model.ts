@@ -9,7 +9,9 @@ import { UserError, withContextAsync } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import { importPipeline } from '../passes/pipelines.js';
 import { runPasses } from '../passes/pass.js';
-import { readFileBytes } from './data/idx.js';
+import { assertValid } from '../ir/verify.js';
+import { readFileBytes } from '../util/read-file.js';
+import { checkFiniteParameters, checkLoadedGraph } from './graph-checks.js';
 import { importOnnx } from './onnx/import.js';
 import { loadSnn, sha256, type SnnModel } from './snn-file.js';
 import { importTfjs } from './tfjs/import.js';
@@ -60,7 +62,12 @@ export async function loadModel(file: string): Promise<LoadedModel> {
     const { format, path: target } = formatOf(file);
     if (format === 'snn') return { kind: 'snn', file, model: loadSnn(target) };
     const imported = await importAnn(format, target);
+    // Whatever the format, the graph a file describes must be valid and fit --max-memory...
+    checkLoadedGraph(imported.graph);
     const cleaned = runPasses(imported.graph, importPipeline);
+    // ...and folding must not overflow float32; anything else invalid now is a bug in a pass.
+    checkFiniteParameters(cleaned.graph, 'folding constants');
+    assertValid(cleaned.graph, 'the import pipeline');
     return { kind: 'ann', file, format, graph: cleaned.graph, log: [...imported.log, ...cleaned.log], sha256: imported.sha256 };
   });
 }

@@ -15,14 +15,16 @@
  */
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { UserError } from '../errors.js';
-import type { Graph, Node } from '../ir/graph.js';
-import { tensor, type Tensor } from '../ir/tensor.js';
-import { verify } from '../ir/verify.js';
+import { oneLine, UserError, withContext } from '../errors.js';
+import type { Graph, Node, OpName } from '../ir/graph.js';
+import { inferShapes } from '../ir/shapes.js';
+import { shapeString, sizeOf, tensor, type Tensor } from '../ir/tensor.js';
 import type { ActivationStats } from '../runtime/activation-stats.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeFilesAtomic } from '../util/atomic-write.js';
+import { readFileBytes } from '../util/read-file.js';
 import type { Preprocess } from './data/dataset.js';
-import { readFileBytes } from './data/idx.js';
+import { checkLoadedGraph } from './graph-checks.js';
+import { checkManifest, NODE_FIELDS, TENSOR_REF } from './snn-schema.js';
 
 export const SNN_FORMAT = 'snnc-snn';
 export const SNN_SCHEMA_VERSION = 1;
@@ -111,66 +113,126 @@ export function saveSnn(model: SnnModel, file: string): void {
     ann,
     weights: { file: path.basename(paths.weights), bytes: bin.length, sha256: sha256(bin) },
   };
-  // Weights first: a manifest only ever points at a complete weights file.
-  writeFileAtomic(paths.weights, bin);
-  writeFileAtomic(paths.manifest, JSON.stringify(manifest, null, 1) + '\n');
+  // Both files are written in full before either replaces what was there; weights first, so a
+  // manifest only ever points at a complete weights file.
+  writeFilesAtomic([
+    { file: paths.weights, data: bin },
+    { file: paths.manifest, data: JSON.stringify(manifest, null, 1) + '\n' },
+  ]);
 }
 
 export function sha256(bytes: Uint8Array): string {
   return crypto.createHash('sha256').update(bytes).digest('hex');
 }
 
-function unpackGraph(raw: unknown, weights: Float32Array, what: string): Graph {
+/**
+ * Rebuilds a graph whose tensors are references into the weights file. Every reference must
+ * lie inside the file with dims that match its length, and the references together may not
+ * exceed the file (no tensor can be read twice to multiply memory).
+ */
+function unpackGraph(raw: unknown, weights: Float32Array, used: { floats: number }, what: string): Graph {
   const g = raw as Graph & { nodes: Record<string, unknown>[] };
-  if (!g || typeof g !== 'object' || !Array.isArray(g.nodes) || !g.input || !Array.isArray(g.input.shape)) {
-    throw new UserError(`${what}: malformed graph`);
-  }
-  const nodes = g.nodes.map((node) =>
+  const nodes = g.nodes.map((node, index) =>
     Object.fromEntries(
       Object.entries(node).map(([key, value]) => {
+        if (NODE_FIELDS[node.op as OpName][key] !== TENSOR_REF) return [key, value];
         const ref = value as TensorRef;
-        if (typeof value !== 'object' || value === null || Array.isArray(value) || !('offset' in ref)) return [key, value];
-        const end = ref.offset + ref.length;
-        if (!Number.isInteger(ref.offset) || ref.offset < 0 || end > weights.length || ref.dims.reduce((a, b) => a * b, 1) !== ref.length) {
-          throw new UserError(`${what}: tensor ${String(node.name)}.${key} lies outside the weights file or has inconsistent dims`);
+        const where = `${what}.nodes[${index}].${key}`;
+        if (ref.dims.reduce((a, b) => a * b, 1) !== ref.length) {
+          throw new UserError(`${where}: dims [${ref.dims.join(',')}] need ${ref.dims.reduce((a, b) => a * b, 1)} values, length says ${ref.length}`);
         }
-        return [key, tensor(ref.dims, weights.slice(ref.offset, end))];
+        if (ref.offset + ref.length > weights.length) {
+          throw new UserError(`${where}: values ${ref.offset}..${ref.offset + ref.length} lie outside the weights file (${weights.length} values)`);
+        }
+        used.floats += ref.length;
+        if (used.floats > weights.length) {
+          throw new UserError(`${where}: the tensors together reference ${used.floats} values, the weights file holds ${weights.length}`);
+        }
+        return [key, tensor(ref.dims, weights.slice(ref.offset, ref.offset + ref.length))];
       }),
     ),
   ) as unknown as Node[];
   const graph: Graph = { name: g.name, input: g.input, output: g.output, nodes };
-  const problems = verify(graph);
-  if (problems.length > 0) throw new UserError(`${what}: invalid graph: ${problems[0]}`);
+  withContext(what, () => checkLoadedGraph(graph));
   return graph;
 }
 
-export function loadSnn(file: string): SnnModel {
-  let manifest: Record<string, unknown>;
+function parseManifest(file: string, bytes: Uint8Array): Record<string, unknown> {
+  let manifest: unknown;
   try {
-    manifest = JSON.parse(new TextDecoder().decode(readFileBytes(file)));
+    manifest = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (err) {
-    if (err instanceof UserError) throw err;
     throw new UserError(`${file}: not valid JSON (${(err as Error).message})`);
   }
+  if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) {
+    throw new UserError(`${file}: expected a JSON object, got ${Array.isArray(manifest) ? 'an array' : typeof manifest}`);
+  }
+  return manifest as Record<string, unknown>;
+}
+
+/** The weights file a manifest names: a plain file name beside the manifest, nothing else. */
+function weightsPath(file: string, name: string): string {
+  if (name === '' || name === '.' || name === '..' || /[/\\\0:]/.test(name)) {
+    throw new UserError(`${file}: weights.file '${name}' must be a plain file name beside the manifest (no folders, no '..')`);
+  }
+  return path.join(path.dirname(file), name);
+}
+
+export function loadSnn(file: string): SnnModel {
+  const manifest = parseManifest(file, readFileBytes(file));
   if (manifest.format !== SNN_FORMAT) throw new UserError(`${file}: format is '${String(manifest.format)}', expected '${SNN_FORMAT}'`);
   if (manifest.schemaVersion !== SNN_SCHEMA_VERSION) {
     throw new UserError(`${file}: schemaVersion ${String(manifest.schemaVersion)} is not supported (expected ${SNN_SCHEMA_VERSION})`);
   }
-  const w = manifest.weights as { file: string; bytes: number; sha256: string };
-  if (!w || typeof w.file !== 'string' || w.file.includes('/') || w.file.includes('\\') || w.file.startsWith('..')) {
-    throw new UserError(`${file}: weights.file must name a file beside the manifest`);
-  }
-  const binFile = path.join(path.dirname(file), w.file);
+  checkManifest(manifest, file);
+  const m = manifest as unknown as SnnModel & { weights: { file: string; bytes: number; sha256: string } };
+  const binFile = weightsPath(file, m.weights.file);
   const bin = readFileBytes(binFile);
-  if (bin.length !== w.bytes || bin.length % 4 !== 0) throw new UserError(`${binFile}: ${bin.length} bytes, manifest says ${w.bytes}`);
-  if (sha256(bin) !== w.sha256) throw new UserError(`${binFile}: checksum does not match the manifest (file changed or corrupt)`);
+  if (bin.length !== m.weights.bytes) throw new UserError(`${binFile}: ${bin.length} bytes, manifest says ${m.weights.bytes}`);
+  if (bin.length % 4 !== 0) throw new UserError(`${binFile}: ${bin.length} bytes is not a whole number of float32 values`);
+  if (sha256(bin) !== m.weights.sha256) throw new UserError(`${binFile}: checksum does not match the manifest (file changed or corrupt)`);
   const weights = new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength));
-  return {
-    source: manifest.source as SnnModel['source'],
-    preprocess: manifest.preprocess as Preprocess,
-    conversion: manifest.conversion as ConversionSettings,
-    calibration: manifest.calibration as SnnModel['calibration'],
-    snn: unpackGraph(manifest.snn, weights, `${file} (snn)`),
-    ann: unpackGraph(manifest.ann, weights, `${file} (ann)`),
+  const used = { floats: 0 };
+  const model: SnnModel = {
+    source: m.source,
+    preprocess: m.preprocess,
+    conversion: m.conversion,
+    calibration: m.calibration,
+    snn: unpackGraph(m.snn, weights, used, `${file}: snn`),
+    ann: unpackGraph(m.ann, weights, used, `${file}: ann`),
   };
+  checkPair(model, file);
+  return model;
+}
+
+/** The spiking network and its reference ANN must be what the runtimes expect, and fit each other. */
+function checkPair(model: SnnModel, file: string): void {
+  const relu = model.snn.nodes.find((n) => n.op === 'relu');
+  if (relu) throw new UserError(`${file}: snn node ${oneLine(relu.name, 80)} is a ReLU; a converted network has spiking layers instead`);
+  const spike = model.ann.nodes.find((n) => n.op === 'spike');
+  if (spike) throw new UserError(`${file}: ann node ${oneLine(spike.name, 80)} is a spiking layer; the reference ANN has none`);
+  const [snnIn, annIn] = [model.snn.input.shape, model.ann.input.shape];
+  if (shapeString(snnIn) !== shapeString(annIn)) {
+    throw new UserError(`${file}: snn input ${shapeString(snnIn)} differs from ann input ${shapeString(annIn)}`);
+  }
+  const snnOut = inferShapes(model.snn).get(model.snn.output)!;
+  const annOut = inferShapes(model.ann).get(model.ann.output)!;
+  if (sizeOf(snnOut) !== sizeOf(annOut)) {
+    throw new UserError(`${file}: snn output ${shapeString(snnOut)} and ann output ${shapeString(annOut)} differ in size`);
+  }
+  for (const what of ['mean', 'std'] as const) {
+    const n = model.preprocess[what].length;
+    if (n !== 1 && n !== snnIn[0]) throw new UserError(`${file}: preprocess.${what} has ${n} values for ${snnIn[0]} input channels`);
+  }
+  if (model.preprocess.std.some((v) => v === 0)) throw new UserError(`${file}: preprocess.std has a zero`);
+  const shapes = inferShapes(model.snn);
+  for (const node of model.snn.nodes) {
+    if (node.op !== 'spike') continue;
+    const channels = shapes.get(node.output)![0]!;
+    for (const [key, values] of [['lambda', node.lambda], ['vInitShift', node.vInitShift]] as const) {
+      if (values && values.length !== 1 && values.length !== channels) {
+        throw new UserError(`${file}: snn node ${oneLine(node.name, 80)} (spike): ${key} has ${values.length} values for ${channels} channels`);
+      }
+    }
+  }
 }

@@ -73,6 +73,8 @@ const RULES: Record<OpName, OpRule> = {
 function poolProblem(n: Extract<Node, { op: 'maxpool' | 'avgpool' }>): string | null {
   if (n.kernel.some((k) => k < 1) || n.strides.some((s) => s < 1)) return 'kernel and strides must be >= 1';
   if (n.pads.some((p) => p < 0)) return 'pads must be >= 0';
+  // A window made only of padding has no input to pool (onnxruntime refuses it too).
+  if (n.pads.some((p, i) => p >= n.kernel[i % 2]!)) return `pads [${n.pads}] must be smaller than the kernel ${n.kernel.join('x')}`;
   return null;
 }
 

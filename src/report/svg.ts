@@ -2,8 +2,7 @@
  * Vega-Lite specs rendered to SVG headless (vega's SVG renderer needs no DOM or canvas).
  * All of snnc's charts go through here.
  */
-import { compile, type TopLevelSpec } from 'vega-lite';
-import { parse, View } from 'vega';
+import type { TopLevelSpec } from 'vega-lite';
 
 export type ChartSpec = TopLevelSpec;
 
@@ -13,6 +12,9 @@ export type ChartSpec = TopLevelSpec;
  * before it, and several charts inlined in one HTML page keep distinct ids.
  */
 export async function renderSvg(spec: ChartSpec, idPrefix = 'chart'): Promise<string> {
+  // Loaded on first use: importing vega takes most of a second, which every snnc command
+  // (and every error exit) would otherwise pay at startup.
+  const [{ compile }, { parse, View }] = await Promise.all([import('vega-lite'), import('vega')]);
   const view = new View(parse(compile(spec).spec), { renderer: 'none' });
   try {
     return renumberIds(await view.toSVG(), idPrefix);

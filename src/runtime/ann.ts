@@ -6,7 +6,9 @@ import type { Dataset, Preprocess } from '../io/data/dataset.js';
 import { preprocessBatch } from '../io/data/dataset.js';
 import { exportOnnx } from '../io/onnx/export.js';
 import type { Graph } from '../ir/graph.js';
+import { inferShapes } from '../ir/shapes.js';
 import { sizeOf } from '../ir/tensor.js';
+import { checkAllocation } from '../util/memory-limit.js';
 import { OrtModel, type OrtOptions } from './ort.js';
 
 export interface AnnRunOptions extends OrtOptions {
@@ -41,6 +43,10 @@ export async function runAnn(
   options: AnnRunOptions,
   visit?: (outputs: Map<string, Float32Array>, start: number, count: number) => void,
 ): Promise<Uint16Array> {
+  // One batch of inputs and of every output onnxruntime returns (the watched values too) must fit --max-memory.
+  const shapes = inferShapes(graph);
+  const perSample = [graph.input.name, graph.output, ...(options.watch ?? [])].reduce((n, v) => n + sizeOf(shapes.get(v)!), 0);
+  checkAllocation(options.batchSize * perSample * 4, `--batch ${options.batchSize}: one batch of inputs and outputs`);
   const model = await OrtModel.create(exportOnnx(graph, { extraOutputs: options.watch }), options);
   const predictions = new Uint16Array(ds.count);
   try {

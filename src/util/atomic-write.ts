@@ -1,8 +1,10 @@
 /**
- * Outputs are written to a temporary file beside the target and renamed into place, so a
- * crash, an error or an interrupt never leaves a half-written file and never replaces a good
- * file with a broken one. Temporary files still open are removed on exit.
+ * Outputs are written to a temporary file beside the target, flushed to disk, and renamed
+ * into place, so a crash, an error or an interrupt never leaves a half-written or empty file
+ * and never replaces a good file with a broken one. Temporary files of writes that did not
+ * finish are removed on exit and on SIGINT / SIGTERM (util/exit.ts).
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
@@ -21,7 +23,15 @@ export function removePendingTemporaries(): void {
   pending.clear();
 }
 
-/** Checks early (before long work) that `file` can be created: its folder exists and is a folder. */
+/** Temporary files not yet renamed into place (for tests). */
+export function pendingTemporaries(): string[] {
+  return [...pending];
+}
+
+/**
+ * Checks early (before long work) that `file` can be created: its folder exists, is a folder
+ * we may write into, and `file` is not itself a folder.
+ */
 export function checkWritable(file: string, flag: string): void {
   const dir = path.dirname(path.resolve(file));
   let stat: fs.Stats;
@@ -31,24 +41,86 @@ export function checkWritable(file: string, flag: string): void {
     throw new UserError(`${flag} ${file}: folder ${dir} does not exist`);
   }
   if (!stat.isDirectory()) throw new UserError(`${flag} ${file}: ${dir} is not a folder`);
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch {
+    throw new UserError(`${flag} ${file}: folder ${dir} is not writable`);
+  }
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new UserError(`${flag} ${file}: is a folder, expected a file name`);
 }
 
+export interface Output {
+  file: string;
+  data: string | Uint8Array;
+}
+
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  const dir = path.dirname(path.resolve(file));
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-  pending.add(tmp);
+  writeFilesAtomic([{ file, data }]);
+}
+
+/**
+ * Writes several files as one output (a manifest and its weights): every temporary is
+ * written and flushed first, then all are renamed in one synchronous run. Node runs signal
+ * handlers only between event-loop turns, so SIGINT / SIGTERM cannot fall between the
+ * renames; an error while writing leaves every target as it was.
+ */
+export function writeFilesAtomic(outputs: readonly Output[]): void {
+  const staged: { file: string; tmp: string }[] = [];
+  let current = '';
   try {
-    fs.writeFileSync(tmp, data);
-    fs.renameSync(tmp, file);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'EACCES' || code === 'ENOTDIR' || code === 'EISDIR' || code === 'ENOSPC' || code === 'EROFS') {
-      throw new UserError(`${file}: cannot write (${code})`);
+    for (const o of outputs) {
+      current = o.file;
+      const tmp = temporaryFor(o.file);
+      staged.push({ file: o.file, tmp });
+      stage(o.file, tmp, o.data);
     }
-    throw err;
-  } finally {
-    pending.delete(tmp);
+    for (const s of staged) {
+      current = s.file;
+      fs.renameSync(s.tmp, s.file);
+      pending.delete(s.tmp);
+    }
+  } catch (err) {
+    for (const s of staged) {
+      if (!pending.delete(s.tmp)) continue;
+      try {
+        fs.rmSync(s.tmp, { force: true });
+      } catch {
+        // Reported below: the write failed anyway.
+      }
+    }
+    throw writeError(current, err);
   }
+}
+
+/** A fresh temporary name beside `file`, registered for removal until it is renamed into place. */
+function temporaryFor(file: string): string {
+  const dir = path.dirname(path.resolve(file));
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.tmp`);
+  pending.add(tmp);
+  return tmp;
+}
+
+/** Writes `data` to the new file `tmp` (with the mode of `file` if it exists) and flushes it to disk. */
+function stage(file: string, tmp: string, data: string | Uint8Array): void {
+  let mode = 0o666;
+  try {
+    mode = fs.statSync(file).mode & 0o777;
+  } catch {
+    // A new file: the default mode, less the umask.
+  }
+  const fd = fs.openSync(tmp, 'wx', mode);
+  try {
+    fs.writeFileSync(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+const USER_CODES = new Set(['ENOENT', 'EACCES', 'EPERM', 'ENOTDIR', 'EISDIR', 'ENOSPC', 'EROFS', 'EDQUOT', 'ENAMETOOLONG', 'EEXIST', 'EBUSY']);
+
+function writeError(file: string, err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code && USER_CODES.has(code)) return new UserError(`${file}: cannot write (${code})`);
+  return err;
 }

@@ -4,6 +4,8 @@
  * NCHW on demand, so memory holds the dataset once at one byte per value.
  */
 import { UserError } from '../../errors.js';
+import type { Graph } from '../../ir/graph.js';
+import { inferShapes } from '../../ir/shapes.js';
 import { shapeString, sizeOf } from '../../ir/tensor.js';
 
 export interface Dataset {
@@ -46,6 +48,16 @@ export function checkFits(ds: Dataset, modelInput: readonly number[], modelName:
     throw new UserError(
       `dataset ${ds.name} has images ${shapeString(ds.sampleShape)} (CHW), model ${modelName} expects input ${shapeString(modelInput)}`,
     );
+  }
+}
+
+/** Checks that the images fit the network's input and every label names one of its outputs. */
+export function checkFitsGraph(ds: Dataset, graph: Graph, modelName: string): void {
+  checkFits(ds, graph.input.shape, modelName);
+  const classes = sizeOf(inferShapes(graph).get(graph.output)!);
+  const i = ds.labels.findIndex((l) => l >= classes);
+  if (i >= 0) {
+    throw new UserError(`dataset ${ds.name}: label ${ds.labels[i]} of sample ${i} is not a class of model ${modelName}, which has ${classes} outputs`);
   }
 }
 

@@ -17,7 +17,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import h5wasm, { type File as H5File, type Group } from 'h5wasm/node';
+import type { File as H5File, Group } from 'h5wasm/node';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import type { NirDocument, NirValue } from './document.js';
 
@@ -65,6 +65,8 @@ function writeDocument(file: H5File, doc: NirDocument): void {
 }
 
 export async function writeNirFile(doc: NirDocument, file: string): Promise<void> {
+  // Loaded on first use, like vega (report/svg.ts): the WebAssembly module is slow to import.
+  const { default: h5wasm } = await import('h5wasm/node');
   await h5wasm.ready;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snnc-nir-'));
   try {

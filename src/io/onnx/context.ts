@@ -3,9 +3,10 @@
  * known constant, which is a dynamic IR value (and its shape without batch), the IR nodes
  * emitted so far, the unsupported nodes found so far and the import log.
  */
-import { UserError } from '../../errors.js';
+import { oneLine, UserError } from '../../errors.js';
 import type { Node, NodeSpec, Pads } from '../../ir/graph.js';
 import { outputShape } from '../../ir/shapes.js';
+import { checkValueSize } from '../graph-checks.js';
 import type { AttributeProto, ConstTensor, NodeProto } from './proto.js';
 import { decodeTensor, onnx, toNumber } from './proto.js';
 
@@ -64,10 +65,12 @@ export class ImportContext {
     return name;
   }
 
-  /** Adds an IR node, computing its output shape. */
+  /** Adds an IR node, computing its output shape (refused when one sample of it would not fit --max-memory). */
   emit(node: Node): string {
     const inputShapes = node.inputs.map((i) => this.shapes.get(i)!);
-    this.shapes.set(node.output, outputShape(node, inputShapes));
+    const shape = outputShape(node, inputShapes);
+    checkValueSize(shape, `node ${oneLine(node.name, 80)} (${node.op})`);
+    this.shapes.set(node.output, shape);
     this.nodes.push(node);
     return node.output;
   }
@@ -81,6 +84,8 @@ export class ImportContext {
 export class NodeView {
   readonly name: string;
   readonly op: string;
+  /** "node <name> (<op>)" for messages: printable and of bounded length whatever the file holds. */
+  readonly where: string;
   private readonly attrs = new Map<string, AttributeProto>();
 
   constructor(
@@ -90,6 +95,7 @@ export class NodeView {
   ) {
     this.op = proto.opType ?? '';
     this.name = proto.name || `${this.op}_${index}`;
+    this.where = `node ${oneLine(this.name, 80)} (${oneLine(this.op, 40)})`;
     for (const a of proto.attribute ?? []) if (a.name) this.attrs.set(a.name, a);
   }
 
@@ -102,7 +108,7 @@ export class NodeView {
   }
 
   fail(message: string): never {
-    throw new UserError(`node ${this.name} (${this.op}): ${message}`);
+    throw new UserError(`${this.where}: ${message}`);
   }
 
   /** Stops this node's builder: a valid node snnc does not convert (collected, reported at the end). */
@@ -115,7 +121,7 @@ export class NodeView {
     const name = this.inputNames[i];
     if (!name) return undefined;
     const v = this.ctx.values.get(name);
-    if (!v) this.fail(`input '${name}' is not produced by any node, initializer or graph input`);
+    if (!v) this.fail(`input '${oneLine(name, 80)}' is not produced by any node, initializer or graph input`);
     if (v.kind === 'unknown') throw new Error(`internal: node ${this.name} reads unknown value ${name}`);
     return v;
   }
@@ -172,7 +178,7 @@ export class NodeView {
   tensorAttr(name: string): ConstTensor | undefined {
     const a = this.attrs.get(name);
     if (!a) return undefined;
-    if (a.t) return decodeTensor(a.t, `node ${this.name} attribute ${name}`);
+    if (a.t) return decodeTensor(a.t, `${this.where} attribute ${name}`);
     if (a.type === onnx.AttributeProto.AttributeType.FLOAT) return { dims: [], kind: 'float', data: Float32Array.of(a.f ?? 0) };
     if (a.type === onnx.AttributeProto.AttributeType.FLOATS) {
       return { dims: [a.floats?.length ?? 0], kind: 'float', data: Float32Array.from(a.floats ?? []) };
@@ -208,7 +214,7 @@ export class NodeView {
   }
 
   unsupported(reason: string): void {
-    this.ctx.unsupported.push({ node: this.name, op: this.op, reason });
+    this.ctx.unsupported.push({ node: oneLine(this.name, 80), op: oneLine(this.op, 40), reason });
   }
 
   note(message: string): void {

@@ -3,8 +3,10 @@
  * input, then runs each node through the op table (ops/table.ts). Unsupported nodes are
  * collected and reported together in one error line.
  */
-import { UserError } from '../../errors.js';
+import { oneLine, UserError } from '../../errors.js';
 import type { Graph } from '../../ir/graph.js';
+import { checkAllocation } from '../../util/memory-limit.js';
+import { checkValueSize } from '../graph-checks.js';
 import { ImportContext, NodeRefused, NodeView, PAD_ABSORBERS } from './context.js';
 import { REFUSED_ACTIVATIONS } from './ops/elementwise.js';
 import { ONNX_OPS } from './ops/table.js';
@@ -47,23 +49,26 @@ const PAD_PASSERS: ReadonlySet<string> = new Set(['Pad', 'Identity', 'Dropout'])
 function readInput(model: ModelProto, constants: Set<string>): { name: string; shape: number[] } {
   const inputs = (model.graph!.input ?? []).filter((i) => i.name && !constants.has(i.name));
   if (inputs.length !== 1) {
-    throw new UserError(`expected exactly one data input, found ${inputs.length}: ${inputs.map((i) => i.name).join(', ') || 'none'}`);
+    const names = inputs.slice(0, 5).map((i) => oneLine(i.name!, 80)).join(', ') + (inputs.length > 5 ? ', ...' : '');
+    throw new UserError(`expected exactly one data input, found ${inputs.length}: ${names || 'none'}`);
   }
   const input = inputs[0]!;
+  const what = `input '${oneLine(input.name!, 80)}'`;
   const tt = input.type?.tensorType;
-  if (!tt) throw new UserError(`input '${input.name}' is not a tensor`);
+  if (!tt) throw new UserError(`${what} is not a tensor`);
   if (tt.elemType !== onnx.TensorProto.DataType.FLOAT) {
-    throw new UserError(`input '${input.name}' has element type ${onnx.TensorProto.DataType[tt.elemType ?? 0]}, expected FLOAT`);
+    throw new UserError(`${what} has element type ${onnx.TensorProto.DataType[tt.elemType ?? 0] ?? tt.elemType}, expected FLOAT`);
   }
   const dims = tt.shape?.dim ?? [];
-  if (dims.length < 2) throw new UserError(`input '${input.name}' must be [N, ...] with a batch axis, got rank ${dims.length}`);
+  if (dims.length < 2) throw new UserError(`${what} must be [N, ...] with a batch axis, got rank ${dims.length}`);
   const shape = dims.slice(1).map((d, i) => {
     const v = d.dimValue !== undefined && d.dimValue !== null ? toNumber(d.dimValue) : 0;
     if (!(v > 0)) {
-      throw new UserError(`input '${input.name}' dimension ${i + 1} is '${d.dimParam || '?'}'; snnc needs fixed sizes apart from the batch`);
+      throw new UserError(`${what} dimension ${i + 1} is '${oneLine(d.dimParam || '?', 40)}'; snnc needs fixed sizes apart from the batch`);
     }
     return v;
   });
+  checkValueSize(shape, what);
   return { name: input.name!, shape };
 }
 
@@ -107,10 +112,15 @@ function begin(bytes: Uint8Array, constants: ReadonlyMap<string, ConstTensor> = 
   const ctx = new ImportContext(opset);
   if (opset > MAX_OPSET) ctx.log.push(`opset ${opset} is newer than the newest tested (${MAX_OPSET}); ops are read with opset-${MAX_OPSET} semantics`);
   const constNames = new Set<string>();
+  let constantBytes = 0;
   for (const init of g.initializer ?? []) {
     if (!init.name) throw new UserError('an initializer has no name');
     constNames.add(init.name);
-    ctx.values.set(init.name, { kind: 'const', tensor: decodeTensor(init, `initializer '${init.name}'`) });
+    const what = `initializer '${oneLine(init.name, 80)}'`;
+    const tensor = decodeTensor(init, what);
+    constantBytes += tensor.data.byteLength;
+    checkAllocation(constantBytes, `the model's weights up to ${what}`, true);
+    ctx.values.set(init.name, { kind: 'const', tensor });
   }
   for (const [name, tensor] of constants) {
     constNames.add(name);
@@ -159,13 +169,14 @@ export function importOnnx(bytes: Uint8Array, options: ImportOptions = {}): Impo
 
   const outName = g.output?.[0]?.name;
   if (!outName) throw new UserError('the graph has no output');
-  if ((g.output?.length ?? 0) > 1) ctx.log.push(`graph has ${g.output!.length} outputs; using the first, '${outName}'`);
+  const outWhat = `graph output '${oneLine(outName, 80)}'`;
+  if ((g.output?.length ?? 0) > 1) ctx.log.push(`graph has ${g.output!.length} outputs; using the first, '${oneLine(outName, 80)}'`);
   const out = ctx.values.get(outName);
-  if (!out) throw new UserError(`graph output '${outName}' is not produced by any node`);
-  if (out.kind === 'padded') throw new UserError(`graph output '${outName}' is written by Pad '${out.by}', which is only folded into a following Conv or pool`);
-  if (out.kind !== 'dynamic') throw new UserError(`graph output '${outName}' is a constant, not computed from the input`);
+  if (!out) throw new UserError(`${outWhat} is not produced by any node`);
+  if (out.kind === 'padded') throw new UserError(`${outWhat} is written by Pad '${oneLine(out.by, 80)}', which is only folded into a following Conv or pool`);
+  if (out.kind !== 'dynamic') throw new UserError(`${outWhat} is a constant, not computed from the input`);
   if (out.name === input.name) {
-    throw new UserError(`graph output '${outName}' is the input itself: nothing is left to convert once Identity, Dropout and an output softmax are removed`);
+    throw new UserError(`${outWhat} is the input itself: nothing is left to convert once Identity, Dropout and an output softmax are removed`);
   }
 
   return {

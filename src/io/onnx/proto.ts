@@ -5,6 +5,7 @@
  */
 import onnxProto from 'onnx-proto';
 import { UserError } from '../../errors.js';
+import { checkAllocation } from '../../util/memory-limit.js';
 
 export const onnx = onnxProto.onnx;
 export type ModelProto = onnxProto.onnx.ModelProto;
@@ -106,14 +107,16 @@ function readRaw(raw: Uint8Array, type: number, count: number, out: Float32Array
 }
 
 /**
- * Decodes a TensorProto. Sizes are checked against what the message holds before any
- * allocation, so a corrupt header cannot make us allocate gigabytes. Float values must be
- * finite (they are weights) unless options.finite is false (test data).
+ * Decodes a TensorProto. The element count from dims is checked against what the message
+ * holds, and the decoded size against --max-memory, before any allocation, so a corrupt
+ * header cannot make us allocate gigabytes. Float values must be finite (they are weights)
+ * unless options.finite is false (test data).
  */
 export function decodeTensor(t: TensorProto, what: string, options: { finite?: boolean } = {}): ConstTensor {
   const dims = (t.dims ?? []).map((d) => toNumber(d));
   if (dims.some((d) => !Number.isInteger(d) || d < 0)) throw new UserError(`${what}: invalid dims [${dims.join(',')}]`);
   const count = dims.reduce((a, b) => a * b, 1);
+  if (!Number.isSafeInteger(count)) throw new UserError(`${what}: dims [${dims.join(',')}] describe ${count} elements, too many`);
   const type = t.dataType ?? 0;
   if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL || (t.externalData?.length ?? 0) > 0) {
     throw new UserError(`${what}: weights stored in external data files are not supported; save the model with the weights inside`);
@@ -122,19 +125,20 @@ export function decodeTensor(t: TensorProto, what: string, options: { finite?: b
   if (!isFloat && !INT_TYPES.has(type)) {
     throw new UserError(`${what}: data type ${dataTypeName(type)} is not supported (expected FLOAT, DOUBLE, FLOAT16 or an integer type)`);
   }
-  const out = isFloat ? new Float32Array(count) : new Float64Array(count);
   const raw = t.rawData;
+  const src = raw && raw.length > 0 ? null : pickTyped(t, type);
   if (raw && raw.length > 0) {
     const expected = count * RAW_BYTES[type]!;
     if (raw.length !== expected) {
       throw new UserError(`${what}: raw_data holds ${raw.length} bytes, dims [${dims.join(',')}] of ${dataTypeName(type)} need ${expected}`);
     }
-    readRaw(raw, type, count, out);
-  } else {
-    const src = pickTyped(t, type);
-    if (src.length !== count) {
-      throw new UserError(`${what}: holds ${src.length} values, dims [${dims.join(',')}] need ${count}`);
-    }
+  } else if (src!.length !== count) {
+    throw new UserError(`${what}: holds ${src!.length} values, dims [${dims.join(',')}] need ${count}`);
+  }
+  checkAllocation(count * (isFloat ? 4 : 8), what);
+  const out = isFloat ? new Float32Array(count) : new Float64Array(count);
+  if (src === null) readRaw(raw!, type, count, out);
+  else {
     for (let i = 0; i < count; i++) {
       const v = src[i]!;
       out[i] = type === DataType.FLOAT16 ? halfToNumber(v as number) : toNumber(v as number);

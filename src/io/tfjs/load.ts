@@ -9,6 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type * as Tf from '@tensorflow/tfjs';
 import { UserError } from '../../errors.js';
+import { checkAllocation } from '../../util/memory-limit.js';
+import { checkTopology } from './topology-check.js';
 
 export type TfModule = typeof Tf;
 
@@ -54,6 +56,10 @@ function readOrRefuse(file: string, what: string, dir?: string): Buffer {
     if (dir !== undefined && path.relative(fs.realpathSync(dir), fs.realpathSync(file)).startsWith('..')) {
       throw new UserError(`weight file ${file} is a link to a file outside the model's folder`);
     }
+    // Within --max-memory, and no device or pipe that never ends.
+    const stat = fs.statSync(file);
+    if (!stat.isFile()) throw new UserError(`${what} ${file} is not a regular file`);
+    checkAllocation(stat.size, `${what} ${file}`);
     return fs.readFileSync(file);
   } catch (err) {
     if (err instanceof UserError) throw err;
@@ -86,6 +92,8 @@ export async function readLayersModel(file: string): Promise<TfjsFile> {
   const recording: Tf.io.IOHandler = {
     load: async () => {
       const artifacts = await handler.load!();
+      // Before tfjs deserialises it: a functional model wired to missing nodes would hang tfjs.
+      checkTopology(artifacts.modelTopology);
       producer = [artifacts.generatedBy, artifacts.convertedBy].filter(Boolean).join(', ');
       if (artifacts.format && artifacts.format !== 'layers-model') {
         throw new UserError(`model.json has format '${artifacts.format}'; snnc reads TF.js layers models ('layers-model')`);

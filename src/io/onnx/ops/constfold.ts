@@ -15,6 +15,20 @@ function stridesOf(dims: readonly number[]): number[] {
   return s;
 }
 
+/**
+ * Folded constants are index arithmetic, not weights: their size comes from values in the
+ * file (a ConstantOfShape's shape, a broadcast, a Concat listing one input many times), so it
+ * is refused before anything is allocated once it passes what such arithmetic ever needs.
+ */
+export const MAX_FOLDED_VALUES = 1 << 24;
+
+function checkFoldSize(n: NodeView, dims: readonly number[]): void {
+  const count = sizeOf(dims);
+  if (!(count <= MAX_FOLDED_VALUES)) {
+    n.fail(`folding a constant of shape [${dims.join(',')}] (${count} values): snnc folds constants of up to ${MAX_FOLDED_VALUES} values`);
+  }
+}
+
 function make(dims: number[], kind: ConstTensor['kind'], values: ArrayLike<number>): ConstTensor {
   return { dims, kind, data: kind === 'int' ? Float64Array.from(values) : Float32Array.from(values) };
 }
@@ -34,6 +48,7 @@ export function constBinary(n: NodeView, a: ConstTensor, b: ConstTensor): void {
     if (x !== y && x !== 1 && y !== 1) n.fail(`shapes [${a.dims.join(',')}] and [${b.dims.join(',')}] do not broadcast`);
     return x === 1 ? y : x;
   });
+  checkFoldSize(n, dims);
   const [sa, sb, so] = [stridesOf(da), stridesOf(db), stridesOf(dims)];
   const kind = a.kind === 'int' && b.kind === 'int' ? 'int' : 'float';
   const out = new Array<number>(sizeOf(dims));
@@ -63,6 +78,7 @@ export function constBinary(n: NodeView, a: ConstTensor, b: ConstTensor): void {
 export function constantOfShape(n: NodeView): void {
   const shape = Array.from(n.constInput(0, 'shape').data);
   if (shape.some((d) => !Number.isInteger(d) || d < 0)) n.fail(`shape [${shape.join(',')}] must be non-negative integers`);
+  checkFoldSize(n, shape);
   const value = n.tensorAttr('value') ?? { dims: [1], kind: 'float' as const, data: Float32Array.of(0) };
   n.setConst(0, make(shape, value.kind, new Array<number>(sizeOf(shape)).fill(value.data[0] ?? 0)));
 }
@@ -133,6 +149,7 @@ export function constConcat(n: NodeView, ts: ConstTensor[]): void {
   }
   const dims = [...ts[0]!.dims];
   dims[axis] = ts.reduce((s, t) => s + t.dims[axis]!, 0);
+  checkFoldSize(n, dims);
   // Row-major: each input contributes blocks of dims[axis..] per index of the leading axes.
   const outer = sizeOf(dims.slice(0, axis));
   const out: number[] = [];
