@@ -25,10 +25,10 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /**
  * How many cases of each kind go through the binary. Each is a process start, about 0.65 s of
- * CPU (mostly loading modules), so 100 cases take about half a minute on two idle cores;
- * FUZZ_SCALE=3 gives 300.
+ * CPU (mostly loading modules), so the 300 cases take about a minute and a half on two idle
+ * cores; FUZZ_SCALE=0.34 gives about 100 for a quick local run.
  */
-const CASES = { onnx: runs(35), tfjs: runs(15), snn: runs(25), idx: runs(25) };
+const CASES = { onnx: runs(105), tfjs: runs(45), snn: runs(75), idx: runs(75) };
 
 interface Case {
   name: string;
