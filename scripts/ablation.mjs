@@ -4,6 +4,7 @@
 //
 //   node scripts/ablation.mjs [--model models/mnist-cnn.onnx] [--data mnist] [--timesteps 64]
 //                             [--steps 4,8,16,32,64] [--limit N] [--out out/ablation]
+//                             [--flags '<flags for every row, e.g. preprocessing>']
 //
 // Writes <out>/<row>.json (the eval reports) and <out>/table.md, and prints the table.
 import { spawnSync } from 'node:child_process';
@@ -19,6 +20,7 @@ const { values: o } = parseArgs({
     steps: { type: 'string', default: '4,8,16,32,64' },
     limit: { type: 'string' },
     out: { type: 'string', default: 'out/ablation' },
+    flags: { type: 'string', default: '' },
   },
 });
 
@@ -36,11 +38,12 @@ const ROWS = [
 
 fs.mkdirSync(o.out, { recursive: true });
 const steps = o.steps.split(',').map(Number);
+const common = o.flags.split(/\s+/).filter(Boolean);
 const lines = [];
 let ann = null;
 for (const [i, [label, flags]] of ROWS.entries()) {
   const json = path.join(o.out, `row${i + 1}.json`);
-  const args = ['bin/snnc', 'eval', o.model, '--data', o.data, '--timesteps', o.timesteps, '--json', json, '--no-timing', '--quiet', ...flags];
+  const args = ['bin/snnc', 'eval', o.model, '--data', o.data, '--timesteps', o.timesteps, '--json', json, '--no-timing', '--quiet', ...common, ...flags];
   if (o.limit) args.push('--limit', o.limit);
   process.stderr.write(`${label}: snnc ${args.slice(1).join(' ')}\n`);
   const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -51,7 +54,7 @@ for (const [i, [label, flags]] of ROWS.entries()) {
   lines.push(`| ${label} | \`${flags.join(' ')}\` | ${cells.join(' | ')} |`);
 }
 const header = [
-  `ANN accuracy ${(100 * ann).toFixed(2)}% (${o.model}, ${o.data}${o.limit ? `, first ${o.limit} samples` : ''}); SNN accuracy (%) at t:`,
+  `ANN accuracy ${(100 * ann).toFixed(2)}% (${o.model}${common.length ? ` ${common.join(' ')}` : ''}, ${o.data}${o.limit ? `, first ${o.limit} samples` : ''}); SNN accuracy (%) at t:`,
   '',
   `| configuration | flags | ${steps.map((t) => `t=${t}`).join(' | ')} |`,
   `| --- | --- | ${steps.map(() => '---:').join(' | ')} |`,

@@ -12,7 +12,7 @@ import { mixKey } from '../snn/counter-random.js';
 import { fillInitialPotential } from '../snn/initial-potential.js';
 import { fromLayerParams, maxRate } from '../snn/layer.js';
 import { initialState, isPlain, step, type NeuronParams, type NeuronState } from '../snn/neuron.js';
-import { predistort } from '../snn/predistort.js';
+import { predistort, RunningPredistortion } from '../snn/predistort.js';
 import type { RuntimeSettings } from './settings.js';
 import { isPlainIf, isPlainNeuron, scanIfRow, scanLifRow, silentUnderConstantCurrent, type ScanBuffers, type ScanRow } from './neuron-scan.js';
 import { ensureFloat32, ensureInt32, growInt32, type Chunk, type Signal, type SparseRows } from './signal.js';
@@ -41,6 +41,8 @@ export class NeuronLayer {
   /** Noise generator and adaptation of the step() path, when the runtime asks for them. */
   private extra: Omit<NeuronState, 'v' | 'refractory'> = {};
   private distorted: Float32Array = new Float32Array(0);
+  /** Pre-distortion of spike-driven currents through their running mean (null: not asked for). */
+  private readonly running: RunningPredistortion | null;
 
   constructor(
     readonly node: SpikeNode,
@@ -55,6 +57,8 @@ export class NeuronLayer {
     this.params = fromLayerParams(node.neuron, { noisePerStep, ...(adaptation ? { adaptation } : {}) });
     const plainLayer = Object.keys(node.neuron).every((k) => PLAIN_LAYER_KEYS.has(k)) && ['if', 'lif'].includes(node.neuron.model);
     this.fast = scan === 'fast' && plainLayer && isPlainNeuron(this.params);
+    const { predistort: wanted, tRefSteps, vThreshold } = node.neuron;
+    this.running = wanted && tRefSteps > 0 ? new RunningPredistortion(vThreshold, tRefSteps) : null;
   }
 
   /** Starts a batch: v(0) (fixed or random, plus the per-channel shift), counts 0. */
@@ -69,6 +73,7 @@ export class NeuronLayer {
     this.counts.fill(0, 0, n);
     this.active = null;
     this.spikes = 0;
+    this.running?.begin(n);
     if (!isPlain(this.params)) {
       // Noise draws are sequential per state: seeded by layer and the batch's first sample.
       const { v: _v, refractory: _r, ...extra } = initialState(n, 0, this.params, { seed: mixKey(this.runtime.seed, this.layerIndex, firstSample) });
@@ -99,14 +104,29 @@ export class NeuronLayer {
     };
   }
 
-  /** Refractory pre-distortion of the current (snn/predistort.ts), when the layer asks for it. */
+  /**
+   * Refractory pre-distortion of the current (snn/predistort.ts), when the layer asks for it:
+   * a constant current element-wise, a time-varying one through its running mean.
+   */
   private distort(input: Signal, chunk: Chunk): Signal {
-    const { predistort: wanted, tRefSteps, vThreshold } = this.node.neuron;
-    if (!wanted || tRefSteps === 0) return input;
-    const n = (input.temporal ? chunk.steps : 1) * chunk.batch * this.per;
+    if (this.running === null) return input;
+    const { batch, steps, t0 } = chunk;
+    const per = this.per;
+    const { tRefSteps, vThreshold } = this.node.neuron;
+    const n = (input.temporal ? steps : 1) * batch * per;
     this.distorted = ensureFloat32(this.distorted, n);
     const out = this.distorted.subarray(0, n);
-    predistort(input.data.subarray(0, n), vThreshold, tRefSteps, out);
+    if (!input.temporal) {
+      predistort(input.data.subarray(0, n), vThreshold, tRefSteps, out);
+    } else {
+      const z = input.data;
+      for (let k = 0; k < steps; k++) {
+        for (let b = 0; b < batch; b++) {
+          const row = (k * batch + b) * per;
+          this.running.step(z, row, out, row, per, t0 + k + 1, b * per);
+        }
+      }
+    }
     return { data: out, temporal: input.temporal };
   }
 
