@@ -13,10 +13,13 @@ import { loadDataset } from '../src/io/data/registry.js';
 
 const MODEL = 'models/mnist-cnn.onnx';
 
-/** MNIST test accuracy of the first n images by onnxruntime on the original file. */
-async function referenceAccuracy(n: number): Promise<number> {
-  const ds = limitDataset(loadDataset('mnist'), n);
-  const logits = await runOnnxFile(MODEL, preprocessBatch(ds, 0, n, DEFAULT_PREPROCESS), [n, 1, 28, 28]);
+const FASHION = 'models/fashion-cnn.onnx';
+const FASHION_DATA = '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz';
+
+/** Test accuracy of the first n images by onnxruntime on the original file. */
+async function referenceAccuracy(n: number, model = MODEL, data = 'mnist'): Promise<number> {
+  const ds = limitDataset(loadDataset(data), n);
+  const logits = await runOnnxFile(model, preprocessBatch(ds, 0, n, DEFAULT_PREPROCESS), [n, 1, 28, 28]);
   let correct = 0;
   for (let i = 0; i < n; i++) {
     const row = Array.from(logits.subarray(i * 10, i * 10 + 10));
@@ -67,6 +70,21 @@ describe('snnc eval', () => {
     expect(rb.timing).toBeUndefined();
   });
 });
+
+// Fashion-MNIST comes from Debian's dataset-fashion-mnist; without it the test says so.
+describe.runIf(fs.existsSync(FASHION_DATA))('snnc eval on the shipped Fashion-MNIST model', () => {
+  it('the ANN accuracy is onnxruntime\'s on the original file; the SNN with random v(0) is close at T = 32', async () => {
+    const dir = tempDir();
+    const json = path.join(dir, 'report.json');
+    const r = await snnc(['eval', FASHION, '--data', 'fashion-mnist', '--timesteps', '32', '--limit', '300', '--calib-samples', '300', '--v-init', 'random', '--json', json]);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(fs.readFileSync(json, 'utf8'));
+    expect(report.ann.accuracy).toBeCloseTo(await referenceAccuracy(300, FASHION, 'fashion-mnist'), 10);
+    expect(report.ann.accuracy).toBeGreaterThan(0.85);
+    expect(report.snn.accuracyByStep[31]).toBeGreaterThanOrEqual(report.ann.accuracy - 0.02);
+  });
+});
+if (!fs.existsSync(FASHION_DATA)) console.warn(`cli.test: ${FASHION_DATA} missing (apt-get install dataset-fashion-mnist); the Fashion-MNIST test is skipped`);
 
 describe('snnc inspect', () => {
   it('prints layers with shapes, parameters and MACs, and JSON', async () => {
