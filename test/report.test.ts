@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { layerTable } from '../src/report/html.js';
 import { accuracyChart } from '../src/report/charts.js';
 import { renderSvg } from '../src/report/svg.js';
+import { ppDelta } from '../src/report/table.js';
 import { snnc } from './helpers/cli.js';
 import { tempDir } from './helpers/idx.js';
 import { CONVNET, convnetData } from './helpers/labelled.js';
@@ -90,5 +91,14 @@ describe('report rendering', () => {
     const first = await renderSvg(spec);
     await renderSvg(spec, 'other');
     expect(await renderSvg(spec)).toBe(first);
+  });
+});
+
+describe('accuracy differences', () => {
+  it('are signed percentage points, and a difference that rounds to zero has no sign', () => {
+    expect(ppDelta(0.9126, 0.9115)).toBe('+0.11 pp');
+    expect(ppDelta(0.9057, 0.9115)).toBe('-0.58 pp');
+    expect(ppDelta(0.99, 0.99)).toBe('0.00 pp');
+    expect(ppDelta(0.99999, 1)).toBe('0.00 pp');
   });
 });

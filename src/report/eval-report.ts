@@ -6,7 +6,7 @@ import type { ConversionSettings } from '../io/snn-file.js';
 import type { RuntimeSettings } from '../runtime/settings.js';
 import type { Preprocess } from '../io/data/dataset.js';
 import { firstStepWithin, type EvalResult, type LayerResult } from '../eval/evaluate.js';
-import { compact, pct, renderTable } from './table.js';
+import { compact, pct, ppDelta, renderTable } from './table.js';
 
 export const EVAL_SCHEMA_VERSION = 1;
 
@@ -127,7 +127,7 @@ export function renderEvalReport(r: EvalReport): string {
       ['t', 'accuracy', 'vs ANN'],
       reportedSteps(r.snn.timesteps).map((t) => {
         const a = r.snn.accuracyByStep[t - 1]!;
-        return [String(t), pct(a), `${(100 * (a - ann)).toFixed(2)} pp`];
+        return [String(t), pct(a), ppDelta(a, ann)];
       }),
     ),
     `latency  ${latencyLine(r, 'within1pp', '1 pp')}; ${latencyLine(r, 'within0_1pp', '0.1 pp')}`,

@@ -12,7 +12,7 @@ import { meanFiringRate } from '../eval/metrics.js';
 import { evalAccuracySpec, layerBarChart } from './charts.js';
 import { reportedSteps, type EvalReport } from './eval-report.js';
 import { renderSvg } from './svg.js';
-import { compact, pct } from './table.js';
+import { compact, pct, ppDelta } from './table.js';
 
 interface Column {
   title: string;
@@ -113,7 +113,7 @@ export async function renderEvalHtml(r: EvalReport): Promise<string> {
         );
   const summary = keyValueTable([
     ['ANN accuracy', pct(ann)],
-    [`SNN accuracy at T = ${r.snn.timesteps}`, `${pct(r.snn.finalAccuracy)} (${(100 * (r.snn.finalAccuracy - ann)).toFixed(2)} pp)`],
+    [`SNN accuracy at T = ${r.snn.timesteps}`, `${pct(r.snn.finalAccuracy)} (${ppDelta(r.snn.finalAccuracy, ann)})`],
     ['within 1 pp of the ANN from', latency(r.snn.latency.within1pp, r.snn.timesteps)],
     ['within 0.1 pp of the ANN from', latency(r.snn.latency.within0_1pp, r.snn.timesteps)],
     ['mean firing rate (all spiking neurons)', `${meanFiringRate(r.layers).toFixed(4)} spikes / neuron / step`],
@@ -128,7 +128,7 @@ export async function renderEvalHtml(r: EvalReport): Promise<string> {
   const steps = `<table class="grid"><thead><tr><th>t</th><th>accuracy</th><th>vs ANN</th></tr></thead><tbody>${reportedSteps(r.snn.timesteps)
     .map((t) => {
       const a = r.snn.accuracyByStep[t - 1]!;
-      return `<tr><td class="num">${t}</td><td class="num">${pct(a)}</td><td class="num">${(100 * (a - ann)).toFixed(2)} pp</td></tr>`;
+      return `<tr><td class="num">${t}</td><td class="num">${pct(a)}</td><td class="num">${ppDelta(a, ann)}</td></tr>`;
     })
     .join('')}</tbody></table>`;
   const timing = r.timing
