@@ -5,6 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import type { SpikeNode } from '../src/ir/graph.js';
 import { PoissonSpikes } from '../src/runtime/encoders.js';
+import { NeuronLayer } from '../src/runtime/neuron-layer.js';
+import { DEFAULT_RUNTIME } from '../src/runtime/settings.js';
 import { fillInitialPotential } from '../src/snn/initial-potential.js';
 import { fromLayerParams } from '../src/snn/layer.js';
 import { lifRate } from '../src/snn/lif-rate.js';
@@ -182,6 +184,54 @@ describe('refractory pre-distortion of a time-varying current (running mean)', (
     }
     // ... and better overall.
     expect(runningError).toBeLessThan(0.5 * perStepError);
+  });
+});
+
+describe('a spiking layer with pre-distortion, over chunks and a batch', () => {
+  it('feeds each neuron the increments of t f(mean current), step by step across chunk boundaries', () => {
+    const k = 2;
+    const [batch, per, T] = [2, 3, 9];
+    const node: SpikeNode = {
+      name: 's',
+      op: 'spike',
+      inputs: ['x'],
+      output: 's',
+      lambda: [1],
+      neuron: { model: 'if', vThreshold: 1, vReset: 0, reset: 'subtract', vInitFraction: 0, tRefSteps: k, predistort: true },
+    };
+    // Bursty currents, different per sample and neuron: z[t][b][j].
+    const z = (t: number, b: number, j: number) => ((t + b + j) % 3 === 0 ? 0.3 + 0.2 * j + 0.1 * b : (t + j) % 4 === 1 ? -0.1 : 0);
+    for (const scan of ['fast', 'step'] as const) {
+      const layer = new NeuronLayer(node, per, scan, DEFAULT_RUNTIME, 0);
+      layer.begin(batch);
+      const got: number[][][] = [];
+      for (const [t0, steps] of [[0, 4], [4, 5]] as const) {
+        const data = new Float32Array(steps * batch * per);
+        for (let k2 = 0; k2 < steps; k2++) for (let b = 0; b < batch; b++) for (let j = 0; j < per; j++) data[(k2 * batch + b) * per + j] = z(t0 + k2, b, j);
+        const out = layer.run({ data, temporal: true }, { batch, t0, steps, timesteps: T }).data;
+        for (let k2 = 0; k2 < steps; k2++) got.push(Array.from({ length: batch }, (_, b) => Array.from(out.subarray((k2 * batch + b) * per, (k2 * batch + b + 1) * per))));
+      }
+      // By hand, per neuron: S_t, D_t = t f(S_t / t), current D_t - D_(t-1), then the IF step.
+      const p = ifParams('subtract', k);
+      for (let b = 0; b < batch; b++) {
+        for (let j = 0; j < per; j++) {
+          const state = initialState(1, 0);
+          const spike = new Float32Array(1);
+          let sum = 0;
+          let before = 0;
+          for (let t = 1; t <= T; t++) {
+            sum += Math.fround(z(t - 1, b, j));
+            const r = sum / t;
+            const f = r <= 0 ? r : r < 1 / (k + 1) ? r / (1 - k * r) : 1 + (r - 1 / (k + 1));
+            const current = Math.fround(t * f - before);
+            before = t * f;
+            step(p, state, Float32Array.of(current), 0, spike, 0, 1);
+            expect(got[t - 1]![b]![j], `${scan} t=${t} sample ${b} neuron ${j}`).toBe(spike[0]);
+          }
+        }
+      }
+      expect(got.flat(2).some((x) => x === 1)).toBe(true);
+    }
   });
 });
 
