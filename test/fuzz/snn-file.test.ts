@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
-import { neuronOf } from '../../src/eval/convert.js';
+import { DEFAULT_CONVERSION, neuronOf } from '../../src/eval/convert.js';
 import { DEFAULT_PREPROCESS } from '../../src/io/data/dataset.js';
 import { loadModel } from '../../src/io/load-model.js';
 import { planNir } from '../../src/io/nir/plan.js';
@@ -30,23 +30,8 @@ import { sizeOf } from '../../src/ir/tensor.js';
 import { fuzzDir, outcomeOfAsync, printMessages, runs, SEED, Tally } from './harness.js';
 import { byteMutation, jsonMutation, mutateBytes, mutateJson } from './mutate.js';
 
-const SETTINGS: ConversionSettings = {
-  percentile: 99.9,
-  percentileAuto: false,
-  channelwise: false,
-  calibSamples: 10,
-  calibData: 'none',
-  reset: 'subtract',
-  tRefSteps: 1,
-  vInitFraction: 0.5,
-  vInitRandom: false,
-  predistort: false,
-  neuron: 'if',
-  readout: 'membrane',
-  maxpool: 'spiking',
-  calibrate: 'none',
-  calibTimesteps: 32,
-};
+// The CLI's defaults, with a short calibration and a refractory period of one step.
+const SETTINGS: ConversionSettings = { ...DEFAULT_CONVERSION, percentile: 99.9, calibSamples: 10, calibData: 'none', tRefSteps: 1 };
 
 const dir = fuzzDir('snn');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
