@@ -274,6 +274,14 @@ describe('NIR export of single ops', () => {
     expect([...n.metadata.keys()].filter((k) => k.startsWith('loss_'))).toEqual(['loss_refractory']);
   });
 
+  it('records refractory pre-distortion with the refractory loss, and keeps it in the metadata', async () => {
+    const node: Node = { name: 'if', op: 'spike', inputs: ['x'], output: 'y', lambda: [1], neuron: { ...IF_EXACT, tRefSteps: 2, predistort: true } };
+    const n = fromSnnc(await exported(single(node, [3])), 'if')[0]![1];
+    expect(text(n.metadata.get('loss_refractory'))).toMatch(/2 step\(s\).*; so is the pre-distortion of the input current/);
+    expect(text(n.metadata.get('snnc_predistort'))).toMatch(/theta r \/ \(1 - k r\)/);
+    expect([...n.metadata.keys()].filter((k) => k.startsWith('loss_'))).toEqual(['loss_refractory']);
+  });
+
   it('records per-channel v(0) shifts (potential calibration) as a loss, and keeps them in the metadata', async () => {
     const node: Node = { name: 'if', op: 'spike', inputs: ['x'], output: 'y', lambda: [1], neuron: IF_EXACT, vInitShift: [0, 0.25] };
     const n = fromSnnc(await exported(single(node, [2, 2, 2])), 'if')[0]![1];

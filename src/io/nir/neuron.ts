@@ -72,6 +72,7 @@ export function spikeToNir(node: SpikeNode, shape: readonly number[], dtS: numbe
     snnc_v_reset: f64Scalar(p.vReset),
     snnc_reset: str(p.reset),
     snnc_t_ref_steps: i64Scalar(p.tRefSteps),
+    ...(p.predistort && p.tRefSteps > 0 ? { snnc_predistort: str('input current z -> t f(mean z) increments, f(z) = theta r / (1 - k r), r = z / theta (snnc --predistort)') } : {}),
     snnc_v_init: f64Scalar(vInit),
     ...(p.vInitRandom ? { snnc_v_init_random: str('uniform in [0, v_threshold) per neuron and sample, from the run\'s seed') } : {}),
     snnc_lambda: f32([node.lambda.length], Float32Array.from(node.lambda)),
@@ -88,7 +89,9 @@ export function spikeToNir(node: SpikeNode, shape: readonly number[], dtS: numbe
   if (p.tRefSteps > 0) {
     losses.push({
       kind: 'refractory',
-      message: `refractory period of ${p.tRefSteps} step(s) (${p.tRefSteps * dtS} s) without integration after a spike is dropped: NIR neurons have none`,
+      message:
+        `refractory period of ${p.tRefSteps} step(s) (${p.tRefSteps * dtS} s) without integration after a spike is dropped: NIR neurons have none` +
+        (p.predistort ? '; so is the pre-distortion of the input current that compensates for it' : ''),
     });
   }
   const shifts = node.vInitShift ?? [];
