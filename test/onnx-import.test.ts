@@ -13,6 +13,7 @@ import { sizeOf } from '../src/ir/tensor.js';
 import { verify } from '../src/ir/verify.js';
 import { snnc } from './helpers/cli.js';
 import { maxAbs, maxAbsDiff, randomArray, runOnnxFile } from './helpers/ort.js';
+import { errorOf } from './helpers/errors.js';
 
 const fixture = (name: string) => path.join('fixtures/onnx', name);
 const BATCH = 7;
@@ -35,15 +36,6 @@ function softmax(x: Float32Array, rows: number): Float32Array {
     e.forEach((v, i) => (out[r * n + i] = v / s));
   }
   return out;
-}
-
-async function errorOf(fn: () => Promise<unknown>): Promise<Error> {
-  try {
-    await fn();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected an error');
 }
 
 describe.each([

@@ -18,6 +18,7 @@ import { verify } from '../src/ir/verify.js';
 import { snnc } from './helpers/cli.js';
 import { tempDir } from './helpers/idx.js';
 import { maxAbs, maxAbsDiff, randomArray, runOnnxFile } from './helpers/ort.js';
+import { errorOf } from './helpers/errors.js';
 
 tf.env().set('PROD', true);
 const fixture = (name: string) => path.join('fixtures/tfjs', name);
@@ -62,15 +63,6 @@ async function loadAnn(file: string): Promise<LoadedAnn> {
   const loaded = await loadModel(file);
   if (loaded.kind !== 'ann') throw new Error('expected an ANN');
   return loaded;
-}
-
-async function errorOf(fn: () => Promise<unknown>): Promise<Error> {
-  try {
-    await fn();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected an error');
 }
 
 describe.each([
