@@ -1,13 +1,13 @@
 /**
  * Conversion techniques on whole networks: light calibration against the ANN's rates on
  * held-back images, spike-count readout, max pooling replaced by average pooling, automatic
- * percentile, and the synaptic-operation count against a hand count.
+ * percentile, automatic v(0), and the synaptic-operation count against a hand count.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertAnn, DEFAULT_CONVERSION } from '../src/eval/convert.js';
 import { estimateEnergy, opCosts } from '../src/eval/energy.js';
 import { evaluate } from '../src/eval/evaluate.js';
-import { DEFAULT_PREPROCESS, preprocessBatch, type Dataset } from '../src/io/data/dataset.js';
+import { DEFAULT_PREPROCESS, limitDataset, preprocessBatch, type Dataset } from '../src/io/data/dataset.js';
 import { loadDataset } from '../src/io/data/registry.js';
 import { loadModel, type LoadedAnn } from '../src/io/load-model.js';
 import type { ConversionSettings, SnnModel } from '../src/io/snn-file.js';
@@ -89,6 +89,28 @@ describe('readout and pooling options', () => {
     expect(search.length).toBeGreaterThan(3);
     const best = Math.max(...search.map((c) => c.accuracy));
     expect(search.find((c) => c.percentile === model.conversion.percentile)!.accuracy).toBe(best);
+  });
+});
+
+describe('--v-init auto', () => {
+  // The shipped MNIST CNN was trained with quantised activations: at short T, v(0) = θ/2 makes
+  // neurons with equal rates fire in lockstep, and random v(0) is far more accurate.
+  it('keeps the more accurate of θ/2 and random, as separate conversions measure them', async () => {
+    const shipped = (await loadModel('models/mnist-cnn.onnx')) as LoadedAnn;
+    const calib = { ...DEFAULT_CONVERSION, calibData: 'mnist:train', calibSamples: 200, calibTimesteps: 4 };
+    const run = { batchSize: 100, data: {} };
+    const auto = await convertAnn(shipped, DEFAULT_PREPROCESS, { ...calib, vInitAuto: true }, run);
+    const images = limitDataset(loadDataset('mnist:train'), 200);
+    const measured = new Map<string, number>();
+    for (const [name, vInitRandom] of [['0.5', false], ['random', true]] as const) {
+      const { model } = await convertAnn(shipped, DEFAULT_PREPROCESS, { ...calib, vInitRandom }, run);
+      measured.set(name, (await evaluate(model, images, { timesteps: 4, batchSize: 100 })).accuracyByStep[3]!);
+    }
+    expect(auto.model.conversion.vInitSearch).toEqual([...measured].map(([vInit, accuracy]) => ({ vInit, accuracy })));
+    expect(measured.get('random')!).toBeGreaterThan(measured.get('0.5')! + 0.05);
+    expect(auto.model.conversion.vInitRandom).toBe(true);
+    expect(auto.model.snn.nodes.filter((n): n is SpikeNode => n.op === 'spike').every((n) => n.neuron.vInitRandom === true)).toBe(true);
+    expect(auto.log.join('\n')).toMatch(/v-init auto: 0\.5 .*%, random .*% on 200 calibration images at T=4: random/);
   });
 });
 

@@ -86,13 +86,13 @@ export async function convertAnn(
     { channelwise: settings.channelwise, output: settings.readout === 'spikes' },
     { threads: run.threads, batchSize: run.batchSize, onBatch: run.onBatch },
   );
-  const build = (percentile: number): { model: SnnModel; log: string[] } => {
+  const build = (percentile: number, chosen: ConversionSettings = settings): { model: SnnModel; log: string[] } => {
     const stats = samples.stats(percentile);
-    const converted = runPasses(annGraph, convertPipeline(stats, neuronOf(settings)));
+    const converted = runPasses(annGraph, convertPipeline(stats, neuronOf(chosen)));
     const model: SnnModel = {
       source: { model: ann.file, sha256: ann.sha256 },
       preprocess,
-      conversion: { ...settings, percentile, calibSamples: calib.count },
+      conversion: { ...chosen, percentile, calibSamples: calib.count },
       calibration: [...stats].map(([layer, s]) => ({ layer, ...s })),
       snn: converted.graph,
       ann: ann.graph,
@@ -107,8 +107,14 @@ export async function convertAnn(
     percentileSearch = search.tried;
     log.push(`percentile auto: ${search.tried.map((c) => `p${c.percentile} ${(100 * c.accuracy).toFixed(2)}%`).join(', ')} on ${calib.count} calibration images at T=${settings.calibTimesteps}: p${percentile}`);
   }
-  const built = build(percentile);
-  let model: SnnModel = percentileSearch ? { ...built.model, conversion: { ...built.model.conversion, percentileSearch } } : built.model;
+  let chosen: ConversionSettings = percentileSearch ? { ...settings, percentileSearch } : settings;
+  if (settings.vInitAuto) {
+    const search = await searchVInit((c) => build(percentile, c), chosen, calib, settings.calibTimesteps, run);
+    chosen = search.best;
+    log.push(`v-init auto: ${search.tried.map((c) => `${c.vInit} ${(100 * c.accuracy).toFixed(2)}%`).join(', ')} on ${calib.count} calibration images at T=${settings.calibTimesteps}: ${chosen.vInitRandom ? 'random' : '0.5'}`);
+  }
+  const built = build(percentile, chosen);
+  let model: SnnModel = built.model;
   log.push(...built.log);
   if (settings.calibrate !== 'none') {
     const calibrated = await calibrateLayers(model, calib, settings.calibTimesteps, settings.calibrate, {
@@ -142,4 +148,31 @@ async function searchPercentile(
   }
   const best = tried.reduce((a, b) => (b.accuracy >= a.accuracy ? b : a));
   return { best: best.percentile, tried };
+}
+
+/**
+ * --v-init auto: converts with v(0) = θ/2 and with random v(0) and keeps the one whose SNN is
+ * more accurate on the calibration images at the run's T (ties: θ/2, which is deterministic).
+ * θ/2 rounds each neuron's count; random v(0) breaks the lockstep in which neurons with equal
+ * rates fire, which networks trained with quantised activations (QCFS) suffer from.
+ */
+async function searchVInit(
+  build: (settings: ConversionSettings) => { model: SnnModel },
+  settings: ConversionSettings,
+  calib: Dataset,
+  timesteps: number,
+  run: ConvertRun,
+): Promise<{ best: ConversionSettings; tried: NonNullable<ConversionSettings['vInitSearch']> }> {
+  const candidates = [
+    { vInit: '0.5' as const, settings: { ...settings, vInitFraction: 0.5, vInitRandom: false } },
+    { vInit: 'random' as const, settings: { ...settings, vInitFraction: 0.5, vInitRandom: true } },
+  ];
+  const tried: NonNullable<ConversionSettings['vInitSearch']> = [];
+  for (const c of candidates) {
+    run.onLayer?.(`v-init auto: trying ${c.vInit}`);
+    const r = await simulate(build(c.settings).model, calib, { timesteps, batchSize: run.batchSize, ...(run.threads ? { threads: run.threads } : {}), ...(run.runtime ? { runtime: run.runtime } : {}) });
+    tried.push({ vInit: c.vInit, accuracy: r.accuracyByStep[timesteps - 1]! });
+  }
+  const best = tried[1]!.accuracy > tried[0]!.accuracy ? candidates[1]! : candidates[0]!;
+  return { best: { ...best.settings, vInitSearch: tried }, tried };
 }

@@ -155,6 +155,8 @@ export const MANIFEST = object({
     'maxpool?': oneOf('spiking', 'avg'),
     'percentileAuto?': bool,
     'percentileSearch?': arrayOf(object({ percentile: finite, accuracy: finite })),
+    'vInitAuto?': bool,
+    'vInitSearch?': arrayOf(object({ vInit: oneOf('0.5', 'random'), accuracy: finite })),
     'calibrate?': oneOf('none', 'bias', 'potential'),
     'calibTimesteps?': num({ integer: true, min: 1 }),
   }),

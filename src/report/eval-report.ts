@@ -97,7 +97,7 @@ export function describeSettings(c: ConversionSettings, rt: RuntimeSettings): st
     c.neuron === 'lif' ? `LIF (tau_m ${c.tauSteps} steps)` : 'IF',
     `reset by ${c.reset === 'subtract' ? 'subtraction' : 'zero'}`,
     `t_ref ${c.tRefSteps} steps${c.predistort ? ' (currents pre-distorted)' : ''}`,
-    c.vInitRandom ? 'v(0) uniform in [0, threshold)' : `v(0) = ${c.vInitFraction} threshold`,
+    (c.vInitRandom ? 'v(0) uniform in [0, threshold)' : `v(0) = ${c.vInitFraction} threshold`) + (c.vInitAuto ? ` (auto, at T=${c.calibTimesteps})` : ''),
   ];
   const normalisation = [
     `${c.channelwise ? 'channel' : 'layer'}-wise p${c.percentile} on ${c.calibSamples} images of ${c.calibData}`,
