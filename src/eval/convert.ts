@@ -129,6 +129,12 @@ export async function convertAnn(
   return { model, log, seconds: (performance.now() - began) / 1000 };
 }
 
+/** A candidate conversion's SNN accuracy on the calibration images at step T (the searches' measure). */
+async function accuracyAt(model: SnnModel, calib: Dataset, timesteps: number, run: ConvertRun): Promise<number> {
+  const r = await simulate(model, calib, { timesteps, batchSize: run.batchSize, ...(run.threads ? { threads: run.threads } : {}), ...(run.runtime ? { runtime: run.runtime } : {}) });
+  return r.accuracyByStep[timesteps - 1]!;
+}
+
 /**
  * --percentile auto: converts at each candidate percentile and keeps the one whose SNN is most
  * accurate on the calibration images at the run's T (ties: the higher percentile, which
@@ -143,8 +149,7 @@ async function searchPercentile(
   const tried: { percentile: number; accuracy: number }[] = [];
   for (const p of PERCENTILE_CANDIDATES) {
     run.onLayer?.(`percentile auto: trying p${p}`);
-    const r = await simulate(build(p).model, calib, { timesteps, batchSize: run.batchSize, ...(run.threads ? { threads: run.threads } : {}), ...(run.runtime ? { runtime: run.runtime } : {}) });
-    tried.push({ percentile: p, accuracy: r.accuracyByStep[timesteps - 1]! });
+    tried.push({ percentile: p, accuracy: await accuracyAt(build(p).model, calib, timesteps, run) });
   }
   const best = tried.reduce((a, b) => (b.accuracy >= a.accuracy ? b : a));
   return { best: best.percentile, tried };
@@ -170,8 +175,7 @@ async function searchVInit(
   const tried: NonNullable<ConversionSettings['vInitSearch']> = [];
   for (const c of candidates) {
     run.onLayer?.(`v-init auto: trying ${c.vInit}`);
-    const r = await simulate(build(c.settings).model, calib, { timesteps, batchSize: run.batchSize, ...(run.threads ? { threads: run.threads } : {}), ...(run.runtime ? { runtime: run.runtime } : {}) });
-    tried.push({ vInit: c.vInit, accuracy: r.accuracyByStep[timesteps - 1]! });
+    tried.push({ vInit: c.vInit, accuracy: await accuracyAt(build(c.settings).model, calib, timesteps, run) });
   }
   const best = tried[1]!.accuracy > tried[0]!.accuracy ? candidates[1]! : candidates[0]!;
   return { best: { ...best.settings, vInitSearch: tried }, tried };

@@ -8,17 +8,10 @@ import { rheobaseNa, tauMs, type LabModel, type PhysicalNeuron } from '../snn/ph
 import { describeStimulus, type Stimulus } from '../snn/stimulus.js';
 import { renderTable } from './table.js';
 
-export interface NeuronParamsRecord {
-  cNf: number;
-  gLNs: number;
-  eLMv: number;
-  vThMv: number;
-  vResetMv: number;
-  tRefMs: number;
+/** The neuron's parameters as --json prints them: PhysicalNeuron's units, flattened. */
+export interface NeuronParamsRecord extends Pick<PhysicalNeuron, 'cNf' | 'gLNs' | 'eLMv' | 'vThMv' | 'vResetMv' | 'tRefMs' | 'dtMs' | 'timing'> {
   /** C / g_L; null for pif (no leak). */
   tauMs: number | null;
-  dtMs: number;
-  timing: PhysicalNeuron['timing'];
   noiseMvPerSqrtMs: number;
   seed: number;
   gANs?: number;
