@@ -233,6 +233,32 @@ describe('a spiking layer with pre-distortion, over chunks and a batch', () => {
       expect(got.flat(2).some((x) => x === 1)).toBe(true);
     }
   });
+
+  it('feeds a constant current f(z) at every step of every chunk, as one neuron fed f(z) fires', () => {
+    const k = 1;
+    const node: SpikeNode = {
+      name: 's',
+      op: 'spike',
+      inputs: ['x'],
+      output: 's',
+      lambda: [1],
+      neuron: { model: 'if', vThreshold: 1, vReset: 0, reset: 'subtract', vInitFraction: 0, tRefSteps: k, predistort: true },
+    };
+    const zs = [0.05, 0.2, 0.4, 0.7];
+    const layer = new NeuronLayer(node, zs.length, 'fast', DEFAULT_RUNTIME, 0);
+    layer.begin(1);
+    const counts = zs.map(() => 0);
+    const T = 24;
+    for (let t0 = 0; t0 < T; t0 += 8) {
+      const out = layer.run({ data: Float32Array.from(zs), temporal: false }, { batch: 1, t0, steps: 8, timesteps: T }).data;
+      out.forEach((x, i) => (counts[i % zs.length]! += x));
+    }
+    // One neuron with constant current f(z) = z / (1 - k z) below r_max = 1/2, by step().
+    zs.forEach((z, j) => {
+      const f = z < 1 / (k + 1) ? z / (1 - k * z) : 1 + (z - 1 / (k + 1));
+      expect(counts[j], `z = ${z}`).toBe(count(ifParams('subtract', k), Math.fround(f), T));
+    });
+  });
 });
 
 describe('LIF rate and leak compensation', () => {

@@ -43,6 +43,8 @@ export class NeuronLayer {
   private distorted: Float32Array = new Float32Array(0);
   /** Pre-distortion of spike-driven currents through their running mean (null: not asked for). */
   private readonly running: RunningPredistortion | null;
+  /** A constant current is the same in every chunk of a batch: distorted once, in the first. */
+  private staticDistorted = false;
 
   constructor(
     readonly node: SpikeNode,
@@ -74,6 +76,7 @@ export class NeuronLayer {
     this.active = null;
     this.spikes = 0;
     this.running?.begin(n);
+    this.staticDistorted = false;
     if (!isPlain(this.params)) {
       // Noise draws are sequential per state: seeded by layer and the batch's first sample.
       const { v: _v, refractory: _r, ...extra } = initialState(n, 0, this.params, { seed: mixKey(this.runtime.seed, this.layerIndex, firstSample) });
@@ -117,7 +120,8 @@ export class NeuronLayer {
     this.distorted = ensureFloat32(this.distorted, n);
     const out = this.distorted.subarray(0, n);
     if (!input.temporal) {
-      predistort(input.data.subarray(0, n), vThreshold, tRefSteps, out);
+      if (!this.staticDistorted) predistort(input.data.subarray(0, n), vThreshold, tRefSteps, out);
+      this.staticDistorted = true;
     } else {
       const z = input.data;
       for (let k = 0; k < steps; k++) {
