@@ -112,6 +112,19 @@ describe('refractory pre-distortion', () => {
   });
 });
 
+/** The pre-distortion map by hand (θ = 1): z / (1 - k z) below r_max = 1 / (k + 1), then shifted to stay continuous. */
+const fByHand = (z: number, k: number): number => (z <= 0 ? z : z < 1 / (k + 1) ? z / (1 - k * z) : 1 + (z - 1 / (k + 1)));
+
+/** A layer of IF neurons (θ = 1, reset by subtraction, v(0) = 0) with refractory period k and pre-distortion. */
+const predistortingLayer = (k: number): SpikeNode => ({
+  name: 's',
+  op: 'spike',
+  inputs: ['x'],
+  output: 's',
+  lambda: [1],
+  neuron: { model: 'if', vThreshold: 1, vReset: 0, reset: 'subtract', vInitFraction: 0, tRefSteps: k, predistort: true },
+});
+
 describe('refractory pre-distortion of a time-varying current (running mean)', () => {
   /** Spikes of one IF neuron (refractory k) fed z_t through RunningPredistortion. */
   function countRunning(k: number, current: (t: number) => number, T: number): number {
@@ -154,9 +167,8 @@ describe('refractory pre-distortion of a time-varying current (running mean)', (
       pd.step(Float32Array.of(z), 0, out, 0, 1, t, 0);
       sumIn += Math.fround(z);
       sumOut += out[0]!;
-      // f by hand: r = mean, z' = r / (1 - k r) below r_max = 1 / (k + 1), else shifted.
       const r = sumIn / t;
-      const f = r <= 0 ? r : r < 1 / (k + 1) ? r / (1 - k * r) : 1 + (r - 1 / (k + 1));
+      const f = fByHand(r, k);
       expect(sumOut).toBeCloseTo(t * f, 3);
     }
   });
@@ -191,14 +203,7 @@ describe('a spiking layer with pre-distortion, over chunks and a batch', () => {
   it('feeds each neuron the increments of t f(mean current), step by step across chunk boundaries', () => {
     const k = 2;
     const [batch, per, T] = [2, 3, 9];
-    const node: SpikeNode = {
-      name: 's',
-      op: 'spike',
-      inputs: ['x'],
-      output: 's',
-      lambda: [1],
-      neuron: { model: 'if', vThreshold: 1, vReset: 0, reset: 'subtract', vInitFraction: 0, tRefSteps: k, predistort: true },
-    };
+    const node = predistortingLayer(k);
     // Bursty currents, different per sample and neuron: z[t][b][j].
     const z = (t: number, b: number, j: number) => ((t + b + j) % 3 === 0 ? 0.3 + 0.2 * j + 0.1 * b : (t + j) % 4 === 1 ? -0.1 : 0);
     for (const scan of ['fast', 'step'] as const) {
@@ -222,7 +227,7 @@ describe('a spiking layer with pre-distortion, over chunks and a batch', () => {
           for (let t = 1; t <= T; t++) {
             sum += Math.fround(z(t - 1, b, j));
             const r = sum / t;
-            const f = r <= 0 ? r : r < 1 / (k + 1) ? r / (1 - k * r) : 1 + (r - 1 / (k + 1));
+            const f = fByHand(r, k);
             const current = Math.fround(t * f - before);
             before = t * f;
             step(p, state, Float32Array.of(current), 0, spike, 0, 1);
@@ -236,14 +241,7 @@ describe('a spiking layer with pre-distortion, over chunks and a batch', () => {
 
   it('feeds a constant current f(z) at every step of every chunk, as one neuron fed f(z) fires', () => {
     const k = 1;
-    const node: SpikeNode = {
-      name: 's',
-      op: 'spike',
-      inputs: ['x'],
-      output: 's',
-      lambda: [1],
-      neuron: { model: 'if', vThreshold: 1, vReset: 0, reset: 'subtract', vInitFraction: 0, tRefSteps: k, predistort: true },
-    };
+    const node = predistortingLayer(k);
     const zs = [0.05, 0.2, 0.4, 0.7];
     const layer = new NeuronLayer(node, zs.length, 'fast', DEFAULT_RUNTIME, 0);
     layer.begin(1);
@@ -253,9 +251,9 @@ describe('a spiking layer with pre-distortion, over chunks and a batch', () => {
       const out = layer.run({ data: Float32Array.from(zs), temporal: false }, { batch: 1, t0, steps: 8, timesteps: T }).data;
       out.forEach((x, i) => (counts[i % zs.length]! += x));
     }
-    // One neuron with constant current f(z) = z / (1 - k z) below r_max = 1/2, by step().
+    // One neuron with constant current f(z), by step().
     zs.forEach((z, j) => {
-      const f = z < 1 / (k + 1) ? z / (1 - k * z) : 1 + (z - 1 / (k + 1));
+      const f = fByHand(z, k);
       expect(counts[j], `z = ${z}`).toBe(count(ifParams('subtract', k), Math.fround(f), T));
     });
   });
