@@ -12,12 +12,15 @@ import { mixKey } from '../snn/counter-random.js';
 import { fillInitialPotential } from '../snn/initial-potential.js';
 import { fromLayerParams, maxRate } from '../snn/layer.js';
 import { initialState, isPlain, step, type NeuronParams, type NeuronState } from '../snn/neuron.js';
+import { NormalSource } from '../snn/normal.js';
 import { predistort, RunningPredistortion } from '../snn/predistort.js';
 import type { RuntimeSettings } from './settings.js';
 import { isPlainIf, isPlainNeuron, scanIfRow, scanLifRow, silentUnderConstantCurrent, type ScanBuffers, type ScanRow } from './neuron-scan.js';
 import { ensureFloat32, ensureInt32, growInt32, type Chunk, type Signal, type SparseRows } from './signal.js';
 
 export type ScanMode = 'fast' | 'step';
+
+const NOISE_STREAM = 0x401;
 
 /** Layer parameters the fused scans handle (v(0) is set in begin(), pre-distortion before the scan). */
 const PLAIN_LAYER_KEYS = new Set(['model', 'vThreshold', 'vReset', 'reset', 'vInitFraction', 'vInitRandom', 'predistort', 'tRefSteps', 'tauSteps']);
@@ -39,7 +42,9 @@ export class NeuronLayer {
   private batch = 0;
   private spikes = 0;
   /** Noise generator and adaptation of the step() path, when the runtime asks for them. */
-  private extra: Omit<NeuronState, 'v' | 'refractory'> = {};
+  private extra: Omit<NeuronState, 'v' | 'refractory' | 'noise'> = {};
+  /** Membrane noise generators of the step() path, one per sample of the batch. */
+  private noise: NormalSource[] = [];
   private distorted: Float32Array = new Float32Array(0);
   /** Pre-distortion of spike-driven currents through their running mean (null: not asked for). */
   private readonly running: RunningPredistortion | null;
@@ -78,9 +83,14 @@ export class NeuronLayer {
     this.running?.begin(n);
     this.staticDistorted = false;
     if (!isPlain(this.params)) {
-      // Noise draws are sequential per state: seeded by layer and the batch's first sample.
-      const { v: _v, refractory: _r, ...extra } = initialState(n, 0, this.params, { seed: mixKey(this.runtime.seed, this.layerIndex, firstSample) });
+      // Exact-timing and adaptation state for the whole batch; one noise generator per sample,
+      // keyed by the sample's dataset index (and the layer), so that its draws do not depend on
+      // how the dataset is cut into batches or spread over workers.
+      const { v: _v, refractory: _r, noise: _n, ...extra } = initialState(n, 0, { ...this.params, noiseStd: 0 });
       this.extra = extra;
+      this.noise = this.params.noiseStd
+        ? Array.from({ length: batch }, (_, b) => new NormalSource(mixKey(this.runtime.seed, NOISE_STREAM, this.layerIndex, firstSample + b)))
+        : [];
     }
   }
 
@@ -176,12 +186,22 @@ export class NeuronLayer {
     const { batch, steps } = chunk;
     const per = this.per;
     const n = batch * per;
-    const state = { ...this.extra, v: this.v.subarray(0, n), refractory: this.refractory.subarray(0, n) };
+    const { refractoryLeft, spikeTime, adaptation } = this.extra;
+    // One state per sample: views of the batch's arrays and the sample's noise generator.
+    const states: NeuronState[] = Array.from({ length: batch }, (_, b) => {
+      const at = (a: Float64Array | undefined) => a?.subarray(b * per, (b + 1) * per);
+      const state: NeuronState = { v: this.v.subarray(b * per, (b + 1) * per), refractory: this.refractory.subarray(b * per, (b + 1) * per) };
+      if (refractoryLeft) state.refractoryLeft = at(refractoryLeft);
+      if (spikeTime) state.spikeTime = at(spikeTime);
+      if (adaptation) state.adaptation = at(adaptation);
+      if (this.noise.length > 0) state.noise = this.noise[b];
+      return state;
+    });
     this.stepOut = ensureFloat32(this.stepOut, n);
     const out = this.stepOut.subarray(0, n);
     let e = 0;
     for (let k = 0; k < steps; k++) {
-      step(this.params, state, current.data, current.temporal ? k * n : 0, out, 0, n);
+      for (let b = 0; b < batch; b++) step(this.params, states[b]!, current.data, (current.temporal ? k * n : 0) + b * per, out, b * per, per);
       for (let b = 0; b < batch; b++) {
         const r = k * batch + b;
         this.rowStart[r] = e;

@@ -16,7 +16,7 @@ import { inferShapes } from '../ir/shapes.js';
 import { sizeOf } from '../ir/tensor.js';
 import { ConstantCurrent, PoissonSpikes, type InputEncoder } from './encoders.js';
 import { ElementwiseNode } from './elementwise-node.js';
-import { LinearNode, type LinearMode } from './linear/linear-node.js';
+import { LinearNode, type ExecutorKind, type LinearMode } from './linear/linear-node.js';
 import { NeuronLayer, type ScanMode } from './neuron-layer.js';
 import { MAX_ORT_ROWS } from './linear/ort-linear.js';
 import type { OrtOptions } from './ort.js';
@@ -50,6 +50,8 @@ export interface RunOptions {
   capture?: ReadonlySet<string>;
   /** Dataset index of the batch's first sample: random draws are keyed by it. */
   firstSample?: number;
+  /** Stop after the chunk that reaches this many steps (a probe of the input densities); default: all T. */
+  maxSteps?: number;
 }
 
 export interface SimOptions extends OrtOptions {
@@ -63,6 +65,11 @@ export interface SimOptions extends OrtOptions {
   runtime?: RuntimeSettings;
   /** Poisson encoding: spike amplitude s >= max |x| of the preprocessed input (see encoders.ts). */
   inputScale?: number;
+  /**
+   * Executors decided for the whole run, by linear node name (with linear 'auto'): a node
+   * not named here decides on its first temporal chunk from the input density.
+   */
+  executors?: Readonly<Record<string, ExecutorKind>>;
 }
 
 export const DEFAULT_CHUNK_STEPS = 8;
@@ -141,6 +148,15 @@ export class SnnSimulator {
     return out;
   }
 
+  /** The executors decided so far (linear nodes that have seen a temporal chunk), to fix them for other simulators. */
+  decidedExecutors(): Record<string, ExecutorKind> {
+    const out: Record<string, ExecutorKind> = {};
+    for (const e of this.executors) {
+      if (e instanceof LinearNode && e.decided !== null) out[e.node.name] = e.decided;
+    }
+    return out;
+  }
+
   async runBatch(x: Float32Array, batch: number, options: RunOptions = {}): Promise<BatchResult> {
     const began = performance.now();
     const T = this.timesteps;
@@ -160,7 +176,8 @@ export class SnnSimulator {
 
     const staticValues = new Map<string, Signal>();
     const K = this.stepsFor(batch);
-    for (let t0 = 0; t0 < T; t0 += K) {
+    const last = Math.min(T, options.maxSteps ?? T);
+    for (let t0 = 0; t0 < last; t0 += K) {
       const chunk: Chunk = { batch, t0, steps: Math.min(K, T - t0), timesteps: T };
       const values = new Map(staticValues);
       const input = this.encoder.run(chunk);
@@ -231,7 +248,7 @@ async function executorFor(
     case 'dense':
     case 'avgpool':
     case 'globalavgpool':
-      return LinearNode.create(node, inShape, outShape, temporal ? (options.linear ?? 'auto') : 'dense', options);
+      return LinearNode.create(node, inShape, outShape, temporal ? (options.linear ?? 'auto') : 'dense', options, options.executors?.[node.name]);
     default:
       return new ElementwiseNode(node, node.inputs.map((v) => sizeOf(shapes.get(v)!)));
   }

@@ -21,6 +21,9 @@ import { SparseDense } from './sparse-dense.js';
 /** 'auto': choose by input density; 'dense': onnxruntime only (the reference); 'sparse': event-driven wherever it exists. */
 export type LinearMode = 'auto' | 'dense' | 'sparse';
 
+/** The executor a node runs on temporal inputs: onnxruntime or its event-driven kernel. */
+export type ExecutorKind = 'ort' | 'events';
+
 /**
  * Input density below which the event-driven kernel beats onnxruntime, per node kind. The
  * event-driven kernels are scalar JavaScript (about one add per ns); onnxruntime's dense
@@ -40,18 +43,26 @@ export class LinearNode {
     private readonly dense: LinearOp,
     private readonly events: LinearOp | null,
     mode: LinearMode,
+    decided?: ExecutorKind,
   ) {
     this.chosen = mode === 'dense' || !events ? dense : mode === 'sparse' ? events : null;
+    // A decision made for the whole run (see runtime/batch-driver.ts) overrides the density rule.
+    if (decided !== undefined && mode === 'auto') this.chosen = decided === 'events' && events ? events : dense;
   }
 
-  static async create(node: Node, inShape: number[], outShape: number[], mode: LinearMode, options: OrtOptions): Promise<LinearNode> {
+  static async create(node: Node, inShape: number[], outShape: number[], mode: LinearMode, options: OrtOptions, decided?: ExecutorKind): Promise<LinearNode> {
     const dense = await OrtLinear.create(node, inShape, outShape, options);
-    return new LinearNode(node, dense, mode === 'dense' ? null : eventKernel(node, inShape, outShape), mode);
+    return new LinearNode(node, dense, mode === 'dense' ? null : eventKernel(node, inShape, outShape), mode, decided);
   }
 
   /** The executor in use for temporal inputs ('ort', 'sparse', 'events'), or 'undecided'. */
   get executor(): string {
     return this.chosen?.kind ?? 'undecided';
+  }
+
+  /** The decision in use for temporal inputs, or null before the first temporal chunk. */
+  get decided(): ExecutorKind | null {
+    return this.chosen === null ? null : this.chosen === this.dense ? 'ort' : 'events';
   }
 
   begin(): void {

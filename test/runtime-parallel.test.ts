@@ -1,0 +1,70 @@
+/**
+ * The accuracy curve must not depend on how the samples are split: over worker threads
+ * (--threads), into batches (--batch) or into chunks of steps. Each run below goes through the
+ * CLI as a user's would, on the shipped MNIST model; the per-step accuracies and the firing
+ * rates of every layer (spike totals) must be identical, not merely close. The second case
+ * draws random numbers everywhere (random v(0), Poisson input, membrane noise): they are keyed
+ * by sample index, so a sample's draws do not depend on which worker or batch runs it.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadDataset } from '../src/io/data/registry.js';
+import { DEFAULT_PREPROCESS, limitDataset } from '../src/io/data/dataset.js';
+import { convertAnn, DEFAULT_CONVERSION } from '../src/eval/convert.js';
+import { loadModel, type LoadedAnn } from '../src/io/load-model.js';
+import { driveSnn } from '../src/runtime/batch-driver.js';
+import { snnc } from './helpers/cli.js';
+import { tempDir } from './helpers/idx.js';
+
+const MODEL = 'models/mnist-cnn.onnx';
+
+interface Report {
+  snn: { accuracyByStep: number[] };
+  layers: { name: string; firingRate: number; saturatedFraction: number }[];
+}
+
+interface Curve {
+  accuracyByStep: number[];
+  layers: Report['layers'];
+}
+
+async function evalJson(extra: string[]): Promise<Curve> {
+  const file = path.join(tempDir(), 'eval.json');
+  const r = await snnc(['eval', MODEL, '--data', 'mnist', '--limit', '130', '--calib-samples', '100', '--timesteps', '12', '--no-timing', '--json', file, ...extra]);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  const report = JSON.parse(fs.readFileSync(file, 'utf8')) as Report;
+  return { accuracyByStep: report.snn.accuracyByStep, layers: report.layers.map(({ name, firingRate, saturatedFraction }) => ({ name, firingRate, saturatedFraction })) };
+}
+
+describe('results do not depend on threads, batch size or chunking', () => {
+  it.each([
+    ['deterministic run', [] as string[]],
+    ['random v(0), Poisson input, membrane noise', ['--v-init', 'random', '--encoding', 'poisson', '--noise', '0.05', '--seed', '3']],
+  ])('%s: --threads 1 / 2, --batch 100 / 1 / 7 give the same curve and rates', async (_name, extra) => {
+    const reference = await evalJson(['--threads', '1', '--batch', '100', ...extra]);
+    expect(reference.accuracyByStep).toHaveLength(12);
+    expect(reference.accuracyByStep[11]).toBeGreaterThan(0.8);
+    for (const split of [
+      ['--threads', '2', '--batch', '100'],
+      ['--threads', '1', '--batch', '1'],
+      ['--threads', '2', '--batch', '7'],
+    ]) {
+      expect(await evalJson([...split, ...extra]), split.join(' ')).toEqual(reference);
+    }
+  });
+
+  it('spreads the batches over two workers and hands them back in dataset order', async () => {
+    const ann = (await loadModel(MODEL)) as LoadedAnn;
+    const ds = limitDataset(loadDataset('mnist'), 50);
+    const { model } = await convertAnn(ann, DEFAULT_PREPROCESS, { ...DEFAULT_CONVERSION, calibSamples: 50, calibData: 'mnist:train' }, { batchSize: 50, threads: 1, data: {} });
+    const starts: number[] = [];
+    const summary = await driveSnn(model.snn, 4, {}, ds, model.preprocess, { threads: 2, batchSize: 6 }, (r, start, count) => {
+      expect(r.predictions).toHaveLength(4 * count);
+      starts.push(start);
+    });
+    expect(summary.workers).toBe(2);
+    expect(starts).toEqual([0, 6, 12, 18, 24, 30, 36, 42, 48]);
+  });
+});
