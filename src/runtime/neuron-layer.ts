@@ -15,10 +15,16 @@ import { initialState, isPlain, step, type NeuronParams, type NeuronState } from
 import { NormalSource } from '../snn/normal.js';
 import { predistort, RunningPredistortion } from '../snn/predistort.js';
 import type { RuntimeSettings } from './settings.js';
+import { KernelArena } from './wasm/module.js';
 import { isPlainIf, isPlainNeuron, scanIfRow, scanLifRow, silentUnderConstantCurrent, type ScanBuffers, type ScanRow } from './neuron-scan.js';
 import { ensureFloat32, ensureInt32, growInt32, type Chunk, type Signal, type SparseRows } from './signal.js';
 
-export type ScanMode = 'fast' | 'step';
+/**
+ * 'fast': the WebAssembly SIMD scan for plain IF / LIF layers where the kernels are built,
+ * else the JavaScript fused scans; 'js': the JavaScript fused scans; 'step': snn/neuron.ts
+ * step() (the reference).
+ */
+export type ScanMode = 'fast' | 'js' | 'step';
 
 const NOISE_STREAM = 0x401;
 
@@ -50,6 +56,11 @@ export class NeuronLayer {
   private readonly running: RunningPredistortion | null;
   /** A constant current is the same in every chunk of a batch: distorted once, in the first. */
   private staticDistorted = false;
+  /** The WebAssembly scan's memory (membranes, refractory steps, counts, current, one row's events), or null. */
+  private readonly arena: KernelArena | null;
+  private arenaEvents: Int32Array = new Int32Array(0);
+  /** The constant current of the batch has been copied into the arena. */
+  private staticLoaded = false;
 
   constructor(
     readonly node: SpikeNode,
@@ -63,7 +74,8 @@ export class NeuronLayer {
     const { noisePerStep, adaptation } = runtime;
     this.params = fromLayerParams(node.neuron, { noisePerStep, ...(adaptation ? { adaptation } : {}) });
     const plainLayer = Object.keys(node.neuron).every((k) => PLAIN_LAYER_KEYS.has(k)) && ['if', 'lif'].includes(node.neuron.model);
-    this.fast = scan === 'fast' && plainLayer && isPlainNeuron(this.params);
+    this.fast = scan !== 'step' && plainLayer && isPlainNeuron(this.params);
+    this.arena = this.fast && scan === 'fast' ? KernelArena.create() : null;
     const { predistort: wanted, tRefSteps, vThreshold } = node.neuron;
     this.running = wanted && tRefSteps > 0 ? new RunningPredistortion(vThreshold, tRefSteps) : null;
   }
@@ -72,9 +84,15 @@ export class NeuronLayer {
   begin(batch: number, firstSample = 0): void {
     const n = batch * this.per;
     this.batch = batch;
-    this.v = ensureFloat32(this.v, n);
-    this.refractory = ensureInt32(this.refractory, n);
-    this.counts = ensureInt32(this.counts, n);
+    if (this.arena) {
+      this.arena.layout({ events: this.per * 4, v: n * 4, refractory: n * 4, counts: n * 4, z: 16 });
+      this.arenaViews(n);
+      this.staticLoaded = false;
+    } else {
+      this.v = ensureFloat32(this.v, n);
+      this.refractory = ensureInt32(this.refractory, n);
+      this.counts = ensureInt32(this.counts, n);
+    }
     fillInitialPotential(this.v.subarray(0, n), this.node, batch, this.runtime.seed, this.layerIndex, firstSample);
     this.refractory.fill(0, 0, n);
     this.counts.fill(0, 0, n);
@@ -100,7 +118,7 @@ export class NeuronLayer {
     this.rowStart = ensureInt32(this.rowStart, rows);
     this.rowEnd = ensureInt32(this.rowEnd, rows);
     const current = this.distort(input, chunk);
-    const spikes = this.fast ? this.scanFast(current, chunk) : this.scanStep(current, chunk);
+    const spikes = this.arena ? this.scanWasm(current, chunk) : this.fast ? this.scanFast(current, chunk) : this.scanStep(current, chunk);
     this.spikes += spikes;
     const sparse = { start: this.rowStart.subarray(0, rows), end: this.rowEnd.subarray(0, rows), index: this.events };
     // The dense spikes [steps][batch][n] are built only if a consumer asks for them
@@ -152,6 +170,63 @@ export class NeuronLayer {
     const { start, end, index } = sparse;
     for (let r = 0; r < rows; r++) for (let k = start[r]!; k < end[r]!; k++) out[r * per + index[k]!] = 1;
     return out;
+  }
+
+  /** The state's views into the arena (again after its memory grew). */
+  private arenaViews(n: number): void {
+    const arena = this.arena!;
+    this.v = arena.f32('v', n);
+    this.refractory = arena.i32('refractory', n);
+    this.counts = arena.i32('counts', n);
+    this.arenaEvents = arena.i32('events', this.per);
+  }
+
+  /**
+   * The WebAssembly scans (wasm/kernels.ts): the current is copied into the arena (a constant
+   * one once per batch), then each (sample, step) row runs as one call whose events are
+   * appended to the layer's list. Same order of rows as scanFast.
+   */
+  private scanWasm(current: Signal, chunk: Chunk): number {
+    const arena = this.arena!;
+    const { batch, steps } = chunk;
+    const per = this.per;
+    const n = batch * per;
+    const zLength = (current.temporal ? steps : 1) * n;
+    if (current.temporal || !this.staticLoaded) {
+      if (arena.layout({ z: zLength * 4 })) this.arenaViews(n);
+      arena.f32('z', zLength).set(current.data.subarray(0, zLength));
+      this.staticLoaded = !current.temporal;
+    }
+    const k = arena.exports;
+    const p = this.params;
+    const plainIf = isPlainIf(p);
+    const subtract = p.reset === 'subtract' ? 1 : 0;
+    const drop = p.vThreshold - p.vReset;
+    const zAt = arena.at('z');
+    const vAt = arena.at('v');
+    const refAt = arena.at('refractory');
+    const countsAt = arena.at('counts');
+    const eventsAt = arena.at('events');
+    const rowEvents = this.arenaEvents;
+    let e = 0;
+    for (let b = 0; b < batch; b++) {
+      const s = b * per * 4;
+      for (let step = 0; step < steps; step++) {
+        const r = step * batch + b;
+        const z = zAt + (current.temporal ? r * per : b * per) * 4;
+        const count = plainIf
+          ? k.scanIf(z, vAt + s, countsAt + s, eventsAt, per, p.vThreshold, drop, subtract, p.vReset)
+          : k.scanLif(z, vAt + s, refAt + s, countsAt + s, eventsAt, per, p.decay, p.gain, p.vRest, p.vThreshold, drop, subtract, p.vReset, p.tRefSteps);
+        this.rowStart[r] = e;
+        if (count > 0) {
+          if (this.events.length < e + count) this.events = growInt32(this.events, e + count);
+          this.events.set(rowEvents.subarray(0, count), e);
+          e += count;
+        }
+        this.rowEnd[r] = e;
+      }
+    }
+    return e;
   }
 
   /**
