@@ -15,7 +15,7 @@
  * simulator, and `visit` sees batches in dataset order whatever order the workers finish in.
  */
 import { Worker } from 'node:worker_threads';
-import { preprocessBatch, type Dataset, type Preprocess } from '../io/data/dataset.js';
+import { preprocessBatch, type Dataset, type Preprocess } from '../model/dataset.js';
 import type { Graph } from '../ir/graph.js';
 import { sizeOf } from '../ir/tensor.js';
 import { checkAllocation } from '../util/memory-limit.js';

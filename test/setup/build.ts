@@ -1,14 +1,12 @@
 // The CLI tests run bin/snnc, which loads dist/: compile once before the suite (TypeScript,
-// and the WebAssembly kernels as `npm run build:wasm` does).
+// and the WebAssembly kernels as `npm run build` does).
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import pkg from '../../package.json' with { type: 'json' };
+// @ts-expect-error: a plain JavaScript build script without type declarations
+import { buildWasm } from '../../scripts/build-wasm.mjs';
 
 export default function setup(): void {
-  const require = createRequire(import.meta.url);
-  const tsc = require.resolve('typescript/bin/tsc');
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { stdio: 'inherit' });
-  const asc = require.resolve('assemblyscript/bin/asc.js');
-  const args = pkg.scripts['build:wasm'].split(' ').slice(1);
-  execFileSync(process.execPath, [asc, ...args], { stdio: 'inherit' });
+  (buildWasm as () => boolean)();
 }

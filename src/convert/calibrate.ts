@@ -5,8 +5,8 @@
  * by v(0), see passes/shift-currents.ts). Layers are corrected in order, each measured after
  * the corrections of the layers before it.
  */
-import { maxAbsInput, type Dataset } from '../io/data/dataset.js';
-import type { SnnModel } from '../io/snn-file.js';
+import { maxAbsInput, type Dataset } from '../model/dataset.js';
+import type { SnnModel } from '../model/snn-model.js';
 import type { SpikeNode } from '../ir/graph.js';
 import { inferShapes } from '../ir/shapes.js';
 import { sizeOf } from '../ir/tensor.js';
