@@ -52,6 +52,8 @@ export interface DriveSummary {
   executors: Record<string, ExecutorKind>;
   /** Wall time of the whole run (probe, workers' start-up, batches). */
   seconds: number;
+  /** Wall time of the batches alone, from the first batch handed out to the last result. */
+  batchSeconds: number;
 }
 
 /** The largest batch up to `requested` whose live values (per simulator) fit the budget. */
@@ -90,6 +92,7 @@ export async function driveSnn(
     const jobs = Array.from({ length: batches }, (_, i) => ({ start: i * simBatch, count: Math.min(simBatch, ds.count - i * simBatch) }));
     const input = (start: number, count: number) => preprocessBatch(ds, start, count, pre, new Float32Array(count * inputPer));
     const capture = drive.capture ?? [];
+    let batchesBegan = 0;
     if (workers === 1) {
       if (threads > 1) {
         await probe.release();
@@ -98,6 +101,7 @@ export async function driveSnn(
       }
       // The probe simulator decided with the same rule: reuse it (its executors are fixed now).
       const sim = local!;
+      batchesBegan = performance.now();
       for (const { start, count } of jobs) {
         visit(await sim.runBatch(input(start, count), count, { capture: new Set(capture), firstSample: start }), start, count);
         drive.onBatch?.(start + count, ds.count);
@@ -105,12 +109,21 @@ export async function driveSnn(
     } else {
       await probe.release();
       local = null;
-      await runOnWorkers(workers, { kind: 'init', graph, timesteps, options: { ...options, threads: 1, executors } }, jobs, input, capture, (r, start, count) => {
-        visit(r, start, count);
-        drive.onBatch?.(start + count, ds.count);
-      });
+      await runOnWorkers(
+        workers,
+        { kind: 'init', graph, timesteps, options: { ...options, threads: 1, executors } },
+        jobs,
+        input,
+        capture,
+        (r, start, count) => {
+          visit(r, start, count);
+          drive.onBatch?.(start + count, ds.count);
+        },
+        () => (batchesBegan ||= performance.now()),
+      );
     }
-    return { simBatch, workers, executors, seconds: (performance.now() - began) / 1000 };
+    const end = performance.now();
+    return { simBatch, workers, executors, seconds: (end - began) / 1000, batchSeconds: (end - batchesBegan) / 1000 };
   } finally {
     await local?.release();
   }
@@ -150,6 +163,7 @@ async function runOnWorkers(
   input: (start: number, count: number) => Float32Array,
   capture: readonly string[],
   visit: (r: BatchResult, start: number, count: number) => void,
+  onFirstBatch: () => void,
 ): Promise<void> {
   const workers = Array.from({ length: n }, () => new Worker(workerUrl()));
   try {
@@ -167,6 +181,7 @@ async function runOnWorkers(
         const id = next++;
         const { start, count } = jobs[id]!;
         const x = input(start, count);
+        onFirstBatch();
         const m: ToWorker = { kind: 'batch', id, x, count, firstSample: start, capture: [...capture] };
         w.postMessage(m, [x.buffer as ArrayBuffer]);
       };
