@@ -14,9 +14,10 @@ import { fromLayerParams, maxRate } from '../snn/layer.js';
 import { initialState, isPlain, step, type NeuronParams, type NeuronState } from '../snn/neuron.js';
 import { NormalSource } from '../snn/normal.js';
 import { predistort, RunningPredistortion } from '../snn/predistort.js';
+import type { BatchStats, RuntimeNode } from './runtime-node.js';
 import type { RuntimeSettings } from './settings.js';
 import { KernelArena } from './wasm/module.js';
-import { isPlainIf, isPlainNeuron, scanIfRow, scanLifRow, silentUnderConstantCurrent, type ScanBuffers, type ScanRow } from './neuron-scan.js';
+import { scanIfRow, scanLifRow, scanVariant, silentUnderConstantCurrent, type ScanBuffers, type ScanRow } from './neuron-scan.js';
 import { ensureFloat32, ensureInt32, growInt32, type Chunk, type Signal, type SparseRows } from './signal.js';
 
 /**
@@ -28,12 +29,11 @@ export type ScanMode = 'fast' | 'js' | 'step';
 
 const NOISE_STREAM = 0x401;
 
-/** Layer parameters the fused scans handle (v(0) is set in begin(), pre-distortion before the scan). */
-const PLAIN_LAYER_KEYS = new Set(['model', 'vThreshold', 'vReset', 'reset', 'vInitFraction', 'vInitRandom', 'predistort', 'tRefSteps', 'tauSteps']);
-
-export class NeuronLayer {
+export class NeuronLayer implements RuntimeNode {
   private readonly params: NeuronParams;
   private readonly fast: boolean;
+  /** The fast scan this layer runs (runtime/neuron-scan.ts decides), or null for step(). */
+  private readonly variant: 'if' | 'lif' | null;
   private v: Float32Array = new Float32Array(0);
   private refractory: Int32Array = new Int32Array(0);
   private counts: Int32Array = new Int32Array(0);
@@ -73,8 +73,8 @@ export class NeuronLayer {
   ) {
     const { noisePerStep, adaptation } = runtime;
     this.params = fromLayerParams(node.neuron, { noisePerStep, ...(adaptation ? { adaptation } : {}) });
-    const plainLayer = Object.keys(node.neuron).every((k) => PLAIN_LAYER_KEYS.has(k)) && ['if', 'lif'].includes(node.neuron.model);
-    this.fast = scan !== 'step' && plainLayer && isPlainNeuron(this.params);
+    this.variant = scan === 'step' ? null : scanVariant(node.neuron, this.params);
+    this.fast = this.variant !== null;
     this.arena = this.fast && scan === 'fast' ? KernelArena.create() : null;
     const { predistort: wanted, tRefSteps, vThreshold } = node.neuron;
     this.running = wanted && tRefSteps > 0 ? new RunningPredistortion(vThreshold, tRefSteps) : null;
@@ -112,7 +112,8 @@ export class NeuronLayer {
     }
   }
 
-  run(input: Signal, chunk: Chunk): Signal {
+  run(inputs: readonly Signal[], chunk: Chunk): Signal {
+    const input = inputs[0]!;
     const { batch, steps } = chunk;
     const rows = steps * batch;
     this.rowStart = ensureInt32(this.rowStart, rows);
@@ -199,7 +200,7 @@ export class NeuronLayer {
     }
     const k = arena.exports;
     const p = this.params;
-    const plainIf = isPlainIf(p);
+    const plainIf = this.variant === 'if';
     const subtract = p.reset === 'subtract' ? 1 : 0;
     const drop = p.vThreshold - p.vReset;
     const zAt = arena.at('z');
@@ -238,7 +239,7 @@ export class NeuronLayer {
     const per = this.per;
     if (!current.temporal && this.active === null) this.active = this.findActive(current.data);
     const buffers: ScanBuffers = { z: current.data, v: this.v, refractory: this.refractory, counts: this.counts, events: this.events };
-    const scan = isPlainIf(this.params) ? scanIfRow : scanLifRow;
+    const scan = this.variant === 'if' ? scanIfRow : scanLifRow;
     const row: ScanRow = { zOffset: 0, stateOffset: 0 };
     const a = this.active;
     let e = 0;
@@ -313,6 +314,11 @@ export class NeuronLayer {
     const n = this.batch * this.per;
     for (let i = 0; i < n; i++) if (this.counts[i]! >= full) saturated++;
     return { spikes: this.spikes, saturated };
+  }
+
+  report(stats: BatchStats, timesteps: number, capture: ReadonlySet<string>): void {
+    stats.activity.set(this.node.name, this.activity(timesteps));
+    if (capture.has(this.node.name)) stats.counts.set(this.node.name, this.spikeCounts());
   }
 
   /** Spike counts of the batch so far, [batch][neurons]. */

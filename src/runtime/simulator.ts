@@ -23,14 +23,10 @@ import type { OrtOptions } from './ort.js';
 import { AccumulatingReadout, SumOverTime } from './readout.js';
 import { DEFAULT_RUNTIME, type RuntimeSettings } from './settings.js';
 import type { Chunk, Signal } from './signal.js';
+import type { BatchStats, LayerActivity, RuntimeNode } from './runtime-node.js';
 import { SpikingMaxPool } from './spiking-maxpool.js';
 
-/** Activity of one spiking layer over a batch, summed over samples and steps. */
-export interface LayerActivity {
-  spikes: number;
-  /** Neuron-sample pairs that fired at the highest possible rate (at least floor(T r_max) spikes). */
-  saturated: number;
-}
+export type { LayerActivity };
 
 export interface BatchResult {
   /** Predicted class at every step: [T][batch]. */
@@ -74,9 +70,7 @@ export interface SimOptions extends OrtOptions {
 
 export const DEFAULT_CHUNK_STEPS = 8;
 
-type Executor = LinearNode | NeuronLayer | SpikingMaxPool | ElementwiseNode;
-
-const LINEAR_OPS = new Set<Node['op']>(['conv', 'dense', 'avgpool', 'globalavgpool']);
+type Executor = RuntimeNode;
 
 export class SnnSimulator {
   private readonly readout: AccumulatingReadout;
@@ -144,7 +138,7 @@ export class SnnSimulator {
   /** The executor each linear node uses for temporal inputs (after a first batch). */
   linearExecutors(): Map<string, string> {
     const out = new Map<string, string>();
-    for (const e of this.executors) if (e instanceof LinearNode) out.set(e.node.name, e.executor);
+    for (const e of this.executors) if (e.executor !== undefined) out.set(e.node.name, e.executor);
     return out;
   }
 
@@ -152,7 +146,7 @@ export class SnnSimulator {
   decidedExecutors(): Record<string, ExecutorKind> {
     const out: Record<string, ExecutorKind> = {};
     for (const e of this.executors) {
-      if (e instanceof LinearNode && e.decided !== null) out[e.node.name] = e.decided;
+      if (e.decided !== undefined && e.decided !== null) out[e.node.name] = e.decided;
     }
     return out;
   }
@@ -163,10 +157,7 @@ export class SnnSimulator {
     const nodes = this.graph.nodes;
     const firstSample = options.firstSample ?? 0;
     this.encoder.begin(x, batch, firstSample);
-    for (const e of this.executors) {
-      if (e instanceof NeuronLayer) e.begin(batch, firstSample);
-      else e.begin(batch);
-    }
+    for (const e of this.executors) e.begin(batch, firstSample);
     this.readout.begin(batch);
     const sums = new Map<string, SumOverTime>();
     nodes.forEach((node) => {
@@ -186,7 +177,7 @@ export class SnnSimulator {
       for (let i = 0; i < nodes.length; i++) {
         const node = nodes[i]!;
         if (this.isStatic[i] && t0 > 0) continue;
-        const out = await this.runNode(i, node.inputs.map((v) => values.get(v)!), chunk);
+        const out = await this.executors[i]!.run(node.inputs.map((v) => values.get(v)!), chunk);
         values.set(node.output, out);
         if (this.isStatic[i]) staticValues.set(node.output, out);
       }
@@ -194,33 +185,15 @@ export class SnnSimulator {
       this.readout.add(values.get(this.graph.output)!, chunk);
     }
 
-    const activity = new Map<string, LayerActivity>();
-    const inputEvents = new Map<string, number>();
-    const counts = new Map<string, Float32Array>();
-    for (const e of this.executors) {
-      if (e instanceof NeuronLayer) {
-        activity.set(e.node.name, e.activity(T));
-        if (options.capture?.has(e.node.name)) counts.set(e.node.name, e.spikeCounts());
-      }
-      if (e instanceof LinearNode && LINEAR_OPS.has(e.node.op) && !this.isStatic[nodes.indexOf(e.node)]) inputEvents.set(e.node.name, e.inputEvents);
-    }
-    for (const [name, s] of sums) counts.set(name, s.view().slice());
-    return { predictions: this.readout.result(), activity, inputEvents, counts, seconds: (performance.now() - began) / 1000 };
-  }
-
-  private async runNode(i: number, inputs: Signal[], chunk: Chunk): Promise<Signal> {
-    const e = this.executors[i]!;
-    if (e instanceof LinearNode) return e.run(inputs[0]!, chunk);
-    if (e instanceof NeuronLayer) return e.run(inputs[0]!, chunk);
-    if (e instanceof SpikingMaxPool) {
-      const r = e.run(inputs[0]!.data, chunk.steps);
-      return { data: r.data, temporal: true, nonZero: r.nonZero };
-    }
-    return e.run(inputs, chunk);
+    const stats: BatchStats = { activity: new Map(), inputEvents: new Map(), counts: new Map() };
+    const capture = options.capture ?? new Set<string>();
+    this.executors.forEach((e, i) => e.report?.(stats, T, capture, !this.isStatic[i]));
+    for (const [name, s] of sums) stats.counts.set(name, s.view().slice());
+    return { predictions: this.readout.result(), ...stats, seconds: (performance.now() - began) / 1000 };
   }
 
   async release(): Promise<void> {
-    for (const e of this.executors) if (e instanceof LinearNode) await e.release();
+    for (const e of this.executors) await e.release?.();
   }
 }
 

@@ -11,6 +11,7 @@
  */
 import type { Node } from '../../ir/graph.js';
 import type { OrtOptions } from '../ort.js';
+import type { BatchStats, ExecutorKind, RuntimeNode } from '../runtime-node.js';
 import { countNonZero, ensureFloat32, rowsOf, type Chunk, type Signal } from '../signal.js';
 import { EventAvgPool, eventAvgPoolApplies } from './event-avgpool.js';
 import type { LinearOp } from './linear-op.js';
@@ -21,8 +22,7 @@ import { SparseDense } from './sparse-dense.js';
 /** 'auto': choose by input density; 'dense': onnxruntime only (the reference); 'sparse': event-driven wherever it exists. */
 export type LinearMode = 'auto' | 'dense' | 'sparse';
 
-/** The executor a node runs on temporal inputs: onnxruntime or its event-driven kernel. */
-export type ExecutorKind = 'ort' | 'events';
+export type { ExecutorKind };
 
 /**
  * Input density below which the event-driven kernel beats onnxruntime, per node kind. The
@@ -32,7 +32,9 @@ export type ExecutorKind = 'ort' | 'events';
  */
 export const CROSSOVER_DENSITY: Readonly<Record<'conv' | 'dense', number>> = { conv: 0.01, dense: 0.02 };
 
-export class LinearNode {
+const COUNTED_OPS = new Set<Node['op']>(['conv', 'dense', 'avgpool', 'globalavgpool']);
+
+export class LinearNode implements RuntimeNode {
   /** Non-zero inputs seen on temporal inputs in the current batch (synaptic events). */
   inputEvents = 0;
   private out: Float32Array = new Float32Array(0);
@@ -69,7 +71,8 @@ export class LinearNode {
     this.inputEvents = 0;
   }
 
-  async run(x: Signal, chunk: Chunk): Promise<Signal> {
+  async run(inputs: readonly Signal[], chunk: Chunk): Promise<Signal> {
+    const x = inputs[0]!;
     const rows = rowsOf(x, chunk);
     const per = this.dense.outPer;
     this.out = ensureFloat32(this.out, rows * per);
@@ -90,6 +93,11 @@ export class LinearNode {
     if (events instanceof EventAvgPool) return events;
     const crossover = CROSSOVER_DENSITY[this.node.op as 'conv' | 'dense'];
     return density <= crossover ? events : this.dense;
+  }
+
+  /** Synaptic events of conv / dense / pooling nodes on temporal inputs. */
+  report(stats: BatchStats, _timesteps: number, _capture: ReadonlySet<string>, temporal: boolean): void {
+    if (temporal && COUNTED_OPS.has(this.node.op)) stats.inputEvents.set(this.node.name, this.inputEvents);
   }
 
   async release(): Promise<void> {
