@@ -83,12 +83,18 @@ export class EventAvgPool implements LinearOp {
     let nonZero = 0;
     for (let r = 0; r < rows; r++) {
       const yBase = r * outPer;
+      // Zeroed row by row, right before its adds: the row is then in cache (a whole chunk
+      // zeroed first is tens of MB, and every add would miss).
+      y.fill(0, yBase, yBase + outPer);
       let t = 0;
       for (let k = start[r]!; k < end[r]!; k++) {
         const o = windowOf[list[k]!]!;
         if (o < 0) continue;
-        if (y[yBase + o] === 0) touched[t++] = o;
-        y[yBase + o]! += 1;
+        // Branch-free: whether a window is new is unpredictable (about half of the adds).
+        const before = y[yBase + o]!;
+        touched[t] = o;
+        t += +(before === 0);
+        y[yBase + o] = before + 1;
       }
       for (let k = 0; k < t; k++) y[yBase + touched[k]!]! /= divisor;
       nonZero += t;
@@ -98,11 +104,11 @@ export class EventAvgPool implements LinearOp {
 
   run(x: Signal, rows: number, y: Float32Array): void {
     const { inPer, outPer, inPlane, outPlane, divisor, windowStart, windowOf, index, value, touched, mark } = this;
-    y.fill(0, 0, rows * outPer);
     if (x.sparse && !x.sparse.value && this.windowOfInput) {
       this.runSpikes(x.sparse.start, x.sparse.end, x.sparse.index, rows, y);
       return;
     }
+    y.fill(0, 0, rows * outPer);
     let nonZero = 0;
     for (let r = 0; r < rows; r++) {
       const yBase = r * outPer;
