@@ -33,13 +33,18 @@ describe('flag defaults', () => {
     expect(plan.conversion!.calib).toEqual({ spec: 'mnist:train', flag: '--data', isEvalData: false });
   });
 
-  it('without a run, calibration runs take DEFAULT_CONVERSION.calibTimesteps; with one, its T', () => {
+  it('without a run, calibration runs take DEFAULT_CONVERSION.calibTimesteps, the default run length; with one, its T', () => {
+    // `snnc convert` then `snnc eval x.snn.json` with no -T calibrate for the run they make.
+    expect(DEFAULT_CONVERSION.calibTimesteps).toBe(DEFAULT_TIMESTEPS);
     const { cmd, o } = parsed(['--timesteps', '7']);
     expect(planPrepare('m.onnx', cmd, o).conversion!.options.calibTimesteps).toBe(DEFAULT_CONVERSION.calibTimesteps);
     expect(planEval('m.onnx', cmd, o).conversion!.options.calibTimesteps).toBe(7);
   });
 
-  it('a converted network has no conversion plan, and refuses conversion flags', () => {
+  it('a converted network has no conversion plan, and refuses every conversion flag', () => {
+    for (const flag of ['--channelwise', '--calib-data=x', '--tau-m=3', '--calib-timesteps=4']) {
+      expect(() => evalPlanOf('n.snn.json', [flag])).toThrow(new RegExp(`already converted: ${flag.split('=')[0]} would have no effect`));
+    }
     expect(evalPlanOf('n.snn.json', []).conversion).toBeNull();
     expect(() => evalPlanOf('n.snn.json', ['--t-ref', '2'])).toThrow(/n\.snn\.json is already converted: --t-ref would have no effect/);
   });

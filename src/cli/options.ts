@@ -3,7 +3,7 @@
  * parsing (every bad value is a one-line user error naming the flag), and defaults, which
  * are the core's (DEFAULT_CONVERSION, DEFAULT_RUNTIME) written as flag text.
  */
-import type { Command } from 'commander';
+import { Command } from 'commander';
 import { UserError } from '../errors.js';
 import type { Preprocess } from '../model/dataset.js';
 import type { DataOptions } from '../io/data/registry.js';
@@ -122,23 +122,8 @@ export function simulationOptions(o: RawOptions): SimulationOptions {
   return { timesteps: parseTimesteps(o.timesteps), runtime: runtimeSettings(o) };
 }
 
-/** Conversion flags that make no sense for an already converted network. */
-export const CONVERSION_FLAGS = [
-  'percentile',
-  'channelwise',
-  'calibSamples',
-  'calibData',
-  'tRef',
-  'reset',
-  'vInit',
-  'predistort',
-  'neuron',
-  'tauM',
-  'readout',
-  'maxpool',
-  'calibrate',
-  'calibTimesteps',
-] as const;
+/** Conversion flags (commander attribute names) that make no sense for an already converted network. */
+export const CONVERSION_FLAGS: readonly string[] = addConversionOptions(new Command()).options.map((option) => option.attributeName());
 
 export function runtimeSettings(o: RawOptions): RuntimeSettings {
   const b = o.adaptB === undefined ? undefined : parseNumber('--adapt-b', String(o.adaptB), { min: 0 });

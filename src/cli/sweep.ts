@@ -19,7 +19,7 @@ import { renderTable } from '../report/table.js';
 import { pct } from '../util/format.js';
 import { addConfigOption } from './config.js';
 import { DEFAULT_PREPROCESS } from '../model/dataset.js';
-import { addConversionOptions, addDataOptions, addSimulationOptions, CONVERSION_FLAGS, parseNumber, type RawOptions } from './options.js';
+import { addConversionOptions, addDataOptions, addSimulationOptions, CONVERSION_FLAGS, namingFlags, parseNumber, type RawOptions } from './options.js';
 import { planEval, type EvalPlan } from './plan.js';
 import { loadEvalData, prepareSnn, runEvaluation } from './prepare.js';
 import { Progress } from './progress.js';
@@ -82,7 +82,7 @@ function checkGrid(cmd: Command, axes: GridAxis[], file: string): void {
     if (a.key in NOT_GRID_KEYS) throw new UserError(`--grid ${a.key}: ${NOT_GRID_KEYS[a.key]}`);
     if (!keys.includes(a.key)) throw new UserError(`--grid ${a.key}: not a conversion or run option; grid keys are ${keys.join(', ')}`);
     const option = cmd.options.find((x) => longName(x) === a.key)!;
-    if (file.endsWith('.snn.json') && (CONVERSION_FLAGS as readonly string[]).includes(option.attributeName())) {
+    if (file.endsWith('.snn.json') && CONVERSION_FLAGS.includes(option.attributeName())) {
       throw new UserError(`--grid ${a.key}: ${file} is already converted, so --${a.key} has no effect; sweep the ANN instead`);
     }
   }
@@ -131,7 +131,7 @@ export function sweepCommand(): Command {
     const out = String(raw.out);
     checkOutDir(out);
     const o = raw as RawOptions & { grid: GridAxis[] };
-    const axes = normalizeGrid(o.grid);
+    const axes = namingFlags(Object.fromEntries(o.grid.map((a) => [`grid ${a.key}`, `--grid ${a.key}`])), () => normalizeGrid(o.grid));
     checkGrid(cmd, axes, file);
     const base = planEval(file, cmd, o);
     const { timesteps } = base.simulation;
