@@ -60,7 +60,7 @@ describe('results do not depend on threads, batch size or chunking', () => {
   it('spreads the batches over two workers and hands them back in dataset order', async () => {
     const ann = (await loadModel(MODEL)) as LoadedAnn;
     const ds = limitDataset(loadDataset('mnist'), 50);
-    const { model } = await convertAnn(ann, DEFAULT_PREPROCESS, { ...DEFAULT_CONVERSION, calibSamples: 50, calibData: 'mnist:train' }, { batchSize: 50, threads: 1, data: {} });
+    const { model } = await convertAnn(ann, DEFAULT_PREPROCESS, { ...DEFAULT_CONVERSION, calibSamples: 50 }, loadDataset('mnist:train'), { batchSize: 50, threads: 1 });
     const starts: number[] = [];
     const summary = await driveSnn(model.snn, 4, {}, ds, model.preprocess, { threads: 2, batchSize: 6 }, (r, start, count) => {
       expect(r.predictions).toHaveLength(4 * count);

@@ -97,7 +97,7 @@ async function main(): Promise<void> {
   }
   const loaded = await loadModel(MODEL);
   if (loaded.kind !== 'ann') throw new Error(`internal: ${MODEL} is not an ANN`);
-  const { model } = await convertAnn(loaded, DEFAULT_PREPROCESS, { ...DEFAULT_CONVERSION, percentile: 100, calibSamples: IMAGES, calibData: 'mnist:train' }, { threads: THREADS, batchSize: BATCH, data: {} });
+  const { model } = await convertAnn(loaded, DEFAULT_PREPROCESS, { ...DEFAULT_CONVERSION, percentile: 100, calibSamples: IMAGES }, loadDataset('mnist:train'), { threads: THREADS, batchSize: BATCH });
   const test = limitDataset(loadDataset('mnist'), IMAGES);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snnc-peer-'));
   fs.writeFileSync(path.join(dir, 'network.json'), JSON.stringify(networkSpec(loaded.graph)));
