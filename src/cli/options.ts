@@ -59,7 +59,7 @@ export function addDataOptions(cmd: Command): Command {
     .option('--data-dir <dir>', 'folder holding the named dataset\'s IDX files')
     .option('--limit <n>', 'evaluate the first n samples only')
     .option('--batch <n>', 'samples per batch (the simulation may cut it further to bound memory)', '100')
-    .option('--threads <n>', 'onnxruntime threads (default: the cores available)')
+    .option('--threads <n>', 'cores to use: simulation worker threads, onnxruntime threads of the ANN (default: the cores available)')
     .option('--input-scale <x>', 'factor applied to raw pixel values (default 1/255)')
     .option('--input-mean <list>', 'per-channel mean subtracted after scaling (default 0)')
     .option('--input-std <list>', 'per-channel std dividing after the mean (default 1)');
