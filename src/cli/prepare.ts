@@ -12,7 +12,7 @@ import { loadModel } from '../convert/load-model.js';
 import type { SnnModel } from '../model/snn-model.js';
 import { buildEvalReport, type EvalReport } from '../eval/report-record.js';
 import { namingFlags, PREPROCESS_FLAGS } from './options.js';
-import type { EvalPlan, PreparePlan } from './plan.js';
+import { refuseConversionFlags, type EvalPlan, type PreparePlan } from './plan.js';
 import { batchText, type Progress } from './progress.js';
 
 export interface Prepared {
@@ -39,11 +39,12 @@ export async function prepareSnn(plan: PreparePlan, progress: Progress): Promise
   progress.update(`loading ${file}`);
   const loaded = await loadModel(file);
   if (loaded.kind === 'snn') {
+    refuseConversionFlags(file, plan.conversionFlagsGiven);
     const preprocess = preprocessOver(loaded.model.preprocess, plan, loaded.model.snn.input.shape[0]!);
     return { model: { ...loaded.model, preprocess }, calibrationSeconds: 0, log: [] };
   }
   const preprocess = preprocessOver(DEFAULT_PREPROCESS, plan, loaded.graph.input.shape[0]!);
-  // Every file but a .snn.json has conversion options in the plan, and loadModel reads them as ANNs.
+  // Every file not named as a spiking network has conversion options in the plan.
   invariant(plan.conversion, `${file}: an ANN without conversion options in the plan`);
   const { options, calib } = plan.conversion;
   if (calib.isEvalData) progress.warn(`calibrating on the evaluation data ${calib.spec}: pass --calib-data to keep them apart`);
