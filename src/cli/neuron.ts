@@ -5,7 +5,8 @@
  */
 import { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { renderFiReport, renderTraceReport, buildFiReport, paramsRecord, type TraceReport } from '../report/neuron-report.js';
+import { buildFiReport, paramsRecord, type TraceReport } from '../eval/neuron-record.js';
+import { renderFiReport, renderTraceReport } from '../report/neuron-report.js';
 import { fiChart, traceChart } from '../report/neuron-charts.js';
 import { renderSvg, type ChartSpec } from '../report/svg.js';
 import { currentGrid, settleMs, simulateFi } from '../snn/fi-curve.js';
