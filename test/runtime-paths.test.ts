@@ -22,7 +22,7 @@ import { SnnSimulator, type BatchResult, type SimOptions } from '../src/runtime/
 import { tempDir, writeIdxDataset } from './helpers/idx.js';
 import { randomArray } from './helpers/ort.js';
 
-const SETTINGS: ConversionSettings = { ...DEFAULT_CONVERSION, percentile: 99.9, calibSamples: 100, calibData: '' };
+const SETTINGS: ConversionSettings = { ...DEFAULT_CONVERSION, vInitAuto: false, percentile: 99.9, calibSamples: 100, calibData: '' };
 
 const REFERENCE: SimOptions = { linear: 'dense', scan: 'step', chunkSteps: Number.MAX_SAFE_INTEGER };
 const FAST: Record<string, SimOptions> = {

@@ -72,7 +72,7 @@ export function addConversionOptions(cmd: Command): Command {
     .option('--calib-data <spec>', 'calibration dataset (default: the training split of --data)')
     .option('--t-ref <k>', 'refractory period in timesteps: at most one spike every k+1 steps', '0')
     .option('--reset <mode>', 'reset after a spike: subtract (v -= threshold) or zero', 'subtract')
-    .option('--v-init <f|random|auto>', 'initial membrane potential as a fraction of the threshold, random (uniform, seeded), or auto (0.5 or random, whichever is more accurate on the calibration images)', '0.5')
+    .option('--v-init <f|random|auto>', 'initial membrane potential as a fraction of the threshold, random (uniform, seeded), or auto (0.5 or random, whichever gives the better accuracy-vs-t curve on calibration images)', 'auto')
     .option('--predistort', 'pre-distort currents so that rates stay linear up to r_max despite the refractory period')
     .option('--neuron <model>', 'if (no leak) or lif (leaky, with --tau-m)', 'if')
     .option('--tau-m <steps>', 'LIF membrane time constant in timesteps')
