@@ -53,6 +53,8 @@ function newestSourceMs() {
 
 /** Builds dist/ when it is missing (a fresh clone after `npm ci`) or older than a source. */
 export function ensureBuilt() {
+  // A copy without sources (only dist/) runs what it has.
+  if (!existsSync(join(root, 'src')) || !existsSync(join(root, 'tsconfig.json'))) return;
   if (existsSync(stamp) && statSync(stamp).mtimeMs >= newestSourceMs()) return;
   process.stderr.write(existsSync(stamp) ? 'snnc: sources changed: compiling src/ to dist/\n' : 'snnc: first run: compiling src/ to dist/ (once, about 20 s)\n');
   build();
