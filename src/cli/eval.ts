@@ -7,7 +7,8 @@ import { renderSvg } from '../report/svg.js';
 import { checkWritable, writeFileAtomic } from '../util/atomic-write.js';
 import { addConfigOption } from './config.js';
 import { addJsonOption, checkJsonTarget, emitResult } from './json-output.js';
-import { addConversionOptions, addDataOptions, addSimulationOptions, runOptions, simulationOptions, type RawOptions } from './options.js';
+import { addConversionOptions, addDataOptions, addSimulationOptions, type RawOptions } from './options.js';
+import { planEval } from './plan.js';
 import { measure } from './prepare.js';
 import { Progress } from './progress.js';
 
@@ -26,13 +27,12 @@ export function evalCommand(): Command {
   addConfigOption(cmd);
   return cmd.action(async (file: string, o: RawOptions) => {
     const began = performance.now();
-    simulationOptions(o); // refuses bad run flags before any work
-    const run = runOptions(o);
+    const plan = planEval(file, cmd, o);
     checkJsonTarget(o);
     for (const flag of ['plot', 'report'] as const) if (o[flag]) checkWritable(String(o[flag]), `--${flag}`);
     const progress = new Progress(o.quiet === true);
     try {
-      const measured = await measure(file, cmd, o, run, progress);
+      const measured = await measure(plan, progress);
       progress.stop();
       const report = { ...measured, timing: { ...measured.timing!, totalSeconds: (performance.now() - began) / 1000 } };
       const { timing, ...rest } = report;

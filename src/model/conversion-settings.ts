@@ -32,8 +32,14 @@ export interface ConversionSettings {
   calibTimesteps: number;
 }
 
-/** snnc's conversion defaults (the CLI's defaults), for everything but the calibration data. */
-export const DEFAULT_CONVERSION: Omit<ConversionSettings, 'calibData'> = {
+/**
+ * What a conversion is asked to do. The calibration images are passed as a Dataset beside it;
+ * the stored settings name them (calibData) and count those used (calibSamples).
+ */
+export type ConversionOptions = Omit<ConversionSettings, 'calibData'>;
+
+/** snnc's conversion defaults; the CLI's flag defaults are these. */
+export const DEFAULT_CONVERSION: ConversionOptions = {
   percentile: 99.99,
   percentileAuto: false,
   channelwise: false,
