@@ -87,7 +87,7 @@ export function addConversionOptions(cmd: Command): Command {
     .option('--calib-data <spec>', 'calibration dataset (default: the training split of --data)')
     .option('--t-ref <k>', 'refractory period in timesteps: at most one spike every k+1 steps', d.tRef)
     .option('--reset <mode>', 'reset after a spike: subtract (v -= threshold) or zero', d.reset)
-    .option('--v-init <f|random|auto>', 'initial membrane potential as a fraction of the threshold, random (uniform, seeded), or auto (0.5 or random, whichever is more accurate on the calibration images)', d.vInit)
+    .option('--v-init <f|random|auto>', 'initial membrane potential as a fraction of the threshold, random (uniform, seeded), or auto (0.5 or random, whichever gives the better accuracy-vs-t curve on calibration images)', d.vInit)
     .option('--predistort', 'pre-distort currents so that rates stay linear up to r_max despite the refractory period')
     .option('--neuron <model>', 'if (no leak) or lif (leaky, with --tau-m)', d.neuron)
     .option('--tau-m <steps>', 'LIF membrane time constant in timesteps')
