@@ -4,8 +4,12 @@
  * the list of neurons that fired in each row, and keeps per-neuron spike counts for the
  * activity report and for callers that capture counts.
  *
- * The plain IF / LIF neuron runs the fused scans of neuron-scan.ts; any other neuron model
- * (or `scan: 'step'`) runs the shared step() of snn/neuron.ts and a second pass for the counts.
+ * The plain IF / LIF neuron (neuron-scan.ts says which layers are plain) runs the WebAssembly
+ * SIMD scans of wasm/kernels.ts, its state (membranes, refractory steps, counts) living in the
+ * kernels' memory, or the JavaScript fused scans of neuron-scan.ts where the kernels are not
+ * built (or `scan: 'js'`); any other neuron model (or `scan: 'step'`) runs the shared step()
+ * of snn/neuron.ts, one sample at a time with the sample's own noise generator, and a second
+ * pass for the counts. All three give the same spikes.
  */
 import type { SpikeNode } from '../ir/graph.js';
 import { mixKey } from '../snn/counter-random.js';
