@@ -225,6 +225,30 @@ async function runOnWorkers(
       }
     });
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    await Promise.all(workers.map(closeWorker));
   }
+}
+
+/** How long a worker may take to release its sessions and exit before it is terminated. */
+const CLOSE_TIMEOUT_MS = 10_000;
+
+/**
+ * Ends a worker by asking it to release its onnxruntime sessions and let its thread end.
+ * Terminating a worker whose sessions are alive can abort the whole process (onnxruntime-node
+ * throws from a finalizer while the worker's environment is torn down), so terminate() is the
+ * last resort, for a worker that does not exit in time.
+ */
+async function closeWorker(w: Worker): Promise<void> {
+  if (w.threadId === -1) return;
+  const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    w.postMessage({ kind: 'close' } satisfies ToWorker);
+  } catch {
+    // Already gone.
+  }
+  const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), CLOSE_TIMEOUT_MS)));
+  const late = await Promise.race([exited.then(() => false), timedOut]);
+  clearTimeout(timer);
+  if (late) await w.terminate();
 }
