@@ -19,6 +19,7 @@ import { renderTable, pct } from '../report/table.js';
 import { addConfigOption } from './config.js';
 import {
   addConversionOptions,
+  TARGET_HELP,
   addDataOptions,
   addSimulationOptions,
   CONVERSION_FLAGS,
@@ -126,15 +127,20 @@ export function sweepCommand(): Command {
     .argument('<model>', 'ONNX model (.onnx) or converted network (.snn.json)')
     .option('--out <dir>', 'output folder (required; created if missing)')
     .addOption(new Option('--grid <key=values>', 'an option and its values, e.g. t-ref=0,1,2; repeat for more axes').argParser(parseGridFlag).default([], 'none'))
-    .option('--target <acc>', 'accuracy (fraction) for the Pareto chart (default: 1 pp below the ANN)')
+    .option('--target <target|acc>', `${TARGET_HELP}; a number in [0, 1] is read as --target-accuracy (its older spelling)`)
+    .option('--target-accuracy <acc>', 'accuracy (fraction) for the Pareto chart (default: 1 pp below the ANN)')
     .option('--shard <i/n>', 'run configurations i, i+n, i+2n, ... only (1 <= i <= n); join shards with snnc merge')
     .option('--no-timing', 'leave wall-clock times out of results.json (for byte-identical reruns)')
     .option('-q, --quiet', 'no progress on stderr');
   addSimulationOptions(cmd);
   addDataOptions(cmd);
-  addConversionOptions(cmd);
+  addConversionOptions(cmd, { target: false });
   addConfigOption(cmd);
   return cmd.action(async (file: string, raw: RawOptions) => {
+    if (raw.target !== undefined && /^[\d.]+$/.test(String(raw.target))) {
+      raw.targetAccuracy ??= raw.target;
+      raw.target = undefined;
+    }
     const began = performance.now();
     if (raw.out === undefined) throw new UserError('--out <dir> is required');
     const out = String(raw.out);
@@ -144,7 +150,7 @@ export function sweepCommand(): Command {
     checkGrid(cmd, axes, file);
     const { timesteps } = simulationOptions(o);
     const run = runOptions(o);
-    const target = o.target === undefined ? null : parseNumber('--target', String(o.target), { min: 0, max: 1 });
+    const target = o.targetAccuracy === undefined ? null : parseNumber('--target-accuracy', String(o.targetAccuracy), { min: 0, max: 1 });
     const shard = o.shard === undefined ? undefined : parseShard(String(o.shard));
     const all = expandGrid(axes);
     // Every configuration's values are parsed before any work, so a bad value fails at once.
