@@ -29,7 +29,7 @@ function parseDt(text: string): number {
 export function exportCommand(): Command {
   const cmd = new Command('export')
     .description('export a converted network (or an ANN, converted first) to NIR, the HDF5 format neuromorphic frameworks read')
-    .argument('<model>', 'ONNX model (.onnx) or converted network (.snn.json)')
+    .argument('<model>', 'ONNX model (.onnx), converted network (.snn.json) or NIR graph (.nir)')
     .requiredOption('--format <format>', 'output format: nir')
     .requiredOption('--out <file>', 'output file, e.g. model.nir')
     .option('--dt <seconds>', 'seconds per snnc timestep (NIR time constants and resistances are in seconds) (default: 0.001; --target nir: 1, so that IF has r = 1)')

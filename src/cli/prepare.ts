@@ -39,7 +39,7 @@ export async function prepareSnn(
     }
     const preprocess = preprocessOptions(o, loaded.model.preprocess);
     checkPreprocess(preprocess, loaded.model.snn.input.shape[0]!);
-    return { model: { ...loaded.model, preprocess }, calibrationSeconds: 0, log: [] };
+    return { model: { ...loaded.model, preprocess }, calibrationSeconds: 0, log: loaded.log ?? [] };
   }
   const preprocess = preprocessOptions(o);
   checkPreprocess(preprocess, loaded.graph.input.shape[0]!);

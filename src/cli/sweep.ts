@@ -124,7 +124,7 @@ function sweepResult(c: Configuration, r: EvalReport, target: number | null): Sw
 export function sweepCommand(): Command {
   const cmd = new Command('sweep')
     .description('run the SNN for every configuration of a grid of options; write results.json, results.csv and SVG charts')
-    .argument('<model>', 'ONNX model (.onnx) or converted network (.snn.json)')
+    .argument('<model>', 'ONNX model (.onnx), converted network (.snn.json) or NIR graph (.nir)')
     .option('--out <dir>', 'output folder (required; created if missing)')
     .addOption(new Option('--grid <key=values>', 'an option and its values, e.g. t-ref=0,1,2; repeat for more axes').argParser(parseGridFlag).default([], 'none'))
     .option('--target <target|acc>', `${TARGET_HELP}; a number in [0, 1] is read as --target-accuracy (its older spelling)`)

@@ -29,6 +29,11 @@ import numpy as np
 sys.path.insert(0, os.environ.get("SNNC_NIR_PYTHON", os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "python")))
 import nir  # noqa: E402
 
+# nir reads its version from the installed package's metadata; loaded from a folder it has
+# none, and nir.write needs it.
+if not hasattr(nir, "version"):
+    nir.version = "1.0.7"
+
 
 def small(a):
     a = np.asarray(a)
