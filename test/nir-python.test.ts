@@ -9,9 +9,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { preprocessBatch } from '../src/io/data/dataset.js';
+import { preprocessBatch } from '../src/model/dataset.js';
 import { loadDataset } from '../src/io/data/registry.js';
-import { loadSnn, type SnnModel } from '../src/io/snn-file.js';
+import { loadSnn } from '../src/io/snn-file.js';
+import type { SnnModel } from '../src/model/snn-model.js';
 import { sizeOf } from '../src/ir/tensor.js';
 import { SnnSimulator } from '../src/runtime/simulator.js';
 import { snnc } from './helpers/cli.js';

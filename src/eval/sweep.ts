@@ -8,8 +8,8 @@
  * merging them gives the record of the unsharded sweep.
  */
 import { UserError } from '../errors.js';
-import type { Preprocess } from '../io/data/dataset.js';
-import type { ConversionSettings } from '../io/snn-file.js';
+import type { Preprocess } from '../model/dataset.js';
+import type { ConversionSettings } from '../model/conversion-settings.js';
 import type { LayerResult } from './evaluate.js';
 
 export const SWEEP_FORMAT = 'snnc-sweep';

@@ -23,7 +23,7 @@ import { UserError } from '../../errors.js';
 import type { Graph, NeuronLayerParams, Node, Pads, Pair } from '../../ir/graph.js';
 import { inferShapes, windowOutput } from '../../ir/shapes.js';
 import { tensor } from '../../ir/tensor.js';
-import { DEFAULT_PREPROCESS, type Preprocess } from '../data/dataset.js';
+import { DEFAULT_PREPROCESS, type Preprocess } from '../../model/dataset.js';
 import type { NirArray, NirDataset, NirGraphRecord, NirRecord } from './read.js';
 
 export const RUNNABLE_TYPES = ['Input', 'Output', 'Conv2d', 'Affine', 'Linear', 'Scale', 'SumPool2d', 'AvgPool2d', 'Flatten', 'IF', 'LIF', 'CubaLIF', 'I', 'LI'];
