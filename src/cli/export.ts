@@ -36,6 +36,7 @@ export function exportCommand(): Command {
     .option('--nir-readout <kind>', 'integrator (an I node sums the output current) or current (the Output is the per-step current, to be summed over steps) (default: integrator; --target nir: current)')
     .option('--nir-threshold <test>', "gt (v_threshold for NIR's v > v_threshold: Norse, snnTorch) or ge (for importers that fire on v >= v_threshold: Sinabs)", 'gt')
     .option('--nir-flatten <convention>', "start_dim of Flatten: nir (0, NIR's shapes have no batch axis: nir.read, Sinabs) or torch (1, batch axis first: Norse, snnTorch)", 'nir')
+    .option('--nir-if <node>', 'if (NIR IF nodes) or lif (IF layers as LIF nodes with a leak below float32 resolution: for snnTorch, which runs NIR IF as a leaky neuron; with --dt 0.0001, its fixed LIF step)', 'if')
     .option('--nir-compat <version>', 'current (nir >= 1.0.6) or 1.0.4 (no metadata and no v_reset, for older nir readers)', 'current')
     .option('--strict', 'fail (exit 2, no file) if anything cannot be expressed exactly in NIR')
     .option('-q, --quiet', 'no progress on stderr');
@@ -48,6 +49,7 @@ export function exportCommand(): Command {
     const threshold = parseChoice<ThresholdTest>('--nir-threshold', String(o.nirThreshold), ['gt', 'ge']);
     const flatten = parseChoice<FlattenConvention>('--nir-flatten', String(o.nirFlatten), ['nir', 'torch']);
     const compat = parseChoice<NirCompat>('--nir-compat', String(o.nirCompat), ['current', '1.0.4']);
+    const ifAsLif = parseChoice('--nir-if', String(o.nirIf), ['if', 'lif'] as const) === 'lif';
     if (o.dt !== undefined) parseDt(String(o.dt));
     if (o.nirReadout !== undefined) parseChoice<ReadoutKind>('--nir-readout', String(o.nirReadout), ['integrator', 'current']);
     const run = runOptions(o);
@@ -59,7 +61,7 @@ export function exportCommand(): Command {
       const nir = prepared.model.conversion.target === 'nir';
       const dtS = o.dt === undefined ? (nir ? 1 : 0.001) : parseDt(String(o.dt));
       const readout = o.nirReadout === undefined ? (nir ? 'current' : 'integrator') : (String(o.nirReadout) as ReadoutKind);
-      const doc = planNir(prepared.model, { dtS, readout, threshold, flatten, compat });
+      const doc = planNir(prepared.model, { dtS, readout, threshold, flatten, compat, ifAsLif });
       progress.stop();
       for (const loss of doc.losses) process.stderr.write(`snnc: warning: ${describeLoss(loss)}\n`);
       if (o.strict === true && doc.losses.length > 0) {

@@ -186,7 +186,7 @@ function targetOptions(o: RawOptions): { target: 'snnc' | 'nir'; values: TargetF
   for (const key of Object.keys(defaults) as (keyof typeof NIR_TARGET)[]) if (o[key] !== undefined) values[key] = String(o[key]);
   if (target === 'nir') {
     const refuse = (flag: string, value: string, why: string) => {
-      throw new UserError(`${flag}${value === "" ? "" : ` ${value}`}: --target nir ${why}; drop ${flag} or use --target snnc`);
+      throw new UserError(`${flag}${value === '' ? '' : ` ${value}`}: --target nir ${why}; drop ${flag} or use --target snnc`);
     };
     if (values.reset !== 'zero') refuse('--reset', values.reset, 'resets to zero (NIR neurons reset to v_reset)');
     if (values.vInit.trim() === '' || Number(values.vInit) !== 0) refuse('--v-init', values.vInit, 'starts at v(0) = 0 (NIR stores no initial state)');

@@ -59,12 +59,23 @@ export type ThresholdTest = 'gt' | 'ge';
 export interface NeuronExport {
   dtS: number;
   threshold: ThresholdTest;
+  /** Write IF layers as LIF nodes whose leak is below float32 resolution (for importers that run IF otherwise). */
+  ifAsLif?: boolean;
   /** Leave v_reset out (readers of nir <= 1.0.5 reject it; later ones default it to 0). */
   omitVReset: boolean;
 }
 
+/**
+ * IF as a LIF of time constant IF_AS_LIF_TAU_STEPS steps: per step the membrane decays by
+ * e^(-1e-8), which leaves a float32 membrane unchanged (its resolution is 6e-8), and the input
+ * gain r (1 - e^(-dt/tau)) is 1. snnTorch maps NIR's IF to a leaky neuron (beta 0.9) but its
+ * LIF, with its fixed step of 1e-4 s, to beta = 1 - dt/tau: 1 in float32, i.e. an IF.
+ */
+export const IF_AS_LIF_TAU_STEPS = 1e8;
+
 export function spikeToNir(node: SpikeNode, shape: readonly number[], options: NeuronExport): Translated {
-  const p = node.neuron;
+  const asLif = options.ifAsLif === true && node.neuron.model === 'if';
+  const p = asLif ? { ...node.neuron, model: 'lif' as const, tauSteps: IF_AS_LIF_TAU_STEPS } : node.neuron;
   const { dtS } = options;
   const vThreshold = filled(shape, options.threshold === 'gt' ? float32Below(p.vThreshold) : p.vThreshold);
   const vReset: NirNode['params'] = options.omitVReset ? {} : { v_reset: filled(shape, p.vReset) };
@@ -80,7 +91,7 @@ export function spikeToNir(node: SpikeNode, shape: readonly number[], options: N
         };
   const vInit = p.vInitFraction * p.vThreshold;
   const metadata: NirNode['metadata'] = {
-    snnc_neuron: str(p.model),
+    snnc_neuron: str(node.neuron.model),
     snnc_v_threshold: f64Scalar(p.vThreshold),
     snnc_v_reset: f64Scalar(p.vReset),
     snnc_reset: str(p.reset),
@@ -89,10 +100,13 @@ export function spikeToNir(node: SpikeNode, shape: readonly number[], options: N
     snnc_v_init: f64Scalar(vInit),
     ...(p.vInitRandom ? { snnc_v_init_random: str('uniform in [0, v_threshold) per neuron and sample, from the run\'s seed') } : {}),
     snnc_lambda: f32([node.lambda.length], Float32Array.from(node.lambda)),
-    ...(p.model === 'lif' ? { snnc_tau_steps: f64Scalar(p.tauSteps!) } : {}),
+    ...(node.neuron.model === 'lif' ? { snnc_tau_steps: f64Scalar(p.tauSteps!) } : {}),
     ...(node.vInitShift ? { snnc_v_init_shift: f32([node.vInitShift.length], Float32Array.from(node.vInitShift)) } : {}),
   };
   const losses: Translated['losses'] = [];
+  if (asLif) {
+    losses.push({ kind: 'leak', message: `IF written as LIF with tau = ${IF_AS_LIF_TAU_STEPS} steps: a leak of 1e-8 per step, below float32 resolution` });
+  }
   if (options.omitVReset && p.vReset !== 0) {
     losses.push({ kind: 'reset', message: `v_reset = ${p.vReset} is left out for old nir readers, which reset to 0` });
   }

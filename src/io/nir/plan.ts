@@ -49,6 +49,8 @@ export interface NirExportOptions {
   flatten?: FlattenConvention;
   /** Default 'current' (nir >= 1.0.6). */
   compat?: NirCompat;
+  /** IF layers as LIF nodes with a leak below float32 resolution (neuron.ts). */
+  ifAsLif?: boolean;
 }
 
 export const TIME_CONVENTION =
@@ -109,7 +111,7 @@ export function planNir(model: SnnModel, options: NirExportOptions): NirDocument
     }
     let translated: Pieces;
     if (node.op === 'spike') {
-      const neuron = spikeToNir(node, outShape, { dtS: options.dtS, threshold: options.threshold ?? 'gt', omitVReset: options.compat === '1.0.4' });
+      const neuron = spikeToNir(node, outShape, { dtS: options.dtS, threshold: options.threshold ?? 'gt', omitVReset: options.compat === '1.0.4', ifAsLif: options.ifAsLif === true });
       translated = { pieces: [{ suffix: '', node: neuron.node }], losses: neuron.losses };
     } else {
       translated = layerToNir(node, inShape, outShape, options.flatten ?? 'nir');
