@@ -110,6 +110,22 @@ describe.skipIf('missing' in found)('NIR files of --target nir read by nir.read 
     }
   });
 
+  it("the default profile's export (losses listed): nir.read loads it; r = 1/dt = 1000, an I readout, the losses in the metadata", async () => {
+    const { writeIdxDataset } = await import('./helpers/idx.js');
+    const { randomImages } = await import('./helpers/snn-models.js');
+    const images = randomImages([2, 6, 6], 20, 3);
+    const data = writeIdxDataset(dir, 'residual', [20, 6, 6, 2], images.pixels, images.labels); // IDX holds HWC
+    const r = await snnc(['export', 'fixtures/onnx/residual.onnx', '--format', 'nir', '--out', file('residual.nir'), '--data', data, '--calib-data', data, '--calib-samples', '20', '-q']);
+    expect(r.code).toBe(0);
+    expect(r.stderrLines.length).toBeGreaterThan(0);
+    const d = describeFile('residual');
+    expect(chain(d).slice(-2)).toEqual(['I', 'Output']);
+    for (const n of ofType(d, 'IF')) {
+      expect(n.params.r!.sum! / sizeOf(n.params.r!.shape)).toBeCloseTo(1000, 6);
+      expect(n.metadata).toEqual(expect.arrayContaining(['loss_reset', 'loss_v_init', 'snnc_name']));
+    }
+  });
+
   it('--nir-readout integrator ends in an I node with r = 1', () => {
     const d = describeFile('integrator');
     expect(chain(d).slice(-3)).toEqual(['Affine', 'I', 'Output']);
