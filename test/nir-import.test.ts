@@ -98,6 +98,15 @@ describe.skipIf('missing' in found)('NIR graphs written by nir.write', () => {
   });
 });
 
+describe('files that are not NIR', () => {
+  it('a text file named .nir is one line (exit 2), before HDF5 sees it', async () => {
+    fs.writeFileSync(file('text.nir'), 'not hdf5\n');
+    const r = await snnc(['inspect', file('text.nir')]);
+    expect(r.stderrLines).toEqual([`snnc: ${file('text.nir')}: not an HDF5 file (a NIR file is HDF5)`]);
+    expect(r.code).toBe(2);
+  });
+});
+
 describe("snnc's own NIR files read back", () => {
   it.each([
     ['integrator readout, dt 1 ms', { dtS: 1e-3, readout: 'integrator' as const }],

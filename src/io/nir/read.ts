@@ -4,6 +4,7 @@
  * as numbers (float or integer arrays with their shape) or strings; edges; graph metadata.
  * What the nodes mean is import.ts's business.
  */
+import fs from 'node:fs';
 import { UserError } from '../../errors.js';
 
 export interface NirArray {
@@ -61,15 +62,30 @@ function text(d: NirDataset | undefined): string | undefined {
   return d?.kind === 'string' ? d.value : undefined;
 }
 
+/** HDF5's signature, at offset 0 or a power of two from 512 on (the superblock's places). */
+const SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+function isHdf5(file: string): boolean {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const head = Buffer.alloc(8);
+    for (let at = 0; at + 8 <= size; at = at === 0 ? 512 : at * 2) {
+      if (fs.readSync(fd, head, 0, 8, at) === 8 && head.equals(SIGNATURE)) return true;
+    }
+    return false;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export async function readNir(file: string): Promise<NirGraphRecord> {
+  // Checked first: HDF5 itself reports a file it cannot open on stderr, at length.
+  if (!fs.existsSync(file)) throw new UserError('no such file');
+  if (!isHdf5(file)) throw new UserError('not an HDF5 file (a NIR file is HDF5)');
   const { default: h5wasm } = await import('h5wasm/node');
   await h5wasm.ready;
-  let h5;
-  try {
-    h5 = new h5wasm.File(file, 'r');
-  } catch {
-    throw new UserError('not an HDF5 file (a NIR file is HDF5)');
-  }
+  const h5 = new h5wasm.File(file, 'r');
   try {
     const root = h5 as unknown as H5Entity & { get: (n: string) => H5Entity | null };
     const graph = root.get('node');
