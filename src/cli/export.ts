@@ -12,7 +12,8 @@ import type { FlattenConvention } from '../io/nir/layers.js';
 import type { ThresholdTest } from '../io/nir/neuron.js';
 import { planNir, type NirCompat, type ReadoutKind } from '../io/nir/plan.js';
 import { checkWritable } from '../util/atomic-write.js';
-import { addConversionOptions, addDataOptions, parseChoice, parseNumber, runOptions, type RawOptions } from './options.js';
+import { addConversionOptions, addDataOptions, parseChoice, parseNumber, type RawOptions } from './options.js';
+import { planPrepare } from './plan.js';
 import { prepareSnn } from './prepare.js';
 import { Progress } from './progress.js';
 
@@ -32,8 +33,8 @@ export function exportCommand(): Command {
     .argument('<model>', 'ONNX model (.onnx), converted network (.snn.json) or NIR graph (.nir)')
     .requiredOption('--format <format>', 'output format: nir')
     .requiredOption('--out <file>', 'output file, e.g. model.nir')
-    .option('--dt <seconds>', 'seconds per snnc timestep (NIR time constants and resistances are in seconds) (default: 0.001; --target nir: 1, so that IF has r = 1)')
-    .option('--nir-readout <kind>', 'integrator (an I node sums the output current) or current (the Output is the per-step current, to be summed over steps) (default: integrator; --target nir: current)')
+    .option('--dt <seconds>', 'seconds per snnc timestep (NIR time constants and resistances are in seconds) (default 0.001; --target nir: 1, so that IF has r = 1)')
+    .option('--nir-readout <kind>', 'integrator (an I node sums the output current) or current (the Output is the per-step current, to be summed over steps) (default integrator; --target nir: current)')
     .option('--nir-threshold <test>', "gt (v_threshold for NIR's v > v_threshold: Norse, snnTorch) or ge (for importers that fire on v >= v_threshold: Sinabs)", 'gt')
     .option('--nir-flatten <convention>', "start_dim of Flatten: nir (0, NIR's shapes have no batch axis: nir.read, Sinabs) or torch (1, batch axis first: Norse, snnTorch)", 'nir')
     .option('--nir-if <node>', 'if (NIR IF nodes) or lif (IF layers as LIF nodes with a leak below float32 resolution: for snnTorch, which runs NIR IF as a leaky neuron; with --dt 0.0001, its fixed LIF step)', 'if')
@@ -52,10 +53,10 @@ export function exportCommand(): Command {
     const ifAsLif = parseChoice('--nir-if', String(o.nirIf), ['if', 'lif'] as const) === 'lif';
     if (o.dt !== undefined) parseDt(String(o.dt));
     if (o.nirReadout !== undefined) parseChoice<ReadoutKind>('--nir-readout', String(o.nirReadout), ['integrator', 'current']);
-    const run = runOptions(o);
+    const plan = planPrepare(file, cmd, o);
     const progress = new Progress(o.quiet === true);
     try {
-      const prepared = await prepareSnn(file, cmd, o, run, progress);
+      const prepared = await prepareSnn(plan, progress);
       // --target nir: one step is one time unit (IF r = 1, as Norse and snnTorch assert) and the
       // readout is the per-step current (the only readout every importer takes).
       const nir = prepared.model.conversion.target === 'nir';

@@ -40,6 +40,11 @@ export type LoadedModel = LoadedAnn | LoadedSnn;
 
 type Format = 'onnx' | 'tfjs' | 'snn' | 'nir';
 
+/** A file that holds a spiking network already, by its name (conversion options do not apply to it). */
+export function holdsSpikingNetwork(file: string): boolean {
+  return file.endsWith('.snn.json') || path.extname(file).toLowerCase() === '.nir';
+}
+
 function formatOf(file: string): { format: Format; path: string } {
   if (file.endsWith('.snn.json')) return { format: 'snn', path: file };
   if (path.extname(file).toLowerCase() === '.nir') return { format: 'nir', path: file };
