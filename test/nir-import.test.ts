@@ -84,6 +84,17 @@ describe.skipIf('missing' in found)('NIR graphs written by nir.write', () => {
     expect(agree).toBe(steps * count);
   });
 
+  it('a CubaLIF whose synapse is negligible against the step is read as LIF (gain r w_in (1 - e^(-dt/tau_mem))); a slow synapse is refused', async () => {
+    const fast = ((await loadModel(file('cuba.nir'))) as LoadedSnn).model.snn;
+    const lif = fast.nodes.find((n) => n.name === 'cuba');
+    expect(lif?.op === 'spike' && lif.neuron).toMatchObject({ model: 'lif', tauSteps: 4, reset: 'zero', vInitFraction: 0 });
+    const gain = fast.nodes.find((n) => n.name.startsWith('cuba_gain'));
+    expect(gain?.op === 'affine' && Array.from(gain.scale.data)).toEqual(Array(3).fill(Math.fround(2 * -Math.expm1(-1 / 4))));
+    const slow = await snnc(['inspect', file('cuba-slow.nir')]);
+    expect(slow.code).toBe(2);
+    expect(slow.stderrLines).toEqual([`snnc: ${file('cuba-slow.nir')}: node cuba (CubaLIF): tau_syn = 0.5 s is not negligible against dt = 1 s: snnc has no synaptic current`]);
+  });
+
   it('snnc eval runs it from the command line; a node snnc cannot run is one line naming it (exit 2)', async () => {
     const images = randomImages([1, 6, 6], 20, 9);
     const { writeIdxDataset } = await import('./helpers/idx.js');

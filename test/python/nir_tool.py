@@ -220,7 +220,22 @@ def write(folder):
         edges=[("input", "fc"), ("fc", "wait"), ("wait", "output")],
     )
     nir.write(os.path.join(folder, "delay.nir"), delay)
-    print(json.dumps({"written": ["cnn.nir", "delay.nir"]}))
+    # CubaLIF, with a synaptic time constant negligible against the step and one that is not.
+    for name, tau_syn in (("cuba.nir", 1e-4), ("cuba-slow.nir", 0.5)):
+        ones = np.ones(3, np.float32)
+        cuba = nir.NIRGraph(
+            nodes={
+                "input": nir.Input(input_type={"input": np.array([3])}),
+                "fc": nir.Affine(weight=f(3, 3), bias=f(3)),
+                "cuba": nir.CubaLIF(tau_syn=ones * tau_syn, tau_mem=ones * 4, r=ones, v_leak=ones * 0, v_threshold=ones, v_reset=ones * 0, w_in=ones * 2),
+                "out": nir.Linear(weight=f(2, 3)),
+                "output": nir.Output(output_type={"output": np.array([2])}),
+            },
+            edges=[("input", "fc"), ("fc", "cuba"), ("cuba", "out"), ("out", "output")],
+            metadata={"dt_s": 1.0},
+        )
+        nir.write(os.path.join(folder, name), cuba)
+    print(json.dumps({"written": ["cnn.nir", "delay.nir", "cuba.nir", "cuba-slow.nir"]}))
 
 
 if __name__ == "__main__":
