@@ -211,12 +211,25 @@ export function namingFlags<T>(flags: Record<string, string>, fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    if (!(err instanceof UserError)) throw err;
-    for (const [field, flag] of Object.entries(flags)) {
-      if (err.message.startsWith(`${field}:`)) throw new UserError(flag + err.message.slice(field.length));
-    }
-    throw err;
+    throw withFlag(flags, err);
   }
+}
+
+/** namingFlags for asynchronous work (conversion and evaluation, whose batches may not fit memory). */
+export async function namingFlagsAsync<T>(flags: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw withFlag(flags, err);
+  }
+}
+
+function withFlag(flags: Record<string, string>, err: unknown): unknown {
+  if (!(err instanceof UserError)) return err;
+  for (const [field, flag] of Object.entries(flags)) {
+    if (err.message.startsWith(`${field}:`)) return new UserError(flag + err.message.slice(field.length));
+  }
+  return err;
 }
 
 /** The training split that calibrates a conversion evaluated on `data`. */
