@@ -4,6 +4,8 @@
  */
 
 export interface ConversionSettings {
+  /** --target nir: only what a NIR file expresses (reset to zero, v(0) = 0, no refractory period). */
+  target?: 'nir';
   /** Percentile of positive activations that sets lambda (the one chosen, with percentileAuto). */
   percentile: number;
   /** --percentile auto: the percentile was chosen by calibration accuracy at calibTimesteps. */
