@@ -4,7 +4,7 @@
  */
 import { checkFits, limitDataset, type Dataset, type Preprocess } from '../model/dataset.js';
 import type { LoadedAnn } from '../io/load-model.js';
-import type { ConversionOptions, ConversionSettings } from '../model/conversion-settings.js';
+import { VINIT_SEARCH_FIRST_STEP, VINIT_SEARCH_SAMPLES, type ConversionOptions, type ConversionSettings } from '../model/conversion-settings.js';
 import type { SnnModel } from '../model/snn-model.js';
 import type { NeuronLayerParams } from '../ir/graph.js';
 import { convertPipeline } from '../passes/pipelines.js';
@@ -130,9 +130,6 @@ async function accuracyAt(model: SnnModel, calib: Dataset, timesteps: number, ru
   return r.accuracyByStep[timesteps - 1]!;
 }
 
-/** The first step --v-init auto's mean accuracy counts (see searchVInit). */
-export const VINIT_SEARCH_FIRST_STEP = 2;
-
 /** A candidate conversion's SNN accuracy on `images` averaged over steps 2..T (step 1 if T = 1). */
 async function meanAccuracy(model: SnnModel, images: Dataset, timesteps: number, run: ConvertRun): Promise<number> {
   const r = await simulate(model, images, { timesteps, batchSize: run.batchSize, ...(run.threads ? { threads: run.threads } : {}), ...(run.runtime ? { runtime: run.runtime } : {}) });
@@ -160,9 +157,6 @@ async function searchPercentile(
   const best = tried.reduce((a, b) => (b.accuracy >= a.accuracy ? b : a));
   return { best: best.percentile, tried };
 }
-
-/** Calibration images `--v-init auto` runs each candidate on (the first ones). */
-export const VINIT_SEARCH_SAMPLES = 256;
 
 /**
  * --v-init auto: converts with v(0) = θ/2 and with random v(0) and keeps the one whose SNN has
