@@ -34,8 +34,9 @@ export function build() {
     renameSync(tmp, dist);
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
-    // Another process may have renamed its complete build into place first: that one will do.
-    if (existsSync(stamp)) return;
+    // Another process may have renamed its complete build of the same sources into place first:
+    // that one will do. An older dist/ will not: its build stamp predates a source.
+    if (existsSync(stamp) && statSync(stamp).mtimeMs >= newestSourceMs()) return;
     throw e;
   }
 }
