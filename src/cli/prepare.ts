@@ -44,7 +44,7 @@ export async function prepareSnn(plan: PreparePlan, progress: Progress): Promise
   if (loaded.kind === 'snn') {
     refuseConversionFlags(file, plan.conversionFlagsGiven);
     const preprocess = preprocessOver(loaded.model.preprocess, plan, loaded.model.snn.input.shape[0]!);
-    return { model: { ...loaded.model, preprocess }, calibrationSeconds: 0, log: [] };
+    return { model: { ...loaded.model, preprocess }, calibrationSeconds: 0, log: loaded.log ?? [] };
   }
   const preprocess = preprocessOver(DEFAULT_PREPROCESS, plan, loaded.graph.input.shape[0]!);
   // Every file not named as a spiking network has conversion options in the plan.

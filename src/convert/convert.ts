@@ -44,6 +44,14 @@ export function neuronOf(settings: ConversionOptions): NeuronLayerParams {
 export const PERCENTILE_CANDIDATES = [99, 99.5, 99.9, 99.95, 99.99, 99.999, 100];
 
 /**
+ * With --target nir, lower percentiles too: after a reset to zero the charge above the
+ * threshold is lost and a neuron starts from v(0) = 0, so it fires later and less than the
+ * ANN asks; a smaller scale (more current per threshold) makes up for both, at the cost of
+ * clipping the largest activations.
+ */
+export const NIR_PERCENTILE_CANDIDATES = [90, 93, 95, 97, 98, 99, 99.5, 99.9, 99.99, 100];
+
+/**
  * Converts `ann` with lambda taken from the first settings.calibSamples images of `calibData`;
  * the stored settings name that dataset and count the images used.
  */
@@ -89,7 +97,7 @@ export async function convertAnn(
   let percentile = settings.percentile;
   let percentileSearch: ConversionSettings['percentileSearch'];
   if (settings.percentileAuto) {
-    const search = await searchPercentile(build, calib, settings.calibTimesteps, run);
+    const search = await searchPercentile(build, settings.target === 'nir' ? NIR_PERCENTILE_CANDIDATES : PERCENTILE_CANDIDATES, calib, settings.calibTimesteps, run);
     percentile = search.best;
     percentileSearch = search.tried;
     log.push(`percentile auto: ${search.tried.map((c) => `p${c.percentile} ${(100 * c.accuracy).toFixed(2)}%`).join(', ')} on ${calib.count} calibration images at T=${settings.calibTimesteps}: p${percentile}`);
@@ -136,12 +144,13 @@ async function meanAccuracy(model: SnnModel, images: Dataset, timesteps: number,
  */
 async function searchPercentile(
   build: (p: number) => { model: SnnModel },
+  candidates: readonly number[],
   calib: Dataset,
   timesteps: number,
   run: ConvertRun,
 ): Promise<{ best: number; tried: { percentile: number; accuracy: number }[] }> {
   const tried: { percentile: number; accuracy: number }[] = [];
-  for (const p of PERCENTILE_CANDIDATES) {
+  for (const p of candidates) {
     run.onLayer?.(`percentile auto: trying p${p}`);
     tried.push({ percentile: p, accuracy: await accuracyAt(build(p).model, calib, timesteps, run) });
   }

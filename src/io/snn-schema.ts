@@ -159,6 +159,7 @@ export const MANIFEST = object({
     'vInitSearch?': arrayOf(object({ vInit: oneOf('0.5', 'random'), accuracy: finite })),
     'calibrate?': oneOf('none', 'bias', 'potential'),
     'calibTimesteps?': num({ integer: true, min: 1 }),
+    'target?': oneOf('nir'),
   }),
   calibration: arrayOf(
     object({ layer: str, lambda: arrayOf(finite), clippedFraction: finite, 'max?': nullable(finite), 'activeFraction?': finite }),

@@ -9,6 +9,8 @@ export const VINIT_SEARCH_SAMPLES = 256;
 export const VINIT_SEARCH_FIRST_STEP = 2;
 
 export interface ConversionSettings {
+  /** --target nir: only what a NIR file expresses (reset to zero, v(0) = 0, no refractory period). */
+  target?: 'nir';
   /** Percentile of positive activations that sets lambda (the one chosen, with percentileAuto). */
   percentile: number;
   /** --percentile auto: the percentile was chosen by calibration accuracy at calibTimesteps. */

@@ -39,8 +39,9 @@ export function describeSettings(c: ConversionSettings, rt: RuntimeSettings): st
     `t_ref ${c.tRefSteps} steps${c.predistort ? ' (currents pre-distorted)' : ''}`,
     (c.vInitRandom ? 'v(0) uniform in [0, threshold)' : `v(0) = ${c.vInitFraction} threshold`) + (c.vInitAuto ? ` (auto${vInitSearchText(c)})` : ''),
   ];
-  const normalisation = [
-    `${c.channelwise ? 'channel' : 'layer'}-wise p${c.percentile} on ${c.calibSamples} images of ${c.calibData}`,
+  const normalisation = c.calibSamples === 0 ? [`as stored (${c.calibData})`] : [
+    ...(c.target === 'nir' ? ['--target nir'] : []),
+    `${c.channelwise ? 'channel' : 'layer'}-wise p${c.percentile}${c.percentileAuto ? ` (auto, at T=${c.calibTimesteps})` : ''} on ${c.calibSamples} images of ${c.calibData}`,
     ...(c.calibrate !== 'none' ? [`${c.calibrate} calibration at T=${c.calibTimesteps}`] : []),
     ...(c.maxpool === 'avg' ? ['max pooling replaced by average pooling'] : []),
   ];

@@ -5,9 +5,10 @@
  */
 import type { Node } from '../ir/graph.js';
 import { addInto, affine, concatChannels, repeatOverTime } from './kernels.js';
+import type { RuntimeNode } from './runtime-node.js';
 import { ensureFloat32, rowsOf, type Chunk, type Signal } from './signal.js';
 
-export class ElementwiseNode {
+export class ElementwiseNode implements RuntimeNode {
   private out: Float32Array = new Float32Array(0);
   private repeated: Float32Array[] = [];
 
@@ -19,7 +20,7 @@ export class ElementwiseNode {
 
   begin(): void {}
 
-  run(inputs: Signal[], chunk: Chunk): Signal {
+  run(inputs: readonly Signal[], chunk: Chunk): Signal {
     const node = this.node;
     switch (node.op) {
       case 'flatten':
@@ -52,7 +53,7 @@ export class ElementwiseNode {
   }
 
   /** Makes all signals temporal if any is (a static one repeats over the chunk's steps). */
-  private alignTime(inputs: Signal[], chunk: Chunk): Signal[] {
+  private alignTime(inputs: readonly Signal[], chunk: Chunk): readonly Signal[] {
     if (!inputs.some((s) => s.temporal)) return inputs;
     return inputs.map((s, k) => {
       if (s.temporal) return s;
