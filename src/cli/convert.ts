@@ -1,11 +1,12 @@
 /** snnc convert <model> --out <name>.snn.json: calibrate and convert once, save for later runs. */
 import { Command } from 'commander';
-import { UserError } from '../errors.js';
+import { oneLine, UserError } from '../errors.js';
 import { saveSnn, snnFilePaths } from '../io/snn-file.js';
 import { checkWritable } from '../util/atomic-write.js';
 import { addConfigOption } from './config.js';
 import { addConversionOptions, addDataOptions, runOptions, type RawOptions } from './options.js';
 import { prepareSnn } from './prepare.js';
+import { logLines, printOut } from './print.js';
 import { Progress } from './progress.js';
 
 export function convertCommand(): Command {
@@ -30,7 +31,7 @@ export function convertCommand(): Command {
       const prepared = await prepareSnn(file, cmd, o, run, progress);
       progress.stop();
       saveSnn(prepared.model, out);
-      process.stdout.write([`wrote ${paths.manifest} and ${paths.weights}`, ...prepared.log.map((l) => `  ${l}`)].join('\n') + '\n');
+      printOut([`wrote ${oneLine(paths.manifest)} and ${oneLine(paths.weights)}`, ...logLines(prepared.log)]);
     } finally {
       progress.stop();
     }

@@ -8,6 +8,7 @@ import { checkWritable, writeFileAtomic } from '../util/atomic-write.js';
 import { addConfigOption } from './config.js';
 import { addConversionOptions, addDataOptions, addSimulationOptions, runOptions, simulationOptions, type RawOptions } from './options.js';
 import { measure } from './prepare.js';
+import { printOut } from './print.js';
 import { Progress } from './progress.js';
 
 export function evalCommand(): Command {
@@ -33,7 +34,7 @@ export function evalCommand(): Command {
       const measured = await measure(file, cmd, o, run, progress);
       progress.stop();
       const report = { ...measured, timing: { ...measured.timing!, totalSeconds: (performance.now() - began) / 1000 } };
-      process.stdout.write(renderEvalReport(report) + '\n');
+      printOut(renderEvalReport(report));
       const { timing, ...rest } = report;
       if (o.json) writeFileAtomic(String(o.json), JSON.stringify(o.timing === false ? rest : { ...rest, timing }, null, 2) + '\n');
       if (o.plot) writeFileAtomic(String(o.plot), await renderSvg(evalAccuracySpec(report), 'accuracy'));

@@ -5,13 +5,14 @@
  * per loss, and kept in the nodes' metadata; --strict refuses to write the file instead.
  */
 import { Command } from 'commander';
-import { UserError } from '../errors.js';
+import { oneLine, UserError } from '../errors.js';
 import type { Loss } from '../io/nir/document.js';
 import { writeNirFile } from '../io/nir/hdf5.js';
 import { planNir, type ReadoutKind } from '../io/nir/plan.js';
 import { checkWritable } from '../util/atomic-write.js';
 import { addConversionOptions, addDataOptions, parseChoice, parseNumber, runOptions, type RawOptions } from './options.js';
 import { prepareSnn } from './prepare.js';
+import { logLines, printOut } from './print.js';
 import { Progress } from './progress.js';
 
 export function describeLoss(loss: Loss): string {
@@ -43,13 +44,13 @@ export function exportCommand(): Command {
       const prepared = await prepareSnn(file, cmd, o, run, progress);
       const doc = planNir(prepared.model, { dtS, readout });
       progress.stop();
-      for (const loss of doc.losses) process.stderr.write(`snnc: warning: ${describeLoss(loss)}\n`);
+      for (const loss of doc.losses) progress.warn(describeLoss(loss));
       if (o.strict === true && doc.losses.length > 0) {
         throw new UserError(`--strict: ${doc.losses.length} construct(s) NIR cannot express exactly (listed above); ${out} not written`);
       }
       await writeNirFile(doc, out);
-      const summary = `wrote ${out}: NIR ${doc.version}, ${doc.nodes.size} nodes, ${doc.edges.length} edges, dt ${dtS} s, ${doc.losses.length} loss(es)`;
-      process.stdout.write([summary, ...prepared.log.map((l) => `  ${l}`)].join('\n') + '\n');
+      const summary = `wrote ${oneLine(out)}: NIR ${doc.version}, ${doc.nodes.size} nodes, ${doc.edges.length} edges, dt ${dtS} s, ${doc.losses.length} loss(es)`;
+      printOut([summary, ...logLines(prepared.log)]);
     } finally {
       progress.stop();
     }

@@ -4,7 +4,9 @@ import { loadModel } from '../io/load-model.js';
 import type { Graph } from '../ir/graph.js';
 import { graphStats } from '../ir/stats.js';
 import { renderTable } from '../report/table.js';
+import { oneLine, quoteName } from '../errors.js';
 import type { RawOptions } from './options.js';
+import { logLines, printJson, printOut } from './print.js';
 
 function describe(op: string, node: Graph['nodes'][number]): string {
   switch (node.op) {
@@ -35,18 +37,18 @@ export function inspectCommand(): Command {
       const totals = { params: stats.reduce((s, n) => s + n.params, 0), macs: stats.reduce((s, n) => s + n.macs, 0) };
       if (o.json) {
         const record = { model: file, kind: loaded.kind, input: graph.input, output: graph.output, layers: stats, totals, log };
-        process.stdout.write(JSON.stringify(record, null, 2) + '\n');
+        printJson(record);
         return;
       }
       const lines = [
-        `${file}: ${loaded.kind === 'ann' ? 'ANN' : 'converted SNN'}, input ${graph.input.name} [N,${graph.input.shape.join(',')}], output ${graph.output}`,
+        `${oneLine(file)}: ${loaded.kind === 'ann' ? 'ANN' : 'converted SNN'}, input ${quoteName(graph.input.name)} [N,${graph.input.shape.join(',')}], output ${quoteName(graph.output)}`,
         renderTable(
           ['layer', 'op', 'output', 'params', 'MACs'],
           stats.map((s, i) => [s.name, describe(s.op, graph.nodes[i]!), `[${s.outputShape.join(',')}]`, String(s.params), String(s.macs)]),
         ),
         `total: ${totals.params} parameters, ${totals.macs} MACs per image`,
       ];
-      if (log.length > 0) lines.push('', 'loading:', ...log.map((l) => `  ${l}`));
-      process.stdout.write(lines.join('\n') + '\n');
+      if (log.length > 0) lines.push('', 'loading:', ...logLines(log));
+      printOut(lines);
     });
 }

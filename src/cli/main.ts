@@ -16,6 +16,7 @@ import { inspectCommand } from './inspect.js';
 import { mergeCommand } from './merge.js';
 import { neuronCommand } from './neuron.js';
 import { addGlobalOptions, applyGlobalOptions } from './options.js';
+import { printError, printErrorBlock } from './print.js';
 import { sweepCommand } from './sweep.js';
 
 export function buildProgram(): Command {
@@ -61,9 +62,9 @@ function exitCodeFor(err: unknown): number {
     return err.exitCode === 0 ? 0 : EXIT_USER_ERROR;
   }
   if (err instanceof UserError) {
-    process.stderr.write(`snnc: ${err.message}\n`);
+    printError(err.message);
     return EXIT_USER_ERROR;
   }
-  process.stderr.write(`snnc: internal error (a bug in snnc, please report it): ${(err as Error)?.stack ?? String(err)}\n`);
+  printErrorBlock(`snnc: internal error (a bug in snnc, please report it): ${(err as Error)?.stack ?? String(err)}`);
   return EXIT_INTERNAL_ERROR;
 }

@@ -22,6 +22,7 @@ import { shapeString, sizeOf, tensor, type Tensor } from '../ir/tensor.js';
 import type { ActivationStats } from '../runtime/activation-stats.js';
 import { writeFilesAtomic } from '../util/atomic-write.js';
 import { readFileBytes } from '../util/read-file.js';
+import { parseJsonText } from '../util/structured-text.js';
 import type { Preprocess } from './data/dataset.js';
 import { checkLoadedGraph } from './graph-checks.js';
 import { checkManifest, NODE_FIELDS, TENSOR_REF } from './snn-schema.js';
@@ -162,12 +163,13 @@ function unpackGraph(raw: unknown, weights: Float32Array, used: { floats: number
 }
 
 function parseManifest(file: string, bytes: Uint8Array): Record<string, unknown> {
-  let manifest: unknown;
+  let text: string;
   try {
-    manifest = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch (err) {
-    throw new UserError(`${file}: not valid JSON (${(err as Error).message})`);
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new UserError(`${file}: not valid UTF-8 text`);
   }
+  const manifest = parseJsonText(text, file);
   if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) {
     throw new UserError(`${file}: expected a JSON object, got ${Array.isArray(manifest) ? 'an array' : typeof manifest}`);
   }
@@ -184,10 +186,6 @@ function weightsPath(file: string, name: string): string {
 
 export function loadSnn(file: string): SnnModel {
   const manifest = parseManifest(file, readFileBytes(file));
-  if (manifest.format !== SNN_FORMAT) throw new UserError(`${file}: format is '${String(manifest.format)}', expected '${SNN_FORMAT}'`);
-  if (manifest.schemaVersion !== SNN_SCHEMA_VERSION) {
-    throw new UserError(`${file}: schemaVersion ${String(manifest.schemaVersion)} is not supported (expected ${SNN_SCHEMA_VERSION})`);
-  }
   checkManifest(manifest, file);
   const m = manifest as unknown as SnnModel & { weights: { file: string; bytes: number; sha256: string } };
   const binFile = weightsPath(file, m.weights.file);

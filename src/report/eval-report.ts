@@ -6,6 +6,7 @@ import type { ConversionSettings } from '../io/snn-file.js';
 import type { RuntimeSettings } from '../runtime/settings.js';
 import type { Preprocess } from '../io/data/dataset.js';
 import { firstStepWithin, type EvalResult, type LayerResult } from '../eval/evaluate.js';
+import { oneLine } from '../errors.js';
 import { compact, pct, ppDelta, renderTable } from './table.js';
 
 export const EVAL_SCHEMA_VERSION = 1;
@@ -100,7 +101,7 @@ export function describeSettings(c: ConversionSettings, rt: RuntimeSettings): st
     (c.vInitRandom ? 'v(0) uniform in [0, threshold)' : `v(0) = ${c.vInitFraction} threshold`) + (c.vInitAuto ? ` (auto, at T=${c.calibTimesteps})` : ''),
   ];
   const normalisation = [
-    `${c.channelwise ? 'channel' : 'layer'}-wise p${c.percentile} on ${c.calibSamples} images of ${c.calibData}`,
+    `${c.channelwise ? 'channel' : 'layer'}-wise p${c.percentile} on ${c.calibSamples} images of ${oneLine(c.calibData)}`,
     ...(c.calibrate !== 'none' ? [`${c.calibrate} calibration at T=${c.calibTimesteps}`] : []),
     ...(c.maxpool === 'avg' ? ['max pooling replaced by average pooling'] : []),
   ];
@@ -117,8 +118,8 @@ export function describeSettings(c: ConversionSettings, rt: RuntimeSettings): st
 export function renderEvalReport(r: EvalReport): string {
   const ann = r.ann.accuracy;
   const lines = [
-    `model    ${r.model}`,
-    `dataset  ${r.dataset} (${r.samples} samples)`,
+    `model    ${oneLine(r.model)}`,
+    `dataset  ${oneLine(r.dataset)} (${r.samples} samples)`,
     ...describeSettings(r.conversion, r.runtime),
     '',
     `ANN accuracy  ${pct(ann)}`,

@@ -6,6 +6,7 @@
 import { initialState, step } from './neuron.js';
 import { checkNeuron, fromPhysical, tauMs, type PhysicalNeuron } from './physical.js';
 import { currentAt, type Stimulus } from './stimulus.js';
+import { InternalError } from '../errors.js';
 
 export interface Trace {
   /** Step boundaries 0, dt, ..., duration (steps + 1 values). */
@@ -60,7 +61,7 @@ export const GAIN_FREQUENCIES_HZ = [1, 2, 5, 10, 20, 50, 100, 200];
  */
 export function passiveGain(n: PhysicalNeuron, freqsHz: readonly number[], ampNa = 0.01): GainPoint[] {
   checkNeuron(n);
-  if (n.gLNs === 0) throw new Error('internal: passive gain of a neuron without leak');
+  if (n.gLNs === 0) throw new InternalError('passive gain of a neuron without leak');
   const tau = tauMs(n);
   const passive: PhysicalNeuron = { ...n, model: 'lif', tRefMs: 0, timing: 'step', sigmaMvPerSqrtMs: 0 };
   delete passive.adaptation;

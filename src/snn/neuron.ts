@@ -31,6 +31,7 @@
  */
 import { NormalSource } from './normal.js';
 import { stepExtended } from './step-extended.js';
+import { InternalError } from '../errors.js';
 
 export type ResetMode = 'subtract' | 'zero';
 
@@ -103,7 +104,7 @@ export function initialState(count: number, vInit: number, p?: NeuronParams, opt
   }
   if (p?.adaptation) state.adaptation = new Float64Array(count);
   if (p?.noiseStd) {
-    if (options.seed === undefined) throw new Error('internal: a neuron state with noise needs a seed');
+    if (options.seed === undefined) throw new InternalError('a neuron state with noise needs a seed');
     state.noise = new NormalSource(options.seed);
   }
   return state;

@@ -9,7 +9,7 @@
  */
 import { constants } from 'node:buffer';
 import os from 'node:os';
-import { UserError } from '../errors.js';
+import { InternalError, UserError } from '../errors.js';
 
 export const DEFAULT_MEMORY_FRACTION = 0.5;
 
@@ -27,7 +27,7 @@ export function maxMemoryBytes(): number {
 
 /** Sets the budget for this process (null: back to the default). */
 export function setMaxMemoryBytes(bytes: number | null): void {
-  if (bytes !== null && !(Number.isSafeInteger(bytes) && bytes > 0)) throw new Error(`invariant violated: memory limit ${bytes}`);
+  if (bytes !== null && !(Number.isSafeInteger(bytes) && bytes > 0)) throw new InternalError(`memory limit ${bytes}`);
   limitBytes = bytes;
 }
 
@@ -36,8 +36,8 @@ export function setMaxMemoryBytes(bytes: number | null): void {
  * exceeds --max-memory or what one Node.js buffer can hold. Call it before allocating. A
  * `what` ending in "weights" or other plurals reads "need": pass `plural`.
  */
-export function checkAllocation(bytes: number, what: string, plural = false): void {
-  const limit = maxMemoryBytes();
+export function checkAllocation(bytes: number, what: string, plural = false, limitBytes = maxMemoryBytes()): void {
+  const limit = limitBytes;
   const needs = `${what} ${plural ? 'need' : 'needs'} ${formatBytes(bytes)}`;
   if (!(bytes <= limit)) throw new UserError(`${needs}, more than --max-memory ${formatBytes(limit)}`);
   if (bytes > constants.MAX_LENGTH) throw new UserError(`${needs}, more than one Node.js buffer can hold (${formatBytes(constants.MAX_LENGTH)})`);

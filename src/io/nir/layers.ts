@@ -14,7 +14,7 @@
  *   flatten        Flatten (start_dim 0: NIR shapes have no batch axis)
  * NIR pads both sides of an axis equally and has no ceil mode: other geometries are refused.
  */
-import { UserError } from '../../errors.js';
+import { InternalError, UserError } from '../../errors.js';
 import type { ConvNode, Node, Pads, Pair, PoolNode } from '../../ir/graph.js';
 import { windowOutput } from '../../ir/shapes.js';
 import { shapeString } from '../../ir/tensor.js';
@@ -162,6 +162,6 @@ export function layerToNir(node: Node, inShape: readonly number[], outShape: rea
     case 'spike':
     case 'add':
     case 'concat':
-      throw new Error(`internal: layerToNir called on ${node.op} node ${node.name}`);
+      throw new InternalError(`layerToNir called on ${node.op} node ${node.name}`);
   }
 }

@@ -3,7 +3,7 @@
  * known constant, which is a dynamic IR value (and its shape without batch), the IR nodes
  * emitted so far, the unsupported nodes found so far and the import log.
  */
-import { oneLine, UserError } from '../../errors.js';
+import { InternalError, oneLine, UserError } from '../../errors.js';
 import type { Node, NodeSpec, Pads } from '../../ir/graph.js';
 import { outputShape } from '../../ir/shapes.js';
 import { checkValueSize } from '../graph-checks.js';
@@ -122,13 +122,13 @@ export class NodeView {
     if (!name) return undefined;
     const v = this.ctx.values.get(name);
     if (!v) this.fail(`input '${oneLine(name, 80)}' is not produced by any node, initializer or graph input`);
-    if (v.kind === 'unknown') throw new Error(`internal: node ${this.name} reads unknown value ${name}`);
+    if (v.kind === 'unknown') throw new InternalError(`node ${this.name} reads unknown value ${name}`);
     return v;
   }
 
   dynamicInput(i: number): string {
     const v = this.input(i);
-    if (v?.kind === 'padded') throw new Error(`internal: node ${this.name} reads the output of Pad ${v.by}`);
+    if (v?.kind === 'padded') throw new InternalError(`node ${this.name} reads the output of Pad ${v.by}`);
     if (!v || v.kind !== 'dynamic') this.refuse(`input ${i} must be a data tensor, not a constant`);
     return v.name;
   }
