@@ -64,6 +64,14 @@ export class InternalError extends Error {
   override readonly name = 'InternalError';
 }
 
+/**
+ * Not an error of the input or of snnc: `snnc check` ran and found a regression, which it has
+ * printed. The CLI's handler ends with exit code 1 (EXIT_REGRESSION) and prints nothing more.
+ */
+export class RegressionFound extends Error {
+  override readonly name = 'RegressionFound';
+}
+
 /** Throws an internal error (a bug in snnc) unless `condition` holds. */
 export function invariant(condition: unknown, message: string): asserts condition {
   if (!condition) throw new InternalError(message);

@@ -2,10 +2,10 @@
 import { Command } from 'commander';
 import { oneLine, UserError } from '../errors.js';
 import { saveSnn, snnFilePaths } from '../io/snn-file.js';
-import { checkWritable } from '../util/atomic-write.js';
 import { addConfigOption } from './config.js';
 import { addConversionOptions, addDataOptions, runOptions, type RawOptions } from './options.js';
 import { prepareSnn } from './prepare.js';
+import { checkOutputs, commandInputs } from './outputs.js';
 import { logLines, printOut } from './print.js';
 import { Progress } from './progress.js';
 
@@ -23,8 +23,8 @@ export function convertCommand(): Command {
     if (o.out === undefined) throw new UserError('--out <file> is required');
     const out = String(o.out);
     const paths = snnFilePaths(out);
-    checkWritable(paths.manifest, '--out');
     if (file.endsWith('.snn.json')) throw new UserError(`${file} is already converted`);
+    checkOutputs([{ flag: '--out', file: paths.manifest }, { flag: '--out (its weights file)', file: paths.weights }], commandInputs(file, o));
     const run = runOptions(o);
     const progress = new Progress(o.quiet === true);
     try {

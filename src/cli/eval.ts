@@ -4,10 +4,11 @@ import { evalAccuracySpec } from '../report/charts.js';
 import { renderEvalReport } from '../report/eval-report.js';
 import { renderEvalHtml } from '../report/html.js';
 import { renderSvg } from '../report/svg.js';
-import { checkWritable, writeFileAtomic } from '../util/atomic-write.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { addConfigOption } from './config.js';
 import { addConversionOptions, addDataOptions, addSimulationOptions, runOptions, simulationOptions, type RawOptions } from './options.js';
 import { measure } from './prepare.js';
+import { checkOutputs, commandInputs } from './outputs.js';
 import { printOut } from './print.js';
 import { Progress } from './progress.js';
 
@@ -28,7 +29,8 @@ export function evalCommand(): Command {
     const began = performance.now();
     simulationOptions(o); // refuses bad run flags before any work
     const run = runOptions(o);
-    for (const flag of ['json', 'plot', 'report'] as const) if (o[flag]) checkWritable(String(o[flag]), `--${flag}`);
+    const outputs = (['json', 'plot', 'report'] as const).filter((f) => o[f]).map((f) => ({ flag: `--${f}`, file: String(o[f]) }));
+    checkOutputs(outputs, commandInputs(file, o));
     const progress = new Progress(o.quiet === true);
     try {
       const measured = await measure(file, cmd, o, run, progress);

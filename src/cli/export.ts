@@ -9,9 +9,9 @@ import { oneLine, UserError } from '../errors.js';
 import type { Loss } from '../io/nir/document.js';
 import { writeNirFile } from '../io/nir/hdf5.js';
 import { planNir, type ReadoutKind } from '../io/nir/plan.js';
-import { checkWritable } from '../util/atomic-write.js';
 import { addConversionOptions, addDataOptions, parseChoice, parseNumber, runOptions, type RawOptions } from './options.js';
 import { prepareSnn } from './prepare.js';
+import { checkOutputs, commandInputs } from './outputs.js';
 import { logLines, printOut } from './print.js';
 import { Progress } from './progress.js';
 
@@ -34,7 +34,7 @@ export function exportCommand(): Command {
   return cmd.action(async (file: string, o: RawOptions) => {
     parseChoice('--format', String(o.format), ['nir'] as const);
     const out = String(o.out);
-    checkWritable(out, '--out');
+    checkOutputs([{ flag: '--out', file: out }], commandInputs(file, o));
     const dtS = parseNumber('--dt', String(o.dt));
     if (!(dtS > 0)) throw new UserError(`--dt: ${String(o.dt)} must be a positive number of seconds per step`);
     const readout = parseChoice<ReadoutKind>('--nir-readout', String(o.nirReadout), ['integrator', 'current']);

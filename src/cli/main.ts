@@ -5,7 +5,7 @@
  * util/exit.ts for every command; global options (--max-memory) in options.ts.
  */
 import { Command, CommanderError } from 'commander';
-import { EXIT_INTERNAL_ERROR, EXIT_USER_ERROR, oneLine, UserError } from '../errors.js';
+import { EXIT_INTERNAL_ERROR, EXIT_REGRESSION, EXIT_USER_ERROR, oneLine, RegressionFound, UserError } from '../errors.js';
 import { installExitHandlers } from '../util/exit.js';
 import { checkCommand } from './check.js';
 import { applyConfig } from './config.js';
@@ -61,6 +61,7 @@ function exitCodeFor(err: unknown): number {
     // Help and version end with code 0; commander has already printed its one-line error otherwise.
     return err.exitCode === 0 ? 0 : EXIT_USER_ERROR;
   }
+  if (err instanceof RegressionFound) return EXIT_REGRESSION;
   if (err instanceof UserError) {
     printError(err.message);
     return EXIT_USER_ERROR;

@@ -12,7 +12,9 @@ import { currentGrid, settleMs, simulateFi } from '../snn/fi-curve.js';
 import { GAIN_FREQUENCIES_HZ, passiveGain, simulateTrace } from '../snn/membrane-trace.js';
 import { DEFAULT_NEURON, checkNeuron, rheobaseNa, type LabModel, type PhysicalNeuron } from '../snn/physical.js';
 import { parseStimulus } from '../snn/stimulus.js';
-import { checkWritable, writeFileAtomic } from '../util/atomic-write.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { checkOutputs } from './outputs.js';
+import { printJson, printOut } from './print.js';
 import { parseChoice, parseNumber, type RawOptions } from './options.js';
 
 const D = DEFAULT_NEURON;
@@ -117,11 +119,12 @@ function fiCommand(): Command {
     const { neuron, seed } = neuronFrom(o);
     const currents = parseCurrents(String(o.currents));
     const durationMs = parseDuration(o, neuron.dtMs, currents.length);
-    if (o.plot !== undefined) checkWritable(String(o.plot), '--plot');
+    if (o.plot !== undefined) checkOutputs([{ flag: '--plot', file: String(o.plot) }], o.config === undefined ? [] : [String(o.config)]);
     const points = simulateFi(neuron, currents, { durationMs, seed });
     const report = buildFiReport(neuron, points, { durationMs, settleMs: settleMs(neuron, durationMs), seed });
     if (o.plot !== undefined) await writePlot(String(o.plot), fiChart(report));
-    process.stdout.write((o.json ? JSON.stringify(report, null, 2) : renderFiReport(report)) + '\n');
+    if (o.json) printJson(report);
+    else printOut(renderFiReport(report));
   });
 }
 
@@ -135,7 +138,7 @@ function traceCommand(): Command {
     const { neuron, seed } = neuronFrom(o);
     const current = parseStimulus('--current', String(o.current));
     const durationMs = parseDuration(o, neuron.dtMs, 1);
-    if (o.plot !== undefined) checkWritable(String(o.plot), '--plot');
+    if (o.plot !== undefined) checkOutputs([{ flag: '--plot', file: String(o.plot) }], o.config === undefined ? [] : [String(o.config)]);
     const trace = simulateTrace(neuron, current, durationMs, seed);
     let vMinMv = Infinity;
     let vMaxMv = -Infinity;
@@ -157,7 +160,8 @@ function traceCommand(): Command {
       report.gain = passiveGain(neuron, freqs);
     }
     if (o.plot !== undefined) await writePlot(String(o.plot), traceChart(report, trace));
-    process.stdout.write((o.json ? JSON.stringify(report, null, 2) : renderTraceReport(report)) + '\n');
+    if (o.json) printJson(report);
+    else printOut(renderTraceReport(report));
   });
 }
 

@@ -43,7 +43,7 @@ class TemporaryLedger {
   removeAll(): void {
     for (const tmp of this.open) {
       try {
-        fs.rmSync(tmp, { force: true });
+        fs.rmSync(tmp, { force: true, recursive: true });
       } catch {
         // Best effort: the process is ending.
       }

@@ -59,33 +59,39 @@ const graph = object({
   nodes: arrayOf(node),
 });
 
+/** How the input is scaled and normalised (a manifest's and a sweep result's preprocess). */
+export const PREPROCESS = object({ scale: finite, mean: arrayOf(finite, { min: 1 }), std: arrayOf(finite, { min: 1 }) });
+
+/** The conversion settings a manifest (and each sweep result) records. */
+export const CONVERSION = object({
+  percentile: num({ min: 0, max: 100 }),
+  channelwise: bool,
+  calibSamples: count,
+  calibData: str,
+  reset: oneOf('subtract', 'zero'),
+  tRefSteps: num({ integer: true, min: 0, max: 1_000_000 }),
+  vInitFraction: finite,
+  neuron: oneOf('if', 'lif'),
+  'tauSteps?': num({ above: 0 }),
+  // Settings added after schemaVersion 1 was first written: older manifests lack them.
+  'vInitRandom?': bool,
+  'predistort?': bool,
+  'readout?': oneOf('membrane', 'spikes'),
+  'maxpool?': oneOf('spiking', 'avg'),
+  'percentileAuto?': bool,
+  'percentileSearch?': arrayOf(object({ percentile: finite, accuracy: finite })),
+  'vInitAuto?': bool,
+  'vInitSearch?': arrayOf(object({ vInit: oneOf('0.5', 'random'), accuracy: finite })),
+  'calibrate?': oneOf('none', 'bias', 'potential'),
+  'calibTimesteps?': num({ integer: true, min: 1 }),
+});
+
 export const MANIFEST = object({
   format: literal('snnc-snn'),
   schemaVersion: literal(1),
   source: object({ model: str, sha256: str }),
-  preprocess: object({ scale: finite, mean: arrayOf(finite, { min: 1 }), std: arrayOf(finite, { min: 1 }) }),
-  conversion: object({
-    percentile: num({ min: 0, max: 100 }),
-    channelwise: bool,
-    calibSamples: count,
-    calibData: str,
-    reset: oneOf('subtract', 'zero'),
-    tRefSteps: num({ integer: true, min: 0, max: 1_000_000 }),
-    vInitFraction: finite,
-    neuron: oneOf('if', 'lif'),
-    'tauSteps?': num({ above: 0 }),
-    // Settings added after schemaVersion 1 was first written: older manifests lack them.
-    'vInitRandom?': bool,
-    'predistort?': bool,
-    'readout?': oneOf('membrane', 'spikes'),
-    'maxpool?': oneOf('spiking', 'avg'),
-    'percentileAuto?': bool,
-    'percentileSearch?': arrayOf(object({ percentile: finite, accuracy: finite })),
-    'vInitAuto?': bool,
-    'vInitSearch?': arrayOf(object({ vInit: oneOf('0.5', 'random'), accuracy: finite })),
-    'calibrate?': oneOf('none', 'bias', 'potential'),
-    'calibTimesteps?': num({ integer: true, min: 1 }),
-  }),
+  preprocess: PREPROCESS,
+  conversion: CONVERSION,
   calibration: arrayOf(
     object({ layer: str, lambda: arrayOf(finite), clippedFraction: finite, 'max?': nullable(finite), 'activeFraction?': finite }),
   ),

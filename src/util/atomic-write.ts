@@ -39,7 +39,7 @@ function forget(tmp: string): boolean {
 export function removePendingTemporaries(): void {
   for (const tmp of [...pending]) {
     try {
-      fs.rmSync(tmp, { force: true });
+      fs.rmSync(tmp, { force: true, recursive: true });
     } catch {
       // Best effort: the process is exiting.
     }
@@ -237,4 +237,104 @@ function writeError(file: string, err: unknown): unknown {
   const code = (err as NodeJS.ErrnoException).code;
   if (code && Object.hasOwn(USER_CODES, code)) return new UserError(`${file}: cannot write (${code}: ${USER_CODES[code]})`);
   return err;
+}
+
+/**
+ * Replaces the folder `dir` as a whole with one holding exactly `files` (name -> data): the
+ * new folder is written beside it under a temporary name and flushed, then the old one (if
+ * any) is moved aside, the new one renamed into place and the old one removed. An error or a
+ * signal before the swap leaves `dir` as it was; the swap is two renames in one synchronous
+ * run. `dir` must hold nothing but files named in `replaceable` (checked by checkFolderOutput).
+ */
+export function replaceFolderAtomic(dir: string, files: readonly { name: string; data: string | Uint8Array }[], replaceable: readonly string[]): void {
+  const real = realFolder(dir);
+  checkFolderContents(real, dir, replaceable);
+  const parent = path.dirname(real);
+  const staging = temporaryFor(real);
+  try {
+    fs.mkdirSync(staging);
+    for (const f of files) {
+      const fd = fs.openSync(path.join(staging, f.name), 'wx', 0o666);
+      try {
+        fs.writeFileSync(fd, f.data);
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+    let old: string | null = null;
+    if (fs.existsSync(real)) {
+      fs.chmodSync(staging, fs.statSync(real).mode & 0o7777);
+      old = temporaryFor(real);
+      fs.renameSync(real, old);
+    }
+    try {
+      fs.renameSync(staging, real);
+    } catch (err) {
+      if (old) fs.renameSync(old, real);
+      throw err;
+    }
+    forget(staging);
+    if (old) {
+      fs.rmSync(old, { recursive: true, force: true });
+      forget(old);
+    }
+  } catch (err) {
+    for (const tmp of [...pending]) {
+      if (!tmp.startsWith(path.join(parent, '.'))) continue;
+      try {
+        fs.rmSync(tmp, { recursive: true, force: true });
+      } catch {
+        // Reported below: the write failed anyway.
+      }
+      forget(tmp);
+    }
+    throw writeError(dir, err);
+  }
+}
+
+/** The real path of an output folder (a link to a folder is followed), or of where it will be created. */
+function realFolder(dir: string): string {
+  try {
+    return fs.realpathSync(dir);
+  } catch {
+    return path.resolve(dir);
+  }
+}
+
+function checkFolderContents(real: string, dir: string, replaceable: readonly string[]): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(real);
+  } catch {
+    return;
+  }
+  const foreign = names.filter((n) => !replaceable.includes(n));
+  if (foreign.length > 0) {
+    const shown = foreign.slice(0, 3).map((n) => `'${n}'`).join(', ') + (foreign.length > 3 ? ', ...' : '');
+    throw new UserError(`--out ${dir}: holds ${shown}, which an output folder does not; it is replaced as a whole, so give a new or empty folder`);
+  }
+}
+
+/**
+ * Checks early that `dir` can become an output folder replaced as a whole: a folder (or
+ * missing, with a writable parent) holding only files named in `replaceable`.
+ */
+export function checkFolderOutput(dir: string, replaceable: readonly string[]): void {
+  const real = realFolder(dir);
+  let st: fs.Stats | null = null;
+  try {
+    st = fs.statSync(real);
+  } catch {
+    // Created by the write.
+  }
+  if (st && !st.isDirectory()) throw new UserError(`--out ${dir}: is not a folder`);
+  const parent = path.dirname(real);
+  if (!fs.existsSync(parent) || !fs.statSync(parent).isDirectory()) throw new UserError(`--out ${dir}: folder ${parent} does not exist`);
+  try {
+    fs.accessSync(parent, fs.constants.W_OK);
+  } catch {
+    throw new UserError(`--out ${dir}: folder ${parent} is not writable`);
+  }
+  if (st) checkFolderContents(real, dir, replaceable);
 }

@@ -69,11 +69,11 @@ export function parseYamlText(text: string, file: string, warn: (message: string
   try {
     const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
     const [first] = doc.errors;
-    if (first) throw first;
+    if (first) throw /call stack/i.test(first.message) ? tooDeep(file) : first;
     for (const w of doc.warnings) warn(`${file}: ${yamlProblem(w)}`);
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
-    if (err instanceof RangeError) throw tooDeep(file);
+    if (err instanceof RangeError || /call stack/i.test(String((err as Error)?.message))) throw tooDeep(file);
     if (err instanceof UserError) throw err;
     throw new UserError(`${file}: not valid YAML (${yamlProblem(err)})`);
   }
