@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { snnc } from './helpers/cli.js';
 import { tempDir } from './helpers/idx.js';
 import { runOnnxFile } from './helpers/ort.js';
-import { DEFAULT_PREPROCESS, limitDataset, preprocessBatch } from '../src/io/data/dataset.js';
+import { DEFAULT_PREPROCESS, limitDataset, preprocessBatch } from '../src/model/dataset.js';
 import { loadDataset } from '../src/io/data/registry.js';
 
 const MODEL = 'models/mnist-cnn.onnx';

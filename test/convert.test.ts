@@ -5,12 +5,14 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { convertAnn, DEFAULT_CONVERSION } from '../src/eval/convert.js';
+import { convertAnn } from '../src/convert/convert.js';
+import { DEFAULT_CONVERSION } from '../src/model/conversion-settings.js';
 import { evaluate } from '../src/eval/evaluate.js';
-import { DEFAULT_PREPROCESS, limitDataset, preprocessBatch } from '../src/io/data/dataset.js';
+import { DEFAULT_PREPROCESS, limitDataset, preprocessBatch } from '../src/model/dataset.js';
 import { loadDataset } from '../src/io/data/registry.js';
-import { loadModel, type LoadedAnn } from '../src/io/load-model.js';
-import type { ConversionSettings } from '../src/io/snn-file.js';
+import { loadModel } from '../src/convert/load-model.js';
+import type { LoadedAnn } from '../src/io/load-model.js';
+import type { ConversionSettings } from '../src/model/conversion-settings.js';
 import { sizeOf } from '../src/ir/tensor.js';
 import { verify } from '../src/ir/verify.js';
 import { writeIdxDataset, tempDir } from './helpers/idx.js';

@@ -12,10 +12,12 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { convertAnn, DEFAULT_CONVERSION } from '../src/eval/convert.js';
-import { DEFAULT_PREPROCESS, type Preprocess } from '../src/io/data/dataset.js';
-import { loadModel, type LoadedAnn } from '../src/io/load-model.js';
-import type { ConversionSettings } from '../src/io/snn-file.js';
+import { convertAnn } from '../src/convert/convert.js';
+import { DEFAULT_CONVERSION } from '../src/model/conversion-settings.js';
+import { DEFAULT_PREPROCESS, type Preprocess } from '../src/model/dataset.js';
+import { loadModel } from '../src/convert/load-model.js';
+import type { LoadedAnn } from '../src/io/load-model.js';
+import type { ConversionSettings } from '../src/model/conversion-settings.js';
 import type { Graph, Node } from '../src/ir/graph.js';
 import { sizeOf } from '../src/ir/tensor.js';
 import { SnnSimulator, type BatchResult, type SimOptions } from '../src/runtime/simulator.js';
@@ -113,7 +115,7 @@ describe.skipIf(!fs.existsSync(REAL))('a real MNIST CNN (ONNX model zoo mnist-8)
     const ann = (await loadModel(REAL)) as LoadedAnn;
     const { model } = await convertAnn(ann, pre, { ...SETTINGS, calibSamples: 100, calibData: 'mnist:train' }, { batchSize: 50, data: {} });
     const { loadDataset } = await import('../src/io/data/registry.js');
-    const { preprocessBatch } = await import('../src/io/data/dataset.js');
+    const { preprocessBatch } = await import('../src/model/dataset.js');
     const batch = 20;
     const x = preprocessBatch(loadDataset('mnist'), 0, batch, pre);
     const T = 24;

@@ -4,13 +4,16 @@
  * percentile, automatic v(0), and the synaptic-operation count against a hand count.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { convertAnn, DEFAULT_CONVERSION } from '../src/eval/convert.js';
+import { convertAnn } from '../src/convert/convert.js';
+import { DEFAULT_CONVERSION } from '../src/model/conversion-settings.js';
 import { estimateEnergy, opCosts } from '../src/eval/energy.js';
 import { evaluate } from '../src/eval/evaluate.js';
-import { DEFAULT_PREPROCESS, limitDataset, preprocessBatch, type Dataset } from '../src/io/data/dataset.js';
+import { DEFAULT_PREPROCESS, limitDataset, preprocessBatch, type Dataset } from '../src/model/dataset.js';
 import { loadDataset } from '../src/io/data/registry.js';
-import { loadModel, type LoadedAnn } from '../src/io/load-model.js';
-import type { ConversionSettings, SnnModel } from '../src/io/snn-file.js';
+import { loadModel } from '../src/convert/load-model.js';
+import type { LoadedAnn } from '../src/io/load-model.js';
+import type { ConversionSettings } from '../src/model/conversion-settings.js';
+import type { SnnModel } from '../src/model/snn-model.js';
 import type { Graph, SpikeNode } from '../src/ir/graph.js';
 import { tensor } from '../src/ir/tensor.js';
 import { runAnn } from '../src/runtime/ann.js';

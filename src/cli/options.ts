@@ -4,9 +4,9 @@
  */
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { DEFAULT_PREPROCESS, type Preprocess } from '../io/data/dataset.js';
+import { DEFAULT_PREPROCESS, type Preprocess } from '../model/dataset.js';
 import type { DataOptions } from '../io/data/registry.js';
-import type { ConversionSettings } from '../io/snn-file.js';
+import type { ConversionSettings } from '../model/conversion-settings.js';
 import type { RuntimeSettings } from '../runtime/settings.js';
 import { defaultThreads } from '../runtime/ort.js';
 import { defaultMaxMemoryBytes, formatBytes, parseByteSize, setMaxMemoryBytes } from '../util/memory-limit.js';

@@ -4,13 +4,13 @@
  */
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { convertAnn } from '../eval/convert.js';
+import { convertAnn } from '../convert/convert.js';
 import { evaluate } from '../eval/evaluate.js';
-import { checkFitsGraph, checkPreprocess, limitDataset, type Dataset } from '../io/data/dataset.js';
+import { checkFitsGraph, checkPreprocess, limitDataset, type Dataset } from '../model/dataset.js';
 import { loadDataset } from '../io/data/registry.js';
-import { loadModel } from '../io/load-model.js';
-import type { SnnModel } from '../io/snn-file.js';
-import { buildEvalReport, type EvalReport } from '../report/eval-report.js';
+import { loadModel } from '../convert/load-model.js';
+import type { SnnModel } from '../model/snn-model.js';
+import { buildEvalReport, type EvalReport } from '../eval/report-record.js';
 import { CONVERSION_FLAGS, conversionSettings, dataOptions, preprocessOptions, simulationOptions, type RawOptions } from './options.js';
 import { batchText, type Progress } from './progress.js';
 

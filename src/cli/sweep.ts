@@ -14,8 +14,9 @@ import { Command, Option } from 'commander';
 import { oneLine, UserError } from '../errors.js';
 import { meanFiringRate, stepsToReach } from '../eval/metrics.js';
 import { expandGrid, normalizeGrid, shardOf, sweepFile, type Configuration, type GridAxis, type Shard, type SweepResult } from '../eval/sweep.js';
-import type { EvalReport } from '../report/eval-report.js';
-import { renderTable, pct } from '../report/table.js';
+import type { EvalReport } from '../eval/report-record.js';
+import { renderTable } from '../report/table.js';
+import { pct } from '../util/format.js';
 import { addConfigOption } from './config.js';
 import {
   addConversionOptions,

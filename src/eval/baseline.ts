@@ -18,8 +18,8 @@
  */
 import { UserError } from '../errors.js';
 import { anything, arrayOf, checkAgainst, literal, num, object, str } from '../util/schema.js';
-import { reportedSteps, type EvalReport } from '../report/eval-report.js';
-import { pct } from '../report/table.js';
+import { reportedSteps, type EvalReport } from './report-record.js';
+import { pct } from '../util/format.js';
 import { firstStepWithin } from './evaluate.js';
 import { meanFiringRate } from './metrics.js';
 

@@ -10,8 +10,8 @@
 import { UserError } from '../errors.js';
 import { CONVERSION, PREPROCESS } from '../io/snn-schema.js';
 import { arrayOf, checkAgainst, literal, mapOf, nullable, num, object, str } from '../util/schema.js';
-import type { Preprocess } from '../io/data/dataset.js';
-import type { ConversionSettings } from '../io/snn-file.js';
+import type { Preprocess } from '../model/dataset.js';
+import type { ConversionSettings } from '../model/conversion-settings.js';
 import type { LayerResult } from './evaluate.js';
 
 export const SWEEP_FORMAT = 'snnc-sweep';

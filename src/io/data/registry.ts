@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { UserError } from '../../errors.js';
-import type { Dataset } from './dataset.js';
+import type { Dataset } from '../../model/dataset.js';
 import { readIdx } from './idx.js';
 
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';

@@ -2,10 +2,11 @@
  * ANN -> SNN: calibrate on training images (the ANN on onnxruntime), then run the convert
  * pipeline. Returns the converted network with everything needed to run it again.
  */
-import { checkFits, limitDataset, type Dataset, type Preprocess } from '../io/data/dataset.js';
+import { checkFits, limitDataset, type Dataset, type Preprocess } from '../model/dataset.js';
 import { loadDataset, type DataOptions } from '../io/data/registry.js';
 import type { LoadedAnn } from '../io/load-model.js';
-import type { ConversionSettings, SnnModel } from '../io/snn-file.js';
+import type { ConversionSettings } from '../model/conversion-settings.js';
+import type { SnnModel } from '../model/snn-model.js';
 import type { NeuronLayerParams } from '../ir/graph.js';
 import { convertPipeline } from '../passes/pipelines.js';
 import { runPasses } from '../passes/pass.js';
@@ -13,7 +14,7 @@ import { sampleActivations } from '../runtime/activation-stats.js';
 import type { RuntimeSettings } from '../runtime/settings.js';
 import { maxpoolToAvgpool } from '../passes/maxpool-to-avgpool.js';
 import { calibrateLayers } from './calibrate.js';
-import { simulate } from './evaluate.js';
+import { simulate } from '../runtime/simulate.js';
 
 export interface ConvertRun {
   threads?: number;
@@ -26,24 +27,6 @@ export interface ConvertRun {
   /** The run the conversion is calibrated for (seed, encoding, noise). */
   runtime?: RuntimeSettings;
 }
-
-/** snnc's conversion defaults (the CLI's defaults), for everything but the calibration data. */
-export const DEFAULT_CONVERSION: Omit<ConversionSettings, 'calibData'> = {
-  percentile: 99.99,
-  percentileAuto: false,
-  channelwise: false,
-  calibSamples: 1000,
-  reset: 'subtract',
-  tRefSteps: 0,
-  vInitFraction: 0.5,
-  vInitRandom: false,
-  predistort: false,
-  neuron: 'if',
-  readout: 'membrane',
-  maxpool: 'spiking',
-  calibrate: 'none',
-  calibTimesteps: 32,
-};
 
 export function neuronOf(settings: ConversionSettings): NeuronLayerParams {
   return {

@@ -3,10 +3,10 @@
  * Images are kept as raw bytes (one byte per pixel value); batches are converted to float32
  * NCHW on demand, so memory holds the dataset once at one byte per value.
  */
-import { UserError } from '../../errors.js';
-import type { Graph } from '../../ir/graph.js';
-import { inferShapes } from '../../ir/shapes.js';
-import { shapeString, sizeOf } from '../../ir/tensor.js';
+import { UserError } from '../errors.js';
+import type { Graph } from '../ir/graph.js';
+import { inferShapes } from '../ir/shapes.js';
+import { shapeString, sizeOf } from '../ir/tensor.js';
 
 export interface Dataset {
   /** What the user asked for, e.g. "mnist" or "idx:a.gz,b.gz". */

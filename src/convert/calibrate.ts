@@ -5,8 +5,8 @@
  * by v(0), see passes/shift-currents.ts). Layers are corrected in order, each measured after
  * the corrections of the layers before it.
  */
-import { maxAbsInput, preprocessBatch, type Dataset } from '../io/data/dataset.js';
-import type { SnnModel } from '../io/snn-file.js';
+import { maxAbsInput, preprocessBatch, type Dataset } from '../model/dataset.js';
+import type { SnnModel } from '../model/snn-model.js';
 import type { SpikeNode } from '../ir/graph.js';
 import { inferShapes } from '../ir/shapes.js';
 import { sizeOf } from '../ir/tensor.js';
@@ -15,7 +15,7 @@ import { runAnn } from '../runtime/ann.js';
 import type { OrtOptions } from '../runtime/ort.js';
 import type { RuntimeSettings } from '../runtime/settings.js';
 import { SnnSimulator } from '../runtime/simulator.js';
-import { simBatchSize } from './evaluate.js';
+import { simBatchSize } from '../runtime/simulate.js';
 import { maxRate } from '../snn/layer.js';
 
 export interface CalibrateRun extends OrtOptions {
