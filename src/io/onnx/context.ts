@@ -155,18 +155,32 @@ export class NodeView {
     return this.attrs.has(name);
   }
 
-  int(name: string, fallback: number): number {
+  /**
+   * An attribute of the expected type, or a one-line error naming it: a `group` written as a
+   * list must not read as group 0. An attribute without a type (old exporters) is read by
+   * which field it fills.
+   */
+  private typed(name: string, type: number, filled: (a: AttributeProto) => boolean, what: string): AttributeProto | undefined {
     const a = this.attrs.get(name);
+    if (!a) return undefined;
+    const t = a.type ?? 0;
+    if (t === type || (t === 0 && filled(a))) return a;
+    const names = onnx.AttributeProto.AttributeType as unknown as Record<number, string>;
+    return this.fail(`attribute ${name}: expected ${what}, got ${t === 0 ? 'no value' : `type ${names[t] ?? t}`}`);
+  }
+
+  int(name: string, fallback: number): number {
+    const a = this.typed(name, onnx.AttributeProto.AttributeType.INT, (x) => x.i !== undefined && x.i !== null, 'an integer');
     return a ? toNumber(a.i) : fallback;
   }
 
   ints(name: string, fallback: number[]): number[] {
-    const a = this.attrs.get(name);
+    const a = this.typed(name, onnx.AttributeProto.AttributeType.INTS, (x) => (x.ints?.length ?? 0) > 0, 'a list of integers');
     return a ? (a.ints ?? []).map((v) => toNumber(v)) : fallback;
   }
 
   float(name: string, fallback: number): number {
-    const a = this.attrs.get(name);
+    const a = this.typed(name, onnx.AttributeProto.AttributeType.FLOAT, (x) => x.f !== undefined && x.f !== null, 'a float');
     return a ? (a.f ?? 0) : fallback;
   }
 
