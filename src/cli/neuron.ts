@@ -22,7 +22,7 @@ const ADAPTATION_FLAGS = { gA: '--g-a', b: '--b', tauA: '--tau-a', eK: '--e-k' }
 /** Bound on simulated steps per neuron (duration / dt). */
 const MAX_STEPS = 50_000_000;
 /** Bound on simulated spikes (each is an iteration of the exact-timing loop; a trace lists them all). */
-const MAX_SPIKES = 20_000_000;
+const MAX_SPIKES = 100_000_000;
 
 function addNeuronOptions(cmd: Command): Command {
   return cmd
