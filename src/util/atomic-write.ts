@@ -168,13 +168,39 @@ export function writeFilesAtomic(outputs: readonly Output[]): void {
   for (const o of targets) if (o.target.kind === 'special') withWriteError(o.file, () => writeDirect(o.target.path, o.data));
 }
 
-/** Writes to a device or FIFO as `cat > file` would: no temporary, no rename. */
+/** The standard stream a path names (/dev/stdout, /dev/fd/1, /proc/self/fd/2, ...), if any. */
+function standardStream(file: string): number | null {
+  if (file === '/dev/stdout') return 1;
+  if (file === '/dev/stderr') return 2;
+  const m = /^\/(?:dev\/fd|proc\/self\/fd)\/([12])$/.exec(file);
+  return m ? Number(m[1]) : null;
+}
+
+/**
+ * Writes to a device or FIFO as `cat > file` would: no temporary, no rename. Our own stdout or
+ * stderr is written through its descriptor (opening /dev/stdout fails when it is a socket).
+ */
 function writeDirect(file: string, data: string | Uint8Array): void {
-  const fd = fs.openSync(file, fs.constants.O_WRONLY);
+  const std = standardStream(file);
+  const fd = std ?? fs.openSync(file, fs.constants.O_WRONLY);
   try {
-    fs.writeFileSync(fd, data);
+    writeAll(fd, typeof data === 'string' ? Buffer.from(data) : data);
   } finally {
-    fs.closeSync(fd);
+    if (std === null) fs.closeSync(fd);
+  }
+}
+
+/** Writes every byte, waiting out EAGAIN on a non-blocking pipe. */
+function writeAll(fd: number, bytes: Uint8Array): void {
+  const wait = new Int32Array(new SharedArrayBuffer(4));
+  let done = 0;
+  while (done < bytes.length) {
+    try {
+      done += fs.writeSync(fd, bytes, done, bytes.length - done);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      Atomics.wait(wait, 0, 0, 5);
+    }
   }
 }
 
