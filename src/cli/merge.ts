@@ -31,7 +31,7 @@ export function mergeCommand(): Command {
       checkOutDir(out);
       const files = dirs.map(resultsFile);
       // The output folder is replaced as a whole: it must hold none of the inputs.
-      checkOutputs(SWEEP_FILES.map((f) => ({ flag: '--out', file: path.join(out, f) })), files);
+      checkOutputs(SWEEP_FILES.map((f) => ({ flag: '--out', file: path.join(out, f) })), files, { inNewFolder: true });
       const merged = mergeSweeps(files.map(readSweep), o.timing !== false);
       const written = await writeSweepOutputs(out, merged);
       printOut([`merged ${dirs.length} part${dirs.length === 1 ? '' : 's'}: ${merged.results.length} configurations`, `wrote ${written.map((f) => path.join(out, f)).join(', ')}`]);

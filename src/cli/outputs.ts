@@ -44,7 +44,7 @@ function identity(file: string): string | null {
  * Refuses outputs that would replace an input or each other, and outputs that cannot be
  * written at all (util/atomic-write.ts checkWritable), before any work.
  */
-export function checkOutputs(outputs: readonly OutputFile[], inputs: readonly string[]): void {
+export function checkOutputs(outputs: readonly OutputFile[], inputs: readonly string[], options: { inNewFolder?: boolean } = {}): void {
   const inputIds = new Map<string, string>();
   for (const file of inputs) {
     const id = identity(file);
@@ -52,7 +52,8 @@ export function checkOutputs(outputs: readonly OutputFile[], inputs: readonly st
   }
   const seen = new Map<string, OutputFile>();
   for (const out of outputs) {
-    checkWritable(out.file, out.flag);
+    // Files of an output folder (sweep, merge) are checked with the folder (checkOutDir).
+    if (!options.inNewFolder) checkWritable(out.file, out.flag);
     const id = identity(out.file);
     if (id === null) continue;
     const input = inputIds.get(id);

@@ -142,7 +142,7 @@ export function sweepCommand(): Command {
     if (raw.out === undefined) throw new UserError('--out <dir> is required');
     const out = String(raw.out);
     checkOutDir(out);
-    checkOutputs(SWEEP_FILES.map((f) => ({ flag: '--out', file: path.join(out, f) })), commandInputs(file, raw));
+    checkOutputs(SWEEP_FILES.map((f) => ({ flag: '--out', file: path.join(out, f) })), commandInputs(file, raw), { inNewFolder: true });
     const o = raw as RawOptions & { grid: GridAxis[] };
     const axes = normalizeGrid(o.grid);
     checkGrid(cmd, axes, file);

@@ -1,8 +1,9 @@
 /**
  * Parsing JSON and YAML from untrusted files. Both bound the nesting depth before anything
  * recurses over the parsed value: JSON text is scanned for its bracket depth first (an
- * iterative scan, so 100,000 '[' cost nothing); YAML is parsed (the yaml library reports a
- * stack overflow, caught here) and its value then measured iteratively. The YAML library's
+ * iterative scan, so 100,000 '[' cost nothing); YAML's brackets and its indentation (block
+ * nesting) are scanned the same way, it is parsed (a stack overflow in the library is caught
+ * here too) and its value then measured iteratively. The YAML library's
  * warnings (an unresolved tag, ...) become one line each, given to `warn`, instead of its
  * multi-line echo of the file.
  */
@@ -62,28 +63,64 @@ export function parseJsonText(text: string, file: string): unknown {
   }
 }
 
+/**
+ * The longest indentation of a YAML line, counting the block indicators of compact nesting
+ * ('- - - 1' nests three lists on one line) as indentation; a scan without regular
+ * expressions (the yaml library compiles patterns from indentation widths, and a 200,000-wide
+ * one exhausts memory).
+ */
+export function yamlIndent(text: string, limit = Infinity): number {
+  let widest = 0;
+  let width = 0;
+  let atStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0a) {
+      atStart = true;
+      width = 0;
+    } else if (atStart && (c === 0x20 || c === 0x09 || c === 0x2d || c === 0x3f || c === 0x3a)) {
+      width++;
+      if (width > widest) {
+        widest = width;
+        if (widest > limit) return widest;
+      }
+    } else atStart = false;
+  }
+  return widest;
+}
+
+/** Widest indentation a YAML file snnc reads may have (MAX_NESTING levels of a few columns). */
+export const MAX_YAML_INDENT = 4 * MAX_NESTING;
+
 /** YAML (a superset of JSON) with the depth bounded; each library warning is one line for `warn`. */
 export function parseYamlText(text: string, file: string, warn: (message: string) => void): unknown {
-  if (jsonDepth(text, MAX_NESTING) > MAX_NESTING) throw tooDeep(file);
+  if (jsonDepth(text, MAX_NESTING) > MAX_NESTING || yamlIndent(text, MAX_YAML_INDENT) > MAX_YAML_INDENT) throw tooDeep(file);
   let value: unknown;
   try {
     const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
     const [first] = doc.errors;
     if (first) throw /call stack/i.test(first.message) ? tooDeep(file) : first;
-    for (const w of doc.warnings) warn(`${file}: ${yamlProblem(w)}`);
+    for (const w of doc.warnings) warn(`${file}: ${yamlProblem(w)}${lineOf(text, w.pos?.[0])}`);
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
     if (err instanceof RangeError || /call stack/i.test(String((err as Error)?.message))) throw tooDeep(file);
     if (err instanceof UserError) throw err;
-    throw new UserError(`${file}: not valid YAML (${yamlProblem(err)})`);
+    const at = err instanceof Error && 'pos' in err ? lineOf(text, (err as YAMLParseError).pos?.[0]) : '';
+    throw new UserError(`${file}: not valid YAML${at} (${yamlProblem(err)})`);
   }
   if (valueDepth(value, MAX_NESTING) > MAX_NESTING) throw tooDeep(file);
   return value;
 }
 
+/** ' (line N)' for a character offset in `text`, '' without one. */
+function lineOf(text: string, offset: number | undefined): string {
+  if (offset === undefined || !(offset >= 0)) return '';
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 0x0a) line++;
+  return ` (line ${line})`;
+}
+
 /** A yaml library error or warning in one line: its first line, with the line number. */
 function yamlProblem(err: unknown): string {
-  const message = oneLine(String((err as Error)?.message ?? err).split('\n')[0]!, 200);
-  const line = err instanceof Error && 'linePos' in err ? (err as YAMLParseError).linePos?.[0]?.line : undefined;
-  return line !== undefined && !/ at line \d+/.test(message) ? `${message} (line ${line})` : message;
+  return oneLine(String((err as Error)?.message ?? err).split('\n')[0]!, 200);
 }
