@@ -4,7 +4,7 @@ import { loadModel } from '../convert/load-model.js';
 import type { Graph } from '../ir/graph.js';
 import { graphStats } from '../ir/stats.js';
 import { renderTable } from '../report/table.js';
-import { oneLine, quoteName } from '../errors.js';
+import { oneLine } from '../errors.js';
 import type { RawOptions } from './options.js';
 import { logLines, printJson, printOut } from './print.js';
 
@@ -41,7 +41,7 @@ export function inspectCommand(): Command {
         return;
       }
       const lines = [
-        `${oneLine(file)}: ${loaded.kind === 'ann' ? 'ANN' : 'converted SNN'}, input ${quoteName(graph.input.name)} [N,${graph.input.shape.join(',')}], output ${quoteName(graph.output)}`,
+        `${oneLine(file)}: ${loaded.kind === 'ann' ? 'ANN' : 'converted SNN'}, input ${oneLine(graph.input.name, 80)} [N,${graph.input.shape.join(',')}], output ${oneLine(graph.output, 80)}`,
         renderTable(
           ['layer', 'op', 'output', 'params', 'MACs'],
           stats.map((s, i) => [s.name, describe(s.op, graph.nodes[i]!), `[${s.outputShape.join(',')}]`, String(s.params), String(s.macs)]),

@@ -105,19 +105,19 @@ export function parseYamlText(text: string, file: string, warn: (message: string
   } catch (err) {
     if (err instanceof RangeError || /call stack/i.test(String((err as Error)?.message))) throw tooDeep(file);
     if (err instanceof UserError) throw err;
-    const at = err instanceof Error && 'pos' in err ? lineOf(text, (err as YAMLParseError).pos?.[0]) : '';
+    const at = err instanceof Error && 'pos' in err ? lineOf(text, (err as YAMLParseError).pos?.[0], (line) => ` at line ${line}`) : '';
     throw new UserError(`${file}: not valid YAML${at} (${yamlProblem(err)})`);
   }
   if (valueDepth(value, MAX_NESTING) > MAX_NESTING) throw tooDeep(file);
   return value;
 }
 
-/** ' (line N)' for a character offset in `text`, '' without one. */
-function lineOf(text: string, offset: number | undefined): string {
+/** The line number (from 1) of a character offset in `text`, formatted by `format`; '' without an offset. */
+function lineOf(text: string, offset: number | undefined, format = (line: number) => ` (line ${line})`): string {
   if (offset === undefined || !(offset >= 0)) return '';
   let line = 1;
   for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 0x0a) line++;
-  return ` (line ${line})`;
+  return format(line);
 }
 
 /** A yaml library error or warning in one line: its first line, with the line number. */
