@@ -62,6 +62,17 @@ describe('TF.js weights manifest', () => {
     expect(snncLines(r.stderr)).toEqual([expect.stringMatching(/: \S.*$/)]);
     expect(r.stderr).not.toMatch(/model: $/m);
   });
+  it('a functional model whose output layer does not exist names it', async () => {
+    const folder = path.join(dir, 'functional');
+    fs.mkdirSync(folder);
+    const m = JSON.parse(fs.readFileSync('fixtures/tfjs/functional/model.json', 'utf8'));
+    m.modelTopology.config.output_layers = [['nosuch', 0, 0]];
+    fs.writeFileSync(path.join(folder, 'model.json'), JSON.stringify(m));
+    fs.copyFileSync('fixtures/tfjs/functional/weights.bin', path.join(folder, 'weights.bin'));
+    const r = await snnc(['inspect', folder]);
+    expect(r.code).toBe(2);
+    expect(snncLines(r.stderr)).toEqual([expect.stringMatching(/output_layers names layer 'nosuch', which the model does not have$/)]);
+  });
 });
 
 describe('neuron lab', () => {
