@@ -11,6 +11,7 @@ import type * as Tf from '@tensorflow/tfjs';
 import { InternalError, UserError } from '../../errors.js';
 import { checkAllocation, maxMemoryBytes } from '../../util/memory-limit.js';
 import { readFileBytes } from '../../util/read-file.js';
+import { jsonDepth, MAX_NESTING } from '../../util/structured-text.js';
 import { checkTopology } from './topology-check.js';
 
 export type TfModule = typeof Tf;
@@ -98,6 +99,8 @@ export async function readLayersModel(file: string, budgetBytes = maxMemoryBytes
     const isModel = url === modelFile;
     if (!isModel && !weightFiles.includes(url)) throw new InternalError(`unexpected request for ${url}`);
     const bytes = isModel ? readOrRefuse(url, 'model file', budgetBytes) : readOrRefuse(url, 'weight file', budgetBytes, dir);
+    // tfjs parses model.json and recurses over it: bound its nesting first.
+    if (isModel && jsonDepth(bytes.toString('utf8'), MAX_NESTING) > MAX_NESTING) throw new UserError(`model.json is nested more than ${MAX_NESTING} levels deep`);
     contents.set(url, bytes);
     return new Response(bytes);
   };
