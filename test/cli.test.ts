@@ -92,10 +92,20 @@ describe('snnc inspect', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/conv/);
     expect(r.stdout).toMatch(/total: \d+ parameters, \d+ MACs per image/);
-    const j = JSON.parse((await snnc(['inspect', MODEL, '--json'])).stdout);
+    const j = JSON.parse((await snnc(['inspect', MODEL, '--json', '-'])).stdout);
     const conv = j.layers.find((l: { op: string }) => l.op === 'conv');
     expect(conv.macs).toBeGreaterThan(0);
     expect(j.totals.params).toBe(j.layers.reduce((s: number, l: { params: number }) => s + l.params, 0));
+  });
+
+  it('--json <file> writes the record that --json - prints, beside the text on stdout', async () => {
+    const file = path.join(tempDir(), 'layers.json');
+    const toFile = await snnc(['inspect', MODEL, '--json', file]);
+    expect(toFile.code).toBe(0);
+    expect(toFile.stdout).toMatch(/total: \d+ parameters/);
+    const toStdout = await snnc(['inspect', MODEL, '--json', '-']);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual(JSON.parse(toStdout.stdout));
+    expect(toStdout.stdout).not.toMatch(/total: \d+ parameters/);
   });
 });
 
@@ -106,7 +116,11 @@ describe('errors', () => {
     [['eval', MODEL, '--timesteps', 'abc'], /--timesteps: 'abc' is not a number/],
     [['eval', MODEL, '--reset', 'sideways'], /--reset: 'sideways' is not one of subtract, zero/],
     [['eval', MODEL, '--bogus'], /unknown option '--bogus'/],
-    [['eval', MODEL, '--data', 'cifar'], /--data cifar: unknown dataset/],
+    [['eval', MODEL, '--data', 'cifar'], /^snnc: --data cifar: unknown dataset/],
+    // The calibration data's errors name the flag that gave it, not --data.
+    [['eval', MODEL, '--limit', '5', '--calib-data', 'foo'], /^snnc: --calib-data foo: unknown dataset/],
+    [['eval', MODEL, '--limit', '5', '--calib-data', 'mnist:validation'], /^snnc: --calib-data mnist:validation: unknown split 'validation'/],
+    [['eval', MODEL, '--limit', '5', '--input-mean', '0.1,0.2'], /^snnc: --input-mean: 2 values for an input with 1 channels/],
     [['eval', 'fixtures/onnx/residual.onnx', '--data', 'mnist', '--limit', '5'], /has images \[1,28,28\].*expects input \[2,6,6\]/],
   ])('%j: one line on stderr, exit 2', async (args, pattern) => {
     const dir = tempDir();

@@ -121,7 +121,7 @@ async function benchRun(model: SnnModel, ds: Dataset, T: number, batch: number, 
 async function benchModel(file: string, data: string, o: { samples: number; samplesBatch1: number; timesteps: number[]; batches: number[]; threads: number; pre: Preprocess }): Promise<ModelResult> {
   const loaded = await loadModel(file);
   if (loaded.kind !== 'ann') throw new Error(`bench needs an ANN (.onnx): ${file}`);
-  const converted = await convertAnn(loaded, o.pre, { ...DEFAULT_CONVERSION, calibData: `${data.split(':')[0]}:train` }, { threads: o.threads, batchSize: 100, data: {} });
+  const converted = await convertAnn(loaded, o.pre, DEFAULT_CONVERSION, loadDataset(`${data.split(':')[0]}:train`), { threads: o.threads, batchSize: 100 });
   const all = loadDataset(data);
   const rows: BenchRow[] = [];
   for (const batch of o.batches) {

@@ -3,7 +3,8 @@ import { Command } from 'commander';
 import { oneLine, UserError } from '../errors.js';
 import { saveSnn, snnFilePaths } from '../io/snn-file.js';
 import { addConfigOption } from './config.js';
-import { addConversionOptions, addDataOptions, runOptions, type RawOptions } from './options.js';
+import { addConversionOptions, addDataOptions, namingFlags, type RawOptions } from './options.js';
+import { planPrepare } from './plan.js';
 import { prepareSnn } from './prepare.js';
 import { checkOutputs, commandInputs } from './outputs.js';
 import { logLines, printOut } from './print.js';
@@ -22,13 +23,13 @@ export function convertCommand(): Command {
     // Checked here, not by commander, so that --config can give it.
     if (o.out === undefined) throw new UserError('--out <file> is required');
     const out = String(o.out);
-    const paths = snnFilePaths(out);
+    const paths = namingFlags({ [out]: `--out ${out}` }, () => snnFilePaths(out));
     if (file.endsWith('.snn.json')) throw new UserError(`${file} is already converted`);
     checkOutputs([{ flag: '--out', file: paths.manifest }, { flag: '--out (its weights file)', file: paths.weights }], commandInputs(file, o));
-    const run = runOptions(o);
+    const plan = planPrepare(file, cmd, o);
     const progress = new Progress(o.quiet === true);
     try {
-      const prepared = await prepareSnn(file, cmd, o, run, progress);
+      const prepared = await prepareSnn(plan, progress);
       progress.stop();
       saveSnn(prepared.model, out);
       printOut([`wrote ${oneLine(paths.manifest)} and ${oneLine(paths.weights)}`, ...logLines(prepared.log)]);

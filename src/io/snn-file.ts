@@ -54,7 +54,7 @@ function packGraph(graph: Graph, chunks: Float32Array[], cursor: { offset: numbe
 }
 
 export function snnFilePaths(manifest: string): { manifest: string; weights: string } {
-  if (!manifest.endsWith('.snn.json')) throw new UserError(`--out ${manifest}: a converted network is saved as <name>.snn.json`);
+  if (!manifest.endsWith('.snn.json')) throw new UserError(`${manifest}: a converted network is saved as <name>.snn.json`);
   return { manifest, weights: manifest.replace(/\.snn\.json$/, '.snn.bin') };
 }
 

@@ -18,9 +18,9 @@ export interface ConversionSettings {
   vInitFraction: number;
   /** v(0) uniform in [0, threshold) per neuron and sample, seeded by the run. */
   vInitRandom: boolean;
-  /** --v-init auto: θ/2 or random was chosen by calibration accuracy at calibTimesteps. */
+  /** --v-init auto: θ/2 or random was chosen by calibration accuracy over steps 2..calibTimesteps. */
   vInitAuto?: boolean;
-  /** With vInitAuto: each candidate's SNN accuracy on the calibration images. */
+  /** With vInitAuto: each candidate's SNN accuracy on the first calibration images, averaged over steps 2..calibTimesteps. */
   vInitSearch?: { vInit: '0.5' | 'random'; accuracy: number }[];
   predistort: boolean;
   neuron: 'if' | 'lif';
@@ -32,8 +32,14 @@ export interface ConversionSettings {
   calibTimesteps: number;
 }
 
-/** snnc's conversion defaults (the CLI's defaults), for everything but the calibration data. */
-export const DEFAULT_CONVERSION: Omit<ConversionSettings, 'calibData'> = {
+/**
+ * What a conversion is asked to do. The calibration images are passed as a Dataset beside it;
+ * the stored settings name them (calibData) and count those used (calibSamples).
+ */
+export type ConversionOptions = Omit<ConversionSettings, 'calibData'>;
+
+/** snnc's conversion defaults; the CLI's flag defaults are these. */
+export const DEFAULT_CONVERSION: ConversionOptions = {
   percentile: 99.99,
   percentileAuto: false,
   channelwise: false,
@@ -42,6 +48,7 @@ export const DEFAULT_CONVERSION: Omit<ConversionSettings, 'calibData'> = {
   tRefSteps: 0,
   vInitFraction: 0.5,
   vInitRandom: false,
+  vInitAuto: true,
   predistort: false,
   neuron: 'if',
   readout: 'membrane',

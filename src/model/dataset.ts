@@ -61,13 +61,14 @@ export function checkFitsGraph(ds: Dataset, graph: Graph, modelName: string): vo
   }
 }
 
+/** Errors begin with the field at fault (`preprocess.mean:`), which the CLI maps to its flag. */
 export function checkPreprocess(pre: Preprocess, channels: number): void {
-  for (const [what, v] of [['--input-mean', pre.mean], ['--input-std', pre.std]] as const) {
+  for (const [what, v] of [['mean', pre.mean], ['std', pre.std]] as const) {
     if (v.length !== 1 && v.length !== channels) {
-      throw new UserError(`${what}: ${v.length} values for an input with ${channels} channels (give 1 or ${channels})`);
+      throw new UserError(`preprocess.${what}: ${v.length} values for an input with ${channels} channels (give 1 or ${channels})`);
     }
   }
-  if (pre.std.some((s) => s === 0)) throw new UserError('--input-std: values must be non-zero');
+  if (pre.std.some((s) => s === 0)) throw new UserError('preprocess.std: values must be non-zero');
 }
 
 /** Converts samples [start, start+count) to preprocessed float32 NCHW. */

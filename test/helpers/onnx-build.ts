@@ -3,7 +3,10 @@
  * onnxruntime: one float input [1, ...dims], nodes with attributes, float or int64
  * initializers, one output.
  */
-import { onnx } from '../../src/io/onnx/proto.js';
+import { onnx, type AttributeProto } from '../../src/io/onnx/proto.js';
+
+type ModelInit = Parameters<typeof onnx.ModelProto.create>[0];
+type ValueInfo = NonNullable<NonNullable<NonNullable<ModelInit>['graph']>['input']>[number];
 
 export type AttrValue = number | number[] | string;
 
@@ -22,7 +25,7 @@ export interface BuildInit {
   int?: boolean;
 }
 
-function attribute(name: string, v: AttrValue): onnx.IAttributeProto {
+function attribute(name: string, v: AttrValue): AttributeProto {
   const T = onnx.AttributeProto.AttributeType;
   if (typeof v === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(v) };
   if (Array.isArray(v)) return { name, type: T.INTS, ints: v };
@@ -32,11 +35,11 @@ function attribute(name: string, v: AttrValue): onnx.IAttributeProto {
 /** A model `x [1, ...inputDims] -> nodes -> y`; opset 13 unless given. */
 export function buildOnnx(inputDims: number[], nodes: BuildNode[], inits: BuildInit[] = [], opset = 13): Uint8Array {
   const T = onnx.TensorProto.DataType;
-  const valueInfo = (name: string, dims?: number[]): onnx.IValueInfoProto => ({
+  const valueInfo = (name: string, dims?: number[]): ValueInfo => ({
     name,
     type: { tensorType: { elemType: T.FLOAT, ...(dims ? { shape: { dim: dims.map((d) => ({ dimValue: d })) } } : {}) } },
   });
-  const model: onnx.IModelProto = {
+  const model: ModelInit = {
     irVersion: 8,
     opsetImport: [{ domain: '', version: opset }],
     producerName: 'snnc-test',

@@ -68,7 +68,7 @@ async function compare(cases: Case[]): Promise<{ ran: number; accepted: number }
     const bytes = buildOnnx(c.input, c.nodes, c.inits);
     const reference = await ortShape(c, bytes);
     const mine = snncShape(bytes);
-    const what = JSON.stringify(c.nodes.map((n) => [n.op, n.attrs]).concat([['input', c.input]]));
+    const what = JSON.stringify({ nodes: c.nodes.map((n) => [n.op, n.attrs]), input: c.input });
     if (reference === null) {
       expect(mine, `onnxruntime refuses ${what}`).toBeInstanceOf(UserError);
       continue;
