@@ -140,7 +140,12 @@ describe('special targets', () => {
       const file = path.join(shared, 'ro.json');
       fs.writeFileSync(file, 'keep');
       fs.chmodSync(file, 0o444);
-      const script = `import('${path.resolve('dist/util/atomic-write.js')}').then(m => { try { m.writeFileAtomic('${file}', 'x'); console.log('written'); } catch (e) { console.log(e.message); } })`;
+      // The build may be private to root: give the other user its own copy of the module.
+      fs.mkdirSync(path.join(shared, 'util'));
+      fs.copyFileSync('dist/util/atomic-write.js', path.join(shared, 'util', 'atomic-write.js'));
+      fs.copyFileSync('dist/errors.js', path.join(shared, 'errors.js'));
+      fs.writeFileSync(path.join(shared, 'package.json'), '{"type": "module"}');
+      const script = `import('${path.join(shared, 'util', 'atomic-write.js')}').then(m => { try { m.writeFileAtomic('${file}', 'x'); console.log('written'); } catch (e) { console.log(e.message); } })`;
       const out = execFileSync(process.execPath, ['-e', script], { uid: 65534, gid: 65534 }).toString();
       expect(out.trim()).toBe(`${file}: is read-only (permission denied)`);
       expect(fs.readFileSync(file, 'utf8')).toBe('keep');
