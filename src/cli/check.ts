@@ -13,7 +13,7 @@ import { baselineFromRun, checkBaseline, conditionCount, largestStep, parseBasel
 import { junitXml } from '../report/junit.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { addConfigOption, readJsonOrYaml } from './config.js';
-import { addConversionOptions, addDataOptions, addSimulationOptions, type RawOptions } from './options.js';
+import { addConversionOptions, addDataOptions, addSimulationOptions, maxMemoryOfCommand, type RawOptions } from './options.js';
 import { planEval } from './plan.js';
 import { measure } from './prepare.js';
 import { checkOutputs, commandInputs } from './outputs.js';
@@ -46,7 +46,7 @@ export function checkCommand(): Command {
     // --update rewrites the baseline it read: that one output may be an input.
     const outputs = [...(o.junit ? [{ flag: '--junit', file: String(o.junit) }] : []), ...(update ? [{ flag: '--baseline', file: baselineFile }] : [])];
     checkOutputs(outputs, [...commandInputs(file, o), ...(update ? [] : [baselineFile])]);
-    const baseline = update && !fs.existsSync(baselineFile) ? null : parseBaseline(readJsonOrYaml(baselineFile, '--baseline'), baselineFile);
+    const baseline = update && !fs.existsSync(baselineFile) ? null : parseBaseline(readJsonOrYaml(baselineFile, '--baseline', maxMemoryOfCommand(cmd)), baselineFile);
     // T: --timesteps when given, else the baseline's.
     const tGiven = ['cli', 'config'].includes(cmd.getOptionValueSource('timesteps') ?? '');
     const ro: RawOptions = tGiven || !baseline ? o : { ...o, timesteps: String(baseline.timesteps) };

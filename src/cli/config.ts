@@ -14,6 +14,7 @@ import { UserError } from '../errors.js';
 import { readTextFile } from '../util/read-file.js';
 import { arrayOf, bool, checkAgainst, either, mapOf, num, show, str, type Rule } from '../util/schema.js';
 import { parseJsonText, parseYamlText } from '../util/structured-text.js';
+import { maxMemoryOfCommand } from './options.js';
 import { printWarning } from './print.js';
 
 export function addConfigOption(cmd: Command): Command {
@@ -24,10 +25,10 @@ export function addConfigOption(cmd: Command): Command {
  * Reads a JSON (by extension .json) or YAML file, nesting bounded (util/structured-text.ts);
  * `flag` names it in errors; YAML warnings are printed as one line each.
  */
-export function readJsonOrYaml(file: string, flag: string, warn: (message: string) => void = printWarning): unknown {
+export function readJsonOrYaml(file: string, flag: string, maxMemoryBytes: number, warn: (message: string) => void = printWarning): unknown {
   const where = `${flag} ${file}`;
   try {
-    const text = readTextFile(file);
+    const text = readTextFile(file, maxMemoryBytes);
     return path.extname(file).toLowerCase() === '.json' ? parseJsonText(text, file) : parseYamlText(text, file, (w) => warn(`${flag} ${w}`));
   } catch (err) {
     if (err instanceof UserError && !err.message.startsWith(where)) throw new UserError(`${flag} ${err.message}`);
@@ -40,8 +41,8 @@ const scalar = either('a number, a string or true/false', num(), str, bool);
 const CONFIG: Rule = mapOf(either('true or false, a number, a string, a list of them, or a mapping of them', scalar, arrayOf(scalar), mapOf(either('a value or a list of values', scalar, arrayOf(scalar)))));
 
 /** Reads a config file: a JSON or YAML mapping from option names to values. */
-export function readConfigFile(file: string): Record<string, unknown> {
-  return checkAgainst<Record<string, unknown>>(CONFIG, readJsonOrYaml(file, '--config'), `--config ${file}`);
+export function readConfigFile(file: string, maxMemoryBytes: number): Record<string, unknown> {
+  return checkAgainst<Record<string, unknown>>(CONFIG, readJsonOrYaml(file, '--config', maxMemoryBytes), `--config ${file}`);
 }
 
 const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -87,7 +88,7 @@ function parsed(option: Option, text: string, previous: unknown, file: string, k
 export function applyConfig(cmd: Command): void {
   const file = cmd.getOptionValue('config') as string | undefined;
   if (file === undefined || !cmd.options.some((o) => o.long === '--config')) return;
-  for (const [rawKey, value] of Object.entries(readConfigFile(file))) {
+  for (const [rawKey, value] of Object.entries(readConfigFile(file, maxMemoryOfCommand(cmd)))) {
     const key = kebab(rawKey);
     const found = key === 'config' ? null : findOption(cmd, key);
     if (!found) throw new UserError(`--config ${file}: unknown option '${rawKey}' for snnc ${cmd.name()} (see snnc ${cmd.name()} --help)`);

@@ -6,7 +6,7 @@ import { graphStats } from '../ir/stats.js';
 import { renderTable } from '../report/table.js';
 import { oneLine } from '../errors.js';
 import { addJsonOption, emitResult, jsonOutputs } from './json-output.js';
-import type { RawOptions } from './options.js';
+import { maxMemoryOfCommand, type RawOptions } from './options.js';
 import { checkOutputs, commandInputs } from './outputs.js';
 import { logLines } from './print.js';
 
@@ -32,7 +32,7 @@ export function inspectCommand(): Command {
     .argument('<model>', 'ONNX model (.onnx), TF.js model.json (or its folder), or converted network (.snn.json)');
   return addJsonOption(cmd, 'the layer table').action(async (file: string, o: RawOptions) => {
     checkOutputs(jsonOutputs(o), commandInputs(file, {}));
-    const loaded = await loadModel(file);
+    const loaded = await loadModel(file, { maxMemoryBytes: maxMemoryOfCommand(cmd) });
     const graph = loaded.kind === 'ann' ? loaded.graph : loaded.model.snn;
     const log = loaded.kind === 'ann' ? loaded.log : [`converted from ${loaded.model.source.model}`, `conversion ${JSON.stringify(loaded.model.conversion)}`];
     const stats = graphStats(graph);

@@ -6,7 +6,7 @@ import type { Dataset } from '../model/dataset.js';
 import { maxAbsInput, preprocessBatch } from '../model/dataset.js';
 import type { SnnModel } from '../model/snn-model.js';
 import { sizeOf } from '../ir/tensor.js';
-import { checkAllocation } from '../util/memory-limit.js';
+import { checkAllocation, defaultMaxMemoryBytes } from '../util/memory-limit.js';
 import { DEFAULT_RUNTIME, type RuntimeSettings } from './settings.js';
 import { SnnSimulator, type LayerActivity } from './simulator.js';
 
@@ -19,6 +19,8 @@ export interface SimulateOptions {
   batchSize: number;
   threads?: number;
   memoryBytes?: number;
+  /** The run's memory budget (--max-memory); default: half of this machine's memory. */
+  maxMemoryBytes?: number;
   onProgress?: (phase: 'ann' | 'snn', done: number, total: number) => void;
 }
 
@@ -50,7 +52,7 @@ export async function simulate(model: SnnModel, ds: Dataset, options: SimulateOp
   let seconds = 0;
   const inputPer = sizeOf(model.snn.input.shape);
   try {
-    checkAllocation(sim.peakBytesPerSample(), 'the spiking simulation of one sample');
+    checkAllocation(sim.peakBytesPerSample(), 'the spiking simulation of one sample', options.maxMemoryBytes ?? defaultMaxMemoryBytes());
     for (let start = 0; start < ds.count; start += simBatch) {
       const count = Math.min(simBatch, ds.count - start);
       const x = preprocessBatch(ds, start, count, model.preprocess, new Float32Array(count * inputPer));

@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import { UserError } from '../errors.js';
-import { checkAllocation } from './memory-limit.js';
+import { checkAllocation, defaultMaxMemoryBytes } from './memory-limit.js';
 
 function openError(file: string, err: unknown): UserError {
   const code = (err as NodeJS.ErrnoException).code;
@@ -49,10 +49,10 @@ export function openRegularFile(file: string): { fd: number; size: number } {
 }
 
 /** Reads a regular file whole, within `budgetBytes` (default: --max-memory). */
-export function readFileBytes(file: string, budgetBytes?: number): Uint8Array {
+export function readFileBytes(file: string, budgetBytes = defaultMaxMemoryBytes()): Uint8Array {
   const { fd, size } = openRegularFile(file);
   try {
-    checkAllocation(size, `${file}: reading the file`, false, budgetBytes);
+    checkAllocation(size, `${file}: reading the file`, budgetBytes);
     const bytes = Buffer.allocUnsafe(size);
     let done = 0;
     while (done < size) {
@@ -71,6 +71,6 @@ export function readFileBytes(file: string, budgetBytes?: number): Uint8Array {
 }
 
 /** A text file (UTF-8) read whole within the budget, as readFileBytes. */
-export function readTextFile(file: string): string {
-  return new TextDecoder('utf-8').decode(readFileBytes(file));
+export function readTextFile(file: string, budgetBytes = defaultMaxMemoryBytes()): string {
+  return new TextDecoder('utf-8').decode(readFileBytes(file, budgetBytes));
 }

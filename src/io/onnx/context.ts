@@ -56,7 +56,11 @@ export class ImportContext {
   readonly graphOutputs = new Set<string>();
   private readonly usedNames = new Set<string>();
 
-  constructor(readonly opset: number) {}
+  /** `maxMemoryBytes`: the run's memory budget (--max-memory), checked for every value's size. */
+  constructor(
+    readonly opset: number,
+    readonly maxMemoryBytes: number,
+  ) {}
 
   uniqueName(base: string): string {
     let name = base;
@@ -69,7 +73,7 @@ export class ImportContext {
   emit(node: Node): string {
     const inputShapes = node.inputs.map((i) => this.shapes.get(i)!);
     const shape = outputShape(node, inputShapes);
-    checkValueSize(shape, `node ${oneLine(node.name, 80)} (${node.op})`);
+    checkValueSize(shape, `node ${oneLine(node.name, 80)} (${node.op})`, this.maxMemoryBytes);
     this.shapes.set(node.output, shape);
     this.nodes.push(node);
     return node.output;
@@ -192,7 +196,7 @@ export class NodeView {
   tensorAttr(name: string): ConstTensor | undefined {
     const a = this.attrs.get(name);
     if (!a) return undefined;
-    if (a.t) return decodeTensor(a.t, `${this.where} attribute ${name}`);
+    if (a.t) return decodeTensor(a.t, `${this.where} attribute ${name}`, { maxMemoryBytes: this.ctx.maxMemoryBytes });
     if (a.type === onnx.AttributeProto.AttributeType.FLOAT) return { dims: [], kind: 'float', data: Float32Array.of(a.f ?? 0) };
     if (a.type === onnx.AttributeProto.AttributeType.FLOATS) {
       return { dims: [a.floats?.length ?? 0], kind: 'float', data: Float32Array.from(a.floats ?? []) };

@@ -88,8 +88,8 @@ function convert(model: Tf.LayersModel): { graph: Graph; log: string[] } {
   return { graph: { name: model.name, input: { name: inputName, shape }, output: out.name, nodes: ctx.nodes }, log: ctx.log };
 }
 
-export async function importTfjs(file: string): Promise<TfjsImportResult> {
-  const { model, producer, sha256, warnings } = await readLayersModel(file);
+export async function importTfjs(file: string, maxMemoryBytes?: number): Promise<TfjsImportResult> {
+  const { model, producer, sha256, warnings } = await readLayersModel(file, maxMemoryBytes);
   try {
     const { graph, log } = convert(model);
     return { graph, log: [...warnings.map((w) => `TF.js warned: ${w}`), ...log], producer, sha256 };

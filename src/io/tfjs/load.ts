@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type * as Tf from '@tensorflow/tfjs';
 import { InternalError, UserError } from '../../errors.js';
-import { checkAllocation, maxMemoryBytes } from '../../util/memory-limit.js';
+import { checkAllocation, defaultMaxMemoryBytes } from '../../util/memory-limit.js';
 import { readFileBytes } from '../../util/read-file.js';
 import { jsonDepth, MAX_NESTING } from '../../util/structured-text.js';
 import { checkTopology } from './topology-check.js';
@@ -88,7 +88,7 @@ function isOutside(dir: string, file: string): boolean {
  * counted as often as the manifest lists it, since tfjs concatenates them all) and at most
  * MAX_WEIGHT_FILES weight entries; both are checked before a weight file is read.
  */
-export async function readLayersModel(file: string, budgetBytes = maxMemoryBytes()): Promise<TfjsFile> {
+export async function readLayersModel(file: string, budgetBytes = defaultMaxMemoryBytes()): Promise<TfjsFile> {
   const tf = await loadTf();
   const modelFile = path.resolve(file);
   const dir = path.dirname(modelFile);
@@ -111,7 +111,7 @@ export async function readLayersModel(file: string, budgetBytes = maxMemoryBytes
       const resolved = resolveWeightPath(dir, name);
       weightFiles.push(resolved);
       manifestBytes += fileSize(resolved);
-      checkAllocation(manifestBytes, `the weight files listed in the manifest (${weightFiles.length} so far)`, true, budgetBytes);
+      checkAllocation(manifestBytes, `the weight files listed in the manifest (${weightFiles.length} so far)`, budgetBytes, true);
       return resolved;
     },
   });
