@@ -101,6 +101,16 @@ describe('baselines', () => {
   });
 });
 
+describe('a baseline without measuredOn.dataset', () => {
+  it('warns about nothing it does not know (no "measured on undefined")', async () => {
+    const file = write('partial.json', JSON.stringify({ format: 'snnc-baseline', schemaVersion: 1, timesteps: 2, annAccuracy: { min: 0 }, measuredOn: { model: 'elsewhere.onnx' } }));
+    const r = await snnc(['check', 'fixtures/onnx/convnet.onnx', '--baseline', file, '--data', data, '--calib-data', data, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/undefined/);
+    expect(snncLines(r.stderr)).toEqual([]);
+  });
+});
+
 describe('merge inputs', () => {
   const base = {
     format: 'snnc-sweep',
