@@ -28,7 +28,7 @@ function writeBaseline(file: string, b: Baseline): void {
 export function checkCommand(): Command {
   const cmd = new Command('check')
     .description('run a model and check it against a baseline (exit 0: holds, 1: regression, 2: bad input)')
-    .argument('<model>', 'ONNX model (.onnx) or converted network (.snn.json)')
+    .argument('<model>', 'ONNX model (.onnx), converted network (.snn.json) or NIR graph (.nir)')
     .option('--baseline <file>', 'baseline, JSON or YAML (required)')
     .option('--junit <file.xml>', 'also write the result as JUnit XML')
     .option('--update', 'write the baseline from this run instead of checking (keeps its conditions and tolerance)')

@@ -13,7 +13,7 @@ import { Progress } from './progress.js';
 export function convertCommand(): Command {
   const cmd = new Command('convert')
     .description('convert an ANN into a spiking network and save it (<name>.snn.json + <name>.snn.bin)')
-    .argument('<model>', 'ONNX model (.onnx) or TF.js model.json (or its folder)')
+    .argument('<model>', 'ONNX model (.onnx), TF.js model.json (or its folder), or a NIR graph (.nir) to save as a converted network')
     .option('--out <file>', 'output manifest, <name>.snn.json (weights go to <name>.snn.bin); required')
     .option('-q, --quiet', 'no progress on stderr');
   addDataOptions(cmd);

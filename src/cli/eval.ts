@@ -16,7 +16,7 @@ import { Progress } from './progress.js';
 export function evalCommand(): Command {
   const cmd = new Command('eval')
     .description('convert a model (or load a converted .snn.json), run ANN and SNN, report accuracy at every timestep')
-    .argument('<model>', 'ONNX model (.onnx), TF.js model.json (or its folder), or converted network (.snn.json)')
+    .argument('<model>', 'ONNX model (.onnx), TF.js model.json (or its folder), converted network (.snn.json) or NIR graph (.nir)')
     .option('--plot <file.svg>', 'also write the chart of accuracy vs timesteps (SVG)')
     .option('--report <file.html>', 'also write a self-contained HTML report: charts and the per-layer table')
     .option('--no-timing', 'leave wall-clock times out of the JSON report (for byte-identical reruns)')

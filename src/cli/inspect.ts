@@ -29,16 +29,16 @@ function describe(op: string, node: Graph['nodes'][number]): string {
 export function inspectCommand(): Command {
   const cmd = new Command('inspect')
     .description('print layers, shapes, parameter counts and MACs, and what loading changed')
-    .argument('<model>', 'ONNX model (.onnx), TF.js model.json (or its folder), or converted network (.snn.json)');
+    .argument('<model>', 'ONNX model (.onnx), TF.js model.json (or its folder), converted network (.snn.json) or NIR graph (.nir)');
   return addJsonOption(cmd, 'the layer table').action(async (file: string, o: RawOptions) => {
     checkOutputs(jsonOutputs(o), commandInputs(file, {}));
     const loaded = await loadModel(file, { maxMemoryBytes: maxMemoryOfCommand(cmd) });
     const graph = loaded.kind === 'ann' ? loaded.graph : loaded.model.snn;
-    const log = loaded.kind === 'ann' ? loaded.log : [`converted from ${loaded.model.source.model}`, `conversion ${JSON.stringify(loaded.model.conversion)}`];
+    const log = loaded.kind === 'ann' ? loaded.log : (loaded.log ?? [`converted from ${loaded.model.source.model}`, `conversion ${JSON.stringify(loaded.model.conversion)}`]);
     const stats = graphStats(graph);
     const totals = { params: stats.reduce((s, n) => s + n.params, 0), macs: stats.reduce((s, n) => s + n.macs, 0) };
     const lines = [
-      `${oneLine(file)}: ${loaded.kind === 'ann' ? 'ANN' : 'converted SNN'}, input ${oneLine(graph.input.name, 80)} [N,${graph.input.shape.join(',')}], output ${oneLine(graph.output, 80)}`,
+      `${oneLine(file)}: ${loaded.kind === 'ann' ? 'ANN' : loaded.log ? 'NIR graph (spiking)' : 'converted SNN'}, input ${oneLine(graph.input.name, 80)} [N,${graph.input.shape.join(',')}], output ${oneLine(graph.output, 80)}`,
       renderTable(
         ['layer', 'op', 'output', 'params', 'MACs'],
         stats.map((s, i) => [s.name, describe(s.op, graph.nodes[i]!), `[${s.outputShape.join(',')}]`, String(s.params), String(s.macs)]),

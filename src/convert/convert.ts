@@ -4,7 +4,7 @@
  */
 import { checkFits, limitDataset, type Dataset, type Preprocess } from '../model/dataset.js';
 import type { LoadedAnn } from '../io/load-model.js';
-import type { ConversionOptions, ConversionSettings } from '../model/conversion-settings.js';
+import { VINIT_SEARCH_FIRST_STEP, VINIT_SEARCH_SAMPLES, type ConversionOptions, type ConversionSettings } from '../model/conversion-settings.js';
 import type { SnnModel } from '../model/snn-model.js';
 import type { NeuronLayerParams } from '../ir/graph.js';
 import { convertPipeline } from '../passes/pipelines.js';
@@ -44,6 +44,14 @@ export function neuronOf(settings: ConversionOptions): NeuronLayerParams {
 
 /** Percentiles `--percentile auto` tries. */
 export const PERCENTILE_CANDIDATES = [99, 99.5, 99.9, 99.95, 99.99, 99.999, 100];
+
+/**
+ * With --target nir, lower percentiles too: after a reset to zero the charge above the
+ * threshold is lost and a neuron starts from v(0) = 0, so it fires later and less than the
+ * ANN asks; a smaller scale (more current per threshold) makes up for both, at the cost of
+ * clipping the largest activations.
+ */
+export const NIR_PERCENTILE_CANDIDATES = [90, 93, 95, 97, 98, 99, 99.5, 99.9, 99.99, 100];
 
 /**
  * Converts `ann` with lambda taken from the first settings.calibSamples images of `calibData`;
@@ -91,7 +99,7 @@ export async function convertAnn(
   let percentile = settings.percentile;
   let percentileSearch: ConversionSettings['percentileSearch'];
   if (settings.percentileAuto) {
-    const search = await searchPercentile(build, calib, settings.calibTimesteps, run);
+    const search = await searchPercentile(build, settings.target === 'nir' ? NIR_PERCENTILE_CANDIDATES : PERCENTILE_CANDIDATES, calib, settings.calibTimesteps, run);
     percentile = search.best;
     percentileSearch = search.tried;
     log.push(`percentile auto: ${search.tried.map((c) => `p${c.percentile} ${(100 * c.accuracy).toFixed(2)}%`).join(', ')} on ${calib.count} calibration images at T=${settings.calibTimesteps}: p${percentile}`);
@@ -125,9 +133,6 @@ async function accuracyAt(model: SnnModel, calib: Dataset, timesteps: number, ru
   return r.accuracyByStep[timesteps - 1]!;
 }
 
-/** The first step --v-init auto's mean accuracy counts (see searchVInit). */
-export const VINIT_SEARCH_FIRST_STEP = 2;
-
 /** A candidate conversion's SNN accuracy on `images` averaged over steps 2..T (step 1 if T = 1). */
 async function meanAccuracy(model: SnnModel, images: Dataset, timesteps: number, run: ConvertRun): Promise<number> {
   const r = await simulate(model, images, { timesteps, batchSize: run.batchSize, ...(run.threads ? { threads: run.threads } : {}), ...(run.runtime ? { runtime: run.runtime } : {}), ...(run.maxMemoryBytes ? { maxMemoryBytes: run.maxMemoryBytes } : {}) });
@@ -142,21 +147,19 @@ async function meanAccuracy(model: SnnModel, images: Dataset, timesteps: number,
  */
 async function searchPercentile(
   build: (p: number) => { model: SnnModel },
+  candidates: readonly number[],
   calib: Dataset,
   timesteps: number,
   run: ConvertRun,
 ): Promise<{ best: number; tried: { percentile: number; accuracy: number }[] }> {
   const tried: { percentile: number; accuracy: number }[] = [];
-  for (const p of PERCENTILE_CANDIDATES) {
+  for (const p of candidates) {
     run.onLayer?.(`percentile auto: trying p${p}`);
     tried.push({ percentile: p, accuracy: await accuracyAt(build(p).model, calib, timesteps, run) });
   }
   const best = tried.reduce((a, b) => (b.accuracy >= a.accuracy ? b : a));
   return { best: best.percentile, tried };
 }
-
-/** Calibration images `--v-init auto` runs each candidate on (the first ones). */
-export const VINIT_SEARCH_SAMPLES = 256;
 
 /**
  * --v-init auto: converts with v(0) = θ/2 and with random v(0) and keeps the one whose SNN has

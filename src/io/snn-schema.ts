@@ -84,6 +84,7 @@ export const CONVERSION = object({
   'vInitSearch?': arrayOf(object({ vInit: oneOf('0.5', 'random'), accuracy: finite })),
   'calibrate?': oneOf('none', 'bias', 'potential'),
   'calibTimesteps?': num({ integer: true, min: 1 }),
+  'target?': oneOf('nir'),
 });
 
 export const MANIFEST = object({

@@ -3,7 +3,7 @@
  * the energy estimate. The record itself is built in eval/report-record.ts.
  */
 import { oneLine } from '../errors.js';
-import type { ConversionSettings } from '../model/conversion-settings.js';
+import { VINIT_SEARCH_FIRST_STEP, VINIT_SEARCH_SAMPLES, type ConversionSettings } from '../model/conversion-settings.js';
 import type { RuntimeSettings } from '../runtime/settings.js';
 import { reportedSteps, type EvalReport } from '../eval/report-record.js';
 import { compact, pct, ppDelta } from '../util/format.js';
@@ -27,7 +27,9 @@ function energyLine(e: EvalReport['energy']): string {
 /** What --v-init auto measured: each candidate's mean calibration accuracy over steps 2..T. */
 function vInitSearchText(c: ConversionSettings): string {
   if (!c.vInitSearch) return '';
-  return `: ${c.vInitSearch.map((s) => `${s.vInit} ${(100 * s.accuracy).toFixed(1)}%`).join(', ')} mean calibration accuracy up to t = ${c.calibTimesteps}`;
+  const steps = `${Math.min(VINIT_SEARCH_FIRST_STEP, c.calibTimesteps)}..${c.calibTimesteps}`;
+  const images = Math.min(c.calibSamples, VINIT_SEARCH_SAMPLES);
+  return `: ${c.vInitSearch.map((s) => `${s.vInit} ${(100 * s.accuracy).toFixed(1)}%`).join(', ')}, mean accuracy over t = ${steps} on ${images} calibration images`;
 }
 
 /** One line each for the neurons, the normalisation and the run. */
@@ -38,8 +40,9 @@ export function describeSettings(c: ConversionSettings, rt: RuntimeSettings): st
     `t_ref ${c.tRefSteps} steps${c.predistort ? ' (currents pre-distorted)' : ''}`,
     (c.vInitRandom ? 'v(0) uniform in [0, threshold)' : `v(0) = ${c.vInitFraction} threshold`) + (c.vInitAuto ? ` (auto${vInitSearchText(c)})` : ''),
   ];
-  const normalisation = [
-    `${c.channelwise ? 'channel' : 'layer'}-wise p${c.percentile} on ${c.calibSamples} images of ${oneLine(c.calibData)}`,
+  const normalisation = c.calibSamples === 0 ? [`as stored (${oneLine(c.calibData)})`] : [
+    ...(c.target === 'nir' ? ['--target nir'] : []),
+    `${c.channelwise ? 'channel' : 'layer'}-wise p${c.percentile}${c.percentileAuto ? ` (auto, at T=${c.calibTimesteps})` : ''} on ${c.calibSamples} images of ${oneLine(c.calibData)}`,
     ...(c.calibrate !== 'none' ? [`${c.calibrate} calibration at T=${c.calibTimesteps}`] : []),
     ...(c.maxpool === 'avg' ? ['max pooling replaced by average pooling'] : []),
   ];
