@@ -19,6 +19,8 @@ import { maxRate } from '../snn/layer.js';
 
 export interface CalibrateRun extends OrtOptions {
   batchSize: number;
+  /** The run's memory budget (--max-memory); default: half of this machine's memory. */
+  maxMemoryBytes?: number;
   runtime?: RuntimeSettings;
   onLayer?: (layer: string, index: number, total: number) => void;
 }

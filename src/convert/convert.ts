@@ -24,6 +24,8 @@ export interface ConvertRun {
   warn?: (message: string) => void;
   /** The run the conversion is calibrated for (seed, encoding, noise). */
   runtime?: RuntimeSettings;
+  /** The run's memory budget (--max-memory); default: half of this machine's memory. */
+  maxMemoryBytes?: number;
 }
 
 export function neuronOf(settings: ConversionOptions): NeuronLayerParams {
@@ -79,7 +81,7 @@ export async function convertAnn(
     calib,
     preprocess,
     { channelwise: settings.channelwise, output: settings.readout === 'spikes' },
-    { threads: run.threads, batchSize: run.batchSize, onBatch: run.onBatch },
+    { threads: run.threads, batchSize: run.batchSize, onBatch: run.onBatch, ...(run.maxMemoryBytes ? { maxMemoryBytes: run.maxMemoryBytes } : {}) },
   );
   const build = (percentile: number, chosen: ConversionSettings = settings): { model: SnnModel; log: string[] } => {
     const stats = samples.stats(percentile);
@@ -116,6 +118,7 @@ export async function convertAnn(
       threads: run.threads,
       batchSize: run.batchSize,
       ...(run.runtime ? { runtime: run.runtime } : {}),
+      ...(run.maxMemoryBytes ? { maxMemoryBytes: run.maxMemoryBytes } : {}),
       onLayer: (layer, i, n) => run.onLayer?.(`calibrating ${settings.calibrate} of ${layer} (${i + 1}/${n})`),
     });
     model = calibrated.model;
@@ -126,13 +129,13 @@ export async function convertAnn(
 
 /** A candidate conversion's SNN accuracy on the calibration images at step T (the searches' measure). */
 async function accuracyAt(model: SnnModel, calib: Dataset, timesteps: number, run: ConvertRun): Promise<number> {
-  const r = await simulate(model, calib, { timesteps, batchSize: run.batchSize, ...(run.threads ? { threads: run.threads } : {}), ...(run.runtime ? { runtime: run.runtime } : {}) });
+  const r = await simulate(model, calib, { timesteps, batchSize: run.batchSize, ...(run.threads ? { threads: run.threads } : {}), ...(run.runtime ? { runtime: run.runtime } : {}), ...(run.maxMemoryBytes ? { maxMemoryBytes: run.maxMemoryBytes } : {}) });
   return r.accuracyByStep[timesteps - 1]!;
 }
 
 /** A candidate conversion's SNN accuracy on `images` averaged over steps 2..T (step 1 if T = 1). */
 async function meanAccuracy(model: SnnModel, images: Dataset, timesteps: number, run: ConvertRun): Promise<number> {
-  const r = await simulate(model, images, { timesteps, batchSize: run.batchSize, ...(run.threads ? { threads: run.threads } : {}), ...(run.runtime ? { runtime: run.runtime } : {}) });
+  const r = await simulate(model, images, { timesteps, batchSize: run.batchSize, ...(run.threads ? { threads: run.threads } : {}), ...(run.runtime ? { runtime: run.runtime } : {}), ...(run.maxMemoryBytes ? { maxMemoryBytes: run.maxMemoryBytes } : {}) });
   const counted = r.accuracyByStep.slice(Math.min(VINIT_SEARCH_FIRST_STEP, timesteps) - 1);
   return counted.reduce((sum, a) => sum + a, 0) / counted.length;
 }

@@ -18,7 +18,7 @@ import { Worker } from 'node:worker_threads';
 import { preprocessBatch, type Dataset, type Preprocess } from '../model/dataset.js';
 import type { Graph } from '../ir/graph.js';
 import { sizeOf } from '../ir/tensor.js';
-import { checkAllocation } from '../util/memory-limit.js';
+import { checkAllocation, defaultMaxMemoryBytes } from '../util/memory-limit.js';
 import type { ExecutorKind } from './linear/linear-node.js';
 import type { FromWorker, ToWorker } from './parallel/protocol.js';
 import { SnnSimulator, type BatchResult, type SimOptions } from './simulator.js';
@@ -41,6 +41,8 @@ export interface DriveOptions {
   /** Spiking (or other) nodes whose per-neuron counts each result carries. */
   capture?: readonly string[];
   onBatch?: (done: number, total: number) => void;
+  /** The run's memory budget (--max-memory); default: half of this machine's memory. */
+  maxMemoryBytes?: number;
 }
 
 export interface DriveSummary {
@@ -83,7 +85,7 @@ export async function driveSnn(
   try {
     const executors = { ...(await decideExecutors(probe, ds, pre, options)) };
     const perSample = probe.peakBytesPerSample();
-    checkAllocation(perSample, 'the spiking simulation of one sample');
+    checkAllocation(perSample, 'the spiking simulation of one sample', drive.maxMemoryBytes ?? defaultMaxMemoryBytes());
     // One batch per worker alive at a time (plus one waiting, holding only its inputs).
     const guess = Math.min(threads, Math.ceil(ds.count / batchForBudget(perSample, drive.batchSize, memoryBytes)));
     const simBatch = batchForBudget(perSample, drive.batchSize, memoryBytes / Math.max(1, guess));

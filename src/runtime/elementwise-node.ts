@@ -7,6 +7,7 @@ import type { Node } from '../ir/graph.js';
 import { addInto, affine, concatChannels, repeatOverTime } from './kernels.js';
 import type { RuntimeNode } from './runtime-node.js';
 import { ensureFloat32, rowsOf, type Chunk, type Signal } from './signal.js';
+import { InternalError } from '../errors.js';
 
 export class ElementwiseNode implements RuntimeNode {
   private out: Float32Array = new Float32Array(0);
@@ -26,7 +27,7 @@ export class ElementwiseNode implements RuntimeNode {
       case 'flatten':
         return inputs[0]!;
       case 'relu':
-        throw new Error(`internal: ReLU ${node.name} left in a converted network`);
+        throw new InternalError(`ReLU ${node.name} left in a converted network`);
       case 'affine': {
         const x = inputs[0]!;
         const y = this.buffer(x.data.length);
@@ -43,7 +44,7 @@ export class ElementwiseNode implements RuntimeNode {
         return { data: concatChannels(aligned.map((s) => s.data), this.inPers, rows, y), temporal: aligned[0]!.temporal };
       }
       default:
-        throw new Error(`internal: ${node.op} node ${node.name} is not element-wise`);
+        throw new InternalError(`${node.op} node ${node.name} is not element-wise`);
     }
   }
 

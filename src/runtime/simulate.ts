@@ -19,6 +19,8 @@ export interface SimulateOptions {
   batchSize: number;
   threads?: number;
   memoryBytes?: number;
+  /** The run's memory budget (--max-memory); default: half of this machine's memory. */
+  maxMemoryBytes?: number;
   onProgress?: (phase: 'ann' | 'snn', done: number, total: number) => void;
 }
 
@@ -51,6 +53,7 @@ export async function simulate(model: SnnModel, ds: Dataset, options: SimulateOp
       threads: options.threads ?? defaultThreads(),
       batchSize: options.batchSize,
       ...(options.memoryBytes !== undefined ? { memoryBytes: options.memoryBytes } : {}),
+      ...(options.maxMemoryBytes !== undefined ? { maxMemoryBytes: options.maxMemoryBytes } : {}),
       onBatch: (done, total) => options.onProgress?.('snn', done, total),
     },
     (r, start, count) => {

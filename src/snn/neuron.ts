@@ -32,6 +32,7 @@
 import { NormalSource } from './normal.js';
 import { isPlain, type NeuronParams, type NeuronState, type ResetMode, type StateOptions } from './neuron-params.js';
 import { stepExtended } from './step-extended.js';
+import { InternalError } from '../errors.js';
 
 export type { AdaptationParams, NeuronParams, NeuronState, ResetMode, SpikeTiming, StateOptions } from './neuron-params.js';
 export { isPlain, NEURON_PARAM_KEYS } from './neuron-params.js';
@@ -48,7 +49,7 @@ export function initialState(count: number, vInit: number, p?: NeuronParams, opt
   }
   if (p?.adaptation) state.adaptation = new Float64Array(count);
   if (p?.noiseStd) {
-    if (options.seed === undefined) throw new Error('internal: a neuron state with noise needs a seed');
+    if (options.seed === undefined) throw new InternalError('a neuron state with noise needs a seed');
     state.noise = new NormalSource(options.seed);
   }
   return state;

@@ -7,6 +7,7 @@
 import type { PoolNode } from '../../ir/graph.js';
 import type { Signal } from '../signal.js';
 import { nonZerosOfRow, type LinearOp } from './linear-op.js';
+import { InternalError } from '../../errors.js';
 
 export function eventAvgPoolApplies(node: PoolNode): boolean {
   return node.op === 'avgpool' && !node.ceilMode && node.pads.every((p) => p === 0);
@@ -37,7 +38,7 @@ export class EventAvgPool implements LinearOp {
   private readonly windowOfInput: Int32Array | null;
 
   constructor(node: PoolNode, inShape: readonly number[], outShape: readonly number[]) {
-    if (!eventAvgPoolApplies(node)) throw new Error(`internal: event average pooling does not apply to ${node.name}`);
+    if (!eventAvgPoolApplies(node)) throw new InternalError(`event average pooling does not apply to ${node.name}`);
     const [channels, inH, inW] = inShape as [number, number, number];
     const [, outH, outW] = outShape as [number, number, number];
     const [kH, kW] = node.kernel;
