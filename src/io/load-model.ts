@@ -101,7 +101,7 @@ async function loadNirModel(file: string): Promise<LoadedSnn> {
       percentileAuto: false,
       channelwise: false,
       calibSamples: 0,
-      calibData: 'none (imported from NIR)',
+      calibData: 'imported from NIR',
       reset: 'zero',
       tRefSteps: 0,
       vInitFraction: 0,
