@@ -103,7 +103,7 @@ async function loadNirModel(file: string, maxMemoryBytes: number): Promise<Loade
       percentileAuto: false,
       channelwise: false,
       calibSamples: 0,
-      calibData: 'none (imported from NIR)',
+      calibData: 'imported from NIR',
       reset: 'zero',
       tRefSteps: 0,
       vInitFraction: 0,
