@@ -5,16 +5,17 @@
  * per loss, and kept in the nodes' metadata; --strict refuses to write the file instead.
  */
 import { Command } from 'commander';
-import { UserError } from '../errors.js';
+import { oneLine, UserError } from '../errors.js';
 import type { Loss } from '../io/nir/document.js';
 import { writeNirFile } from '../io/nir/hdf5.js';
 import type { FlattenConvention } from '../io/nir/layers.js';
 import type { ThresholdTest } from '../io/nir/neuron.js';
 import { planNir, type NirCompat, type ReadoutKind } from '../io/nir/plan.js';
-import { checkWritable } from '../util/atomic-write.js';
 import { addConversionOptions, addDataOptions, parseChoice, parseNumber, type RawOptions } from './options.js';
 import { planPrepare } from './plan.js';
 import { prepareSnn } from './prepare.js';
+import { checkOutputs, commandInputs } from './outputs.js';
+import { logLines, printOut } from './print.js';
 import { Progress } from './progress.js';
 
 export function describeLoss(loss: Loss): string {
@@ -46,7 +47,7 @@ export function exportCommand(): Command {
   return cmd.action(async (file: string, o: RawOptions) => {
     parseChoice('--format', String(o.format), ['nir'] as const);
     const out = String(o.out);
-    checkWritable(out, '--out');
+    checkOutputs([{ flag: '--out', file: out }], commandInputs(file, o));
     const threshold = parseChoice<ThresholdTest>('--nir-threshold', String(o.nirThreshold), ['gt', 'ge']);
     const flatten = parseChoice<FlattenConvention>('--nir-flatten', String(o.nirFlatten), ['nir', 'torch']);
     const compat = parseChoice<NirCompat>('--nir-compat', String(o.nirCompat), ['current', '1.0.4']);
@@ -64,13 +65,13 @@ export function exportCommand(): Command {
       const readout = o.nirReadout === undefined ? (nir ? 'current' : 'integrator') : (String(o.nirReadout) as ReadoutKind);
       const doc = planNir(prepared.model, { dtS, readout, threshold, flatten, compat, ifAsLif });
       progress.stop();
-      for (const loss of doc.losses) process.stderr.write(`snnc: warning: ${describeLoss(loss)}\n`);
+      for (const loss of doc.losses) progress.warn(describeLoss(loss));
       if (o.strict === true && doc.losses.length > 0) {
         throw new UserError(`--strict: ${doc.losses.length} construct(s) NIR cannot express exactly (listed above); ${out} not written`);
       }
       await writeNirFile(doc, out);
-      const summary = `wrote ${out}: NIR ${doc.version}, ${doc.nodes.size} nodes, ${doc.edges.length} edges, dt ${dtS} s, ${doc.losses.length} loss(es)`;
-      process.stdout.write([summary, ...prepared.log.map((l) => `  ${l}`)].join('\n') + '\n');
+      const summary = `wrote ${oneLine(out)}: NIR ${doc.version}, ${doc.nodes.size} nodes, ${doc.edges.length} edges, dt ${dtS} s, ${doc.losses.length} loss(es)`;
+      printOut([summary, ...logLines(prepared.log)]);
     } finally {
       progress.stop();
     }

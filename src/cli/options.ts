@@ -10,7 +10,7 @@ import type { DataOptions } from '../io/data/registry.js';
 import { DEFAULT_CONVERSION, type ConversionOptions } from '../model/conversion-settings.js';
 import { DEFAULT_RUNTIME, DEFAULT_TIMESTEPS, type RuntimeSettings } from '../runtime/settings.js';
 import { defaultThreads } from '../runtime/ort.js';
-import { defaultMaxMemoryBytes, formatBytes, parseByteSize, setMaxMemoryBytes } from '../util/memory-limit.js';
+import { defaultMaxMemoryBytes, formatBytes, parseByteSize } from '../util/memory-limit.js';
 
 export function parseNumber(flag: string, value: string, check?: { min?: number; max?: number; integer?: boolean }): number {
   const n = Number(value);
@@ -48,9 +48,19 @@ export function addGlobalOptions(program: Command): Command {
   );
 }
 
-/** Applies global options before any command runs. */
+/** Checks global options before any command runs (a bad --max-memory fails before any work). */
 export function applyGlobalOptions(o: RawOptions): void {
-  setMaxMemoryBytes(o.maxMemory === undefined ? null : parseMemorySize('--max-memory', String(o.maxMemory)));
+  maxMemoryOf(o);
+}
+
+/** The run's memory budget: --max-memory, or half of this machine's memory. */
+export function maxMemoryOf(o: RawOptions): number {
+  return o.maxMemory === undefined ? defaultMaxMemoryBytes() : parseMemorySize('--max-memory', String(o.maxMemory));
+}
+
+/** The memory budget of the command `cmd` runs (--max-memory is a global option of the program). */
+export function maxMemoryOfCommand(cmd: Command): number {
+  return maxMemoryOf(cmd.optsWithGlobals() as RawOptions);
 }
 
 export function addDataOptions(cmd: Command): Command {
@@ -59,7 +69,7 @@ export function addDataOptions(cmd: Command): Command {
     .option('--data-dir <dir>', 'folder holding the named dataset\'s IDX files')
     .option('--limit <n>', 'evaluate the first n samples only')
     .option('--batch <n>', 'samples per batch (the simulation may cut it further to bound memory)', '100')
-    .option('--threads <n>', 'onnxruntime threads (default: the cores available)')
+    .option('--threads <n>', 'cores to use: simulation worker threads, onnxruntime threads of the ANN (default: the cores available)')
     .option('--input-scale <x>', 'factor applied to raw pixel values (default 1/255)')
     .option('--input-mean <list>', 'per-channel mean subtracted after scaling (default 0)')
     .option('--input-std <list>', 'per-channel std dividing after the mean (default 1)');

@@ -40,7 +40,7 @@ function preprocessOver(base: Preprocess, plan: PreparePlan, channels: number): 
 export async function prepareSnn(plan: PreparePlan, progress: Progress): Promise<Prepared> {
   const { file } = plan;
   progress.update(`loading ${file}`);
-  const loaded = await loadModel(file);
+  const loaded = await loadModel(file, { maxMemoryBytes: plan.run.maxMemoryBytes });
   if (loaded.kind === 'snn') {
     refuseConversionFlags(file, plan.conversionFlagsGiven);
     const preprocess = preprocessOver(loaded.model.preprocess, plan, loaded.model.snn.input.shape[0]!);
@@ -55,6 +55,7 @@ export async function prepareSnn(plan: PreparePlan, progress: Progress): Promise
   const converted = await namingFlagsAsync(runFlags(plan), () => convertAnn(loaded, preprocess, options, calibData, {
     threads: plan.run.threads,
     batchSize: plan.run.batchSize,
+    maxMemoryBytes: plan.run.maxMemoryBytes,
     onBatch: (done, total) => progress.update(batchText(`calibrating on ${calibData.name}`, done, total)),
     onLayer: (text) => progress.update(text),
     warn: (message) => progress.warn(message),
@@ -80,6 +81,7 @@ export async function runEvaluation(prepared: Prepared, ds: Dataset, plan: EvalP
       ...sim,
       batchSize: plan.run.batchSize,
       threads: plan.run.threads,
+      maxMemoryBytes: plan.run.maxMemoryBytes,
       onProgress: (phase, done, total) => progress.update(batchText(phase === 'ann' ? 'ANN' : `SNN, T=${sim.timesteps}`, done, total)),
     }),
   );

@@ -11,7 +11,7 @@
  */
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { UserError } from '../errors.js';
+import { oneLine, UserError } from '../errors.js';
 import { meanFiringRate, stepsToReach } from '../eval/metrics.js';
 import { expandGrid, normalizeGrid, shardOf, sweepFile, type Configuration, type GridAxis, type Shard, type SweepResult } from '../eval/sweep.js';
 import type { EvalReport } from '../eval/report-record.js';
@@ -24,7 +24,9 @@ import { addConversionOptions, addDataOptions, addSimulationOptions, CONVERSION_
 import { planEval, type EvalPlan } from './plan.js';
 import { loadEvalData, prepareSnn, runEvaluation } from './prepare.js';
 import { Progress } from './progress.js';
-import { checkOutDir, writeSweepOutputs } from './sweep-output.js';
+import { checkOutputs, commandInputs } from './outputs.js';
+import { printOut } from './print.js';
+import { checkOutDir, SWEEP_FILES, writeSweepOutputs } from './sweep-output.js';
 
 /** Preprocessing flags (defined with the data options) that a grid may vary. */
 const PREPROCESS_KEYS = ['input-scale', 'input-mean', 'input-std'];
@@ -136,6 +138,7 @@ export function sweepCommand(): Command {
     if (raw.out === undefined) throw new UserError('--out <dir> is required');
     const out = String(raw.out);
     checkOutDir(out);
+    checkOutputs(SWEEP_FILES.map((f) => ({ flag: '--out', file: path.join(out, f) })), commandInputs(file, raw), { inNewFolder: true });
     const o = raw as RawOptions & { grid: GridAxis[] };
     const axes = namingFlags(Object.fromEntries(o.grid.map((a) => [`grid ${a.key}`, `--grid ${a.key}`])), () => normalizeGrid(o.grid));
     checkGrid(cmd, axes, file);
@@ -185,7 +188,7 @@ export function sweepCommand(): Command {
       const written = await writeSweepOutputs(out, sweep);
       progress.stop();
       const lines = [
-        `sweep of ${file} on ${String(o.data)} (${samples} samples), T = ${timesteps}: ${mine.length} of ${all.length} configurations` +
+        `sweep of ${oneLine(file)} on ${oneLine(String(o.data))} (${samples} samples), T = ${timesteps}: ${mine.length} of ${all.length} configurations` +
           `${shard ? ` (shard ${shard.index}/${shard.count})` : ''}, ${groups.size} conversion${groups.size === 1 ? '' : 's'}`,
         renderTable(
           ['id', 'configuration', 'ANN', `SNN t=${timesteps}`, 'to target', 'within 1 pp', 'mean rate'],
@@ -199,9 +202,9 @@ export function sweepCommand(): Command {
             r.meanFiringRate.toFixed(4),
           ]),
         ),
-        `wrote ${written.map((f) => path.join(out, f)).join(', ')}`,
+        `wrote ${written.map((f) => oneLine(path.join(out, f))).join(', ')}`,
       ];
-      process.stdout.write(lines.join('\n') + '\n');
+      printOut(lines);
     } finally {
       progress.stop();
     }

@@ -4,7 +4,7 @@
  */
 import { checkFits, limitDataset, type Dataset, type Preprocess } from '../model/dataset.js';
 import type { LoadedAnn } from '../io/load-model.js';
-import type { ConversionOptions, ConversionSettings } from '../model/conversion-settings.js';
+import { VINIT_SEARCH_FIRST_STEP, VINIT_SEARCH_SAMPLES, type ConversionOptions, type ConversionSettings } from '../model/conversion-settings.js';
 import type { SnnModel } from '../model/snn-model.js';
 import type { NeuronLayerParams } from '../ir/graph.js';
 import { convertPipeline } from '../passes/pipelines.js';
@@ -24,6 +24,8 @@ export interface ConvertRun {
   warn?: (message: string) => void;
   /** The run the conversion is calibrated for (seed, encoding, noise). */
   runtime?: RuntimeSettings;
+  /** The run's memory budget (--max-memory); default: half of this machine's memory. */
+  maxMemoryBytes?: number;
 }
 
 export function neuronOf(settings: ConversionOptions): NeuronLayerParams {
@@ -79,7 +81,7 @@ export async function convertAnn(
     calib,
     preprocess,
     { channelwise: settings.channelwise, output: settings.readout === 'spikes' },
-    { threads: run.threads, batchSize: run.batchSize, onBatch: run.onBatch },
+    { threads: run.threads, batchSize: run.batchSize, onBatch: run.onBatch, ...(run.maxMemoryBytes ? { maxMemoryBytes: run.maxMemoryBytes } : {}) },
   );
   const build = (percentile: number, chosen: ConversionSettings = settings): { model: SnnModel; log: string[] } => {
     const stats = samples.stats(percentile);
@@ -116,6 +118,7 @@ export async function convertAnn(
       threads: run.threads,
       batchSize: run.batchSize,
       ...(run.runtime ? { runtime: run.runtime } : {}),
+      ...(run.maxMemoryBytes ? { maxMemoryBytes: run.maxMemoryBytes } : {}),
       onLayer: (layer, i, n) => run.onLayer?.(`calibrating ${settings.calibrate} of ${layer} (${i + 1}/${n})`),
     });
     model = calibrated.model;
@@ -126,16 +129,13 @@ export async function convertAnn(
 
 /** A candidate conversion's SNN accuracy on the calibration images at step T (the searches' measure). */
 async function accuracyAt(model: SnnModel, calib: Dataset, timesteps: number, run: ConvertRun): Promise<number> {
-  const r = await simulate(model, calib, { timesteps, batchSize: run.batchSize, ...(run.threads ? { threads: run.threads } : {}), ...(run.runtime ? { runtime: run.runtime } : {}) });
+  const r = await simulate(model, calib, { timesteps, batchSize: run.batchSize, ...(run.threads ? { threads: run.threads } : {}), ...(run.runtime ? { runtime: run.runtime } : {}), ...(run.maxMemoryBytes ? { maxMemoryBytes: run.maxMemoryBytes } : {}) });
   return r.accuracyByStep[timesteps - 1]!;
 }
 
-/** The first step --v-init auto's mean accuracy counts (see searchVInit). */
-export const VINIT_SEARCH_FIRST_STEP = 2;
-
 /** A candidate conversion's SNN accuracy on `images` averaged over steps 2..T (step 1 if T = 1). */
 async function meanAccuracy(model: SnnModel, images: Dataset, timesteps: number, run: ConvertRun): Promise<number> {
-  const r = await simulate(model, images, { timesteps, batchSize: run.batchSize, ...(run.threads ? { threads: run.threads } : {}), ...(run.runtime ? { runtime: run.runtime } : {}) });
+  const r = await simulate(model, images, { timesteps, batchSize: run.batchSize, ...(run.threads ? { threads: run.threads } : {}), ...(run.runtime ? { runtime: run.runtime } : {}), ...(run.maxMemoryBytes ? { maxMemoryBytes: run.maxMemoryBytes } : {}) });
   const counted = r.accuracyByStep.slice(Math.min(VINIT_SEARCH_FIRST_STEP, timesteps) - 1);
   return counted.reduce((sum, a) => sum + a, 0) / counted.length;
 }
@@ -160,9 +160,6 @@ async function searchPercentile(
   const best = tried.reduce((a, b) => (b.accuracy >= a.accuracy ? b : a));
   return { best: best.percentile, tried };
 }
-
-/** Calibration images `--v-init auto` runs each candidate on (the first ones). */
-export const VINIT_SEARCH_SAMPLES = 256;
 
 /**
  * --v-init auto: converts with v(0) = θ/2 and with random v(0) and keeps the one whose SNN has

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { UserError, withContextAsync } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import type { SnnModel } from '../model/snn-model.js';
+import { defaultMaxMemoryBytes } from '../util/memory-limit.js';
 import { readFileBytes } from '../util/read-file.js';
 import { checkLoadedGraph } from './graph-checks.js';
 import { assertValid } from '../ir/verify.js';
@@ -57,13 +58,13 @@ function formatOf(file: string): { format: Format; path: string } {
 }
 
 /** Imports an ANN in its own format. */
-async function importAnn(format: 'onnx' | 'tfjs', file: string): Promise<{ graph: Graph; log: string[]; sha256: string }> {
+async function importAnn(format: 'onnx' | 'tfjs', file: string, maxMemoryBytes: number): Promise<{ graph: Graph; log: string[]; sha256: string }> {
   if (format === 'onnx') {
-    const bytes = readFileBytes(file);
-    const r = importOnnx(bytes);
+    const bytes = readFileBytes(file, maxMemoryBytes);
+    const r = importOnnx(bytes, { maxMemoryBytes });
     return { graph: r.graph, log: [`ONNX opset ${r.opset}, produced by ${r.producer}`, ...r.log], sha256: sha256(bytes) };
   }
-  const r = await importTfjs(file);
+  const r = await importTfjs(file, maxMemoryBytes);
   return { graph: r.graph, log: [`TF.js layers model, produced by ${r.producer}`, ...r.log], sha256: r.sha256 };
 }
 
@@ -71,13 +72,14 @@ async function importAnn(format: 'onnx' | 'tfjs', file: string): Promise<{ graph
  * The model in `file` as its importer built it; the graph a file describes must be valid and
  * fit --max-memory whatever the format. Errors are prefixed with the file name.
  */
-export async function readModel(file: string): Promise<LoadedModel> {
+export async function readModel(file: string, options: { maxMemoryBytes?: number } = {}): Promise<LoadedModel> {
+  const maxMemoryBytes = options.maxMemoryBytes ?? defaultMaxMemoryBytes();
   return withContextAsync(file, async () => {
     const { format, path: target } = formatOf(file);
-    if (format === 'snn') return { kind: 'snn', file, model: loadSnn(target) };
-    if (format === 'nir') return loadNirModel(file);
-    const imported = await importAnn(format, target);
-    checkLoadedGraph(imported.graph);
+    if (format === 'snn') return { kind: 'snn', file, model: loadSnn(target, maxMemoryBytes) };
+    if (format === 'nir') return loadNirModel(file, maxMemoryBytes);
+    const imported = await importAnn(format, target, maxMemoryBytes);
+    checkLoadedGraph(imported.graph, maxMemoryBytes);
     return { kind: 'ann', file, format, graph: imported.graph, log: imported.log, sha256: imported.sha256 };
   });
 }
@@ -86,14 +88,14 @@ export async function readModel(file: string): Promise<LoadedModel> {
  * A NIR graph (another framework's, or snnc's export) as a converted network: its spiking
  * graph as it is, the rate model beside it as the reference, settings saying what it is.
  */
-async function loadNirModel(file: string): Promise<LoadedSnn> {
+async function loadNirModel(file: string, maxMemoryBytes: number): Promise<LoadedSnn> {
   if (!fs.existsSync(file)) throw new UserError('no such file');
   const imported = importNir(await readNir(file));
-  checkLoadedGraph(imported.snn);
+  checkLoadedGraph(imported.snn, maxMemoryBytes);
   assertValid(imported.snn, 'the NIR import');
   const first = imported.snn.nodes.find((n) => n.op === 'spike');
   const model: SnnModel = {
-    source: { model: file, sha256: sha256(readFileBytes(file)) },
+    source: { model: file, sha256: sha256(readFileBytes(file, maxMemoryBytes)) },
     preprocess: imported.preprocess,
     conversion: {
       target: 'nir',

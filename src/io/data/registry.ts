@@ -42,6 +42,8 @@ function split(spec: string, name: string): 'train' | 't10k' {
 export interface DataOptions {
   /** Folder holding Fashion-MNIST (or other named datasets' IDX files). */
   dataDir?: string;
+  /** The run's memory budget (--max-memory); default: half of this machine's memory. */
+  maxMemoryBytes?: number;
 }
 
 export function resolveDataFiles(spec: string, options: DataOptions = {}): { images: string; labels: string } {
@@ -70,8 +72,8 @@ export function resolveDataFiles(spec: string, options: DataOptions = {}): { ima
 /** Loads images [N,H,W] (one channel) or [N,H,W,C] (channels last, transposed to CHW) and labels [N]. */
 export function loadDataset(spec: string, options: DataOptions = {}): Dataset {
   const files = resolveDataFiles(spec, options);
-  const images = readIdx(files.images);
-  const labels = readIdx(files.labels);
+  const images = readIdx(files.images, options.maxMemoryBytes);
+  const labels = readIdx(files.labels, options.maxMemoryBytes);
   if (images.dims.length !== 3 && images.dims.length !== 4) {
     throw new UserError(`${files.images}: expected images [N,H,W] or [N,H,W,C], got [${images.dims.join(',')}]`);
   }

@@ -17,7 +17,7 @@
  *                  start_dim to torch.nn.Flatten on a batched tensor; Sinabs adds 1 itself)
  * NIR pads both sides of an axis equally and has no ceil mode: other geometries are refused.
  */
-import { UserError } from '../../errors.js';
+import { InternalError, UserError } from '../../errors.js';
 import type { ConvNode, Node, Pads, Pair, PoolNode } from '../../ir/graph.js';
 import { windowOutput } from '../../ir/shapes.js';
 import { shapeString } from '../../ir/tensor.js';
@@ -168,6 +168,6 @@ export function layerToNir(node: Node, inShape: readonly number[], outShape: rea
     case 'spike':
     case 'add':
     case 'concat':
-      throw new Error(`internal: layerToNir called on ${node.op} node ${node.name}`);
+      throw new InternalError(`layerToNir called on ${node.op} node ${node.name}`);
   }
 }

@@ -4,6 +4,7 @@
  * as numbers (float or integer arrays with their shape) or strings; edges; graph metadata.
  * What the nodes mean is import.ts's business.
  */
+import { openRegularFile } from '../../util/read-file.js';
 import fs from 'node:fs';
 import { UserError } from '../../errors.js';
 
@@ -66,9 +67,9 @@ function text(d: NirDataset | undefined): string | undefined {
 const SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 function isHdf5(file: string): boolean {
-  const fd = fs.openSync(file, 'r');
+  // Opened without blocking and refused unless a regular file (a FIFO would wait forever).
+  const { fd, size } = openRegularFile(file);
   try {
-    const size = fs.fstatSync(fd).size;
     const head = Buffer.alloc(8);
     for (let at = 0; at + 8 <= size; at = at === 0 ? 512 : at * 2) {
       if (fs.readSync(fd, head, 0, 8, at) === 8 && head.equals(SIGNATURE)) return true;
