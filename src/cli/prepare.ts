@@ -7,7 +7,7 @@ import { UserError } from '../errors.js';
 import { convertAnn } from '../eval/convert.js';
 import { evaluate } from '../eval/evaluate.js';
 import { checkFitsGraph, checkPreprocess, limitDataset, type Dataset } from '../io/data/dataset.js';
-import { loadDataset } from '../io/data/registry.js';
+import { loadDataset, obtainDataset } from '../io/data/registry.js';
 import { loadModel } from '../io/load-model.js';
 import type { SnnModel } from '../io/snn-file.js';
 import { buildEvalReport, type EvalReport } from '../report/eval-report.js';
@@ -44,6 +44,7 @@ export async function prepareSnn(
   const preprocess = preprocessOptions(o);
   checkPreprocess(preprocess, loaded.graph.input.shape[0]!);
   const settings = conversionSettings(o, (m) => progress.warn(m), sim?.timesteps);
+  await obtainDataset(settings.calibData, dataOptions(o), (text) => progress.update(text));
   const converted = await convertAnn(loaded, preprocess, settings, {
     threads: run.threads,
     batchSize: run.batchSize,
@@ -60,8 +61,9 @@ function kebab(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
-/** The evaluation data (--data, first --limit samples). */
-export function loadEvalData(o: RawOptions, run: { limit?: number }): Dataset {
+/** The evaluation data (--data, first --limit samples), fetched first if it must be (CIFAR-10). */
+export async function loadEvalData(o: RawOptions, run: { limit?: number }, progress?: Progress): Promise<Dataset> {
+  await obtainDataset(String(o.data), dataOptions(o), (text) => progress?.update(text));
   return limitDataset(loadDataset(String(o.data), dataOptions(o)), run.limit);
 }
 
@@ -114,7 +116,7 @@ export async function measure(
   progress: Progress,
 ): Promise<EvalReport> {
   progress.update(`loading ${String(o.data)}`);
-  const ds = loadEvalData(o, run);
+  const ds = await loadEvalData(o, run, progress);
   const prepared = await prepareSnn(file, cmd, o, run, progress);
   return runEvaluation(file, prepared, ds, o, run, progress);
 }

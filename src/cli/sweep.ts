@@ -168,7 +168,7 @@ export function sweepCommand(): Command {
     let samples = 0;
     try {
       progress.update(`loading ${String(o.data)}`);
-      const ds = loadEvalData(o, run);
+      const ds = await loadEvalData(o, run, progress);
       samples = ds.count;
       let done = 0;
       for (const group of groups.values()) {
