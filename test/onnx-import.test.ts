@@ -43,6 +43,8 @@ describe.each([
   ['convnet-opset9.onnx', [1, 18, 18]],
   ['matmul.onnx', [1, 8, 8], 'softmax'],
   ['residual.onnx', [2, 6, 6]],
+  ['shortcut-a.onnx', [2, 7, 7]],
+  ['shortcut-a-folded.onnx', [2, 7, 7]],
   ['padpool.onnx', [2, 9, 9]],
   ['padpool-opset9.onnx', [2, 9, 9]],
   ['padpool-opset7.onnx', [2, 9, 9]],

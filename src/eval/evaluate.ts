@@ -11,6 +11,7 @@ import { accuracyOf, runAnn } from '../runtime/ann.js';
 import { DEFAULT_RUNTIME, type RuntimeSettings } from '../runtime/settings.js';
 import { SnnSimulator, type LayerActivity } from '../runtime/simulator.js';
 import { checkAllocation } from '../util/memory-limit.js';
+import { LayerErrors } from './layer-error.js';
 
 /** Memory for the simulator's live values; batches are cut to fit it whatever the dataset size. */
 export const DEFAULT_SIM_MEMORY_BYTES = 384 * 2 ** 20;
@@ -40,6 +41,12 @@ export interface LayerResult {
   annMacsPerImage: number;
   /** Multiply-accumulates per image they still cost in the SNN (computed once on a static input). */
   snnMacsPerImage: number;
+  /** Rates against the ANN's on the first images (eval/layer-error.ts): mean |r - r*| / mean r*. */
+  rateError?: number;
+  /** Mean (r - r*) / mean r*: below 0 the layer fires less than its ANN asks. */
+  rateBias?: number;
+  /** Images the rate error is measured on. */
+  rateErrorSamples?: number;
 }
 
 export interface EvalResult {
@@ -72,8 +79,10 @@ export async function evaluate(model: SnnModel, ds: Dataset, options: EvalOption
   });
   const annSeconds = (performance.now() - annBegan) / 1000;
 
-  const run = await simulate(model, ds, options);
+  const diagnose = await LayerErrors.collect(model, ds, { threads: options.threads, batchSize: options.batchSize });
+  const run = await simulate(model, ds, { ...options, diagnose });
   const { activity, inputEvents } = run;
+  const errors = diagnose.result();
 
   const shapes = inferShapes(model.snn);
   const calibration = new Map(model.calibration.map((c) => [c.layer, c]));
@@ -96,6 +105,9 @@ export async function evaluate(model: SnnModel, ds: Dataset, options: EvalOption
         clippedFraction: calibration.get(node.name)?.clippedFraction ?? 0,
         lambda: node.lambda,
         ...feeding(node.inputs[0]!),
+        ...(errors.has(node.name)
+          ? { rateError: errors.get(node.name)!.rateError, rateBias: errors.get(node.name)!.rateBias, rateErrorSamples: diagnose.samples }
+          : {}),
       },
     ];
   });
@@ -120,8 +132,11 @@ export interface SimulationRun {
   seconds: number;
 }
 
-/** The SNN alone on `ds`: accuracy at every step, spikes per layer, synaptic events. */
-export async function simulate(model: SnnModel, ds: Dataset, options: EvalOptions): Promise<SimulationRun> {
+/**
+ * The SNN alone on `ds`: accuracy at every step, spikes per layer, synaptic events; with
+ * `diagnose`, the spike counts of the first images go to the per-layer comparison with the ANN.
+ */
+export async function simulate(model: SnnModel, ds: Dataset, options: EvalOptions & { diagnose?: LayerErrors }): Promise<SimulationRun> {
   const T = options.timesteps;
   const sim = await SnnSimulator.create(model.snn, T, {
     threads: options.threads,
@@ -139,7 +154,9 @@ export async function simulate(model: SnnModel, ds: Dataset, options: EvalOption
     for (let start = 0; start < ds.count; start += simBatch) {
       const count = Math.min(simBatch, ds.count - start);
       const x = preprocessBatch(ds, start, count, model.preprocess, new Float32Array(count * inputPer));
-      const r = await sim.runBatch(x, count, { firstSample: start });
+      const diagnose = options.diagnose && start < options.diagnose.samples ? options.diagnose : undefined;
+      const r = await sim.runBatch(x, count, { firstSample: start, ...(diagnose ? { capture: diagnose.layerNames() } : {}) });
+      if (diagnose) for (const [name, counts] of r.counts) diagnose.add(name, counts, start, count, T);
       seconds += r.seconds;
       for (let t = 0; t < T; t++) {
         for (let b = 0; b < count; b++) if (r.predictions[t * count + b] === ds.labels[start + b]) correct[t]!++;

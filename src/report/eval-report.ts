@@ -132,9 +132,9 @@ export function renderEvalReport(r: EvalReport): string {
     ),
     `latency  ${latencyLine(r, 'within1pp', '1 pp')}; ${latencyLine(r, 'within0_1pp', '0.1 pp')}`,
     '',
-    'layers',
+    `layers${layerErrorNote(r.layers)}`,
     renderTable(
-      ['name', 'neurons', 'firing rate', 'saturated', 'clipped (calib)', 'synops/image', 'ANN MACs/image'],
+      ['name', 'neurons', 'firing rate', 'saturated', 'clipped (calib)', 'rate error', 'rate bias', 'synops/image', 'ANN MACs/image'],
       [
         ...r.layers.map((l) => [
           l.name,
@@ -142,10 +142,12 @@ export function renderEvalReport(r: EvalReport): string {
           `${l.firingRate.toFixed(4)} /step`,
           pct(l.saturatedFraction),
           pct(l.clippedFraction, 3),
+          l.rateError === undefined ? '' : pct(l.rateError, 1),
+          l.rateBias === undefined ? '' : signedPct(l.rateBias),
           opsText(l.synOpsPerImage, l.snnMacsPerImage),
           compact(l.annMacsPerImage),
         ]),
-        ['(readout)', '', '', '', '', opsText(r.readout.synOpsPerImage, r.readout.snnMacsPerImage), compact(r.readout.annMacsPerImage)],
+        ['(readout)', '', '', '', '', '', '', opsText(r.readout.synOpsPerImage, r.readout.snnMacsPerImage), compact(r.readout.annMacsPerImage)],
       ],
     ),
     `energy   ${energyLine(r.energy)}`,
@@ -158,4 +160,14 @@ export function renderEvalReport(r: EvalReport): string {
     );
   }
   return lines.join('\n');
+}
+
+/** A rate as a signed percentage (+1.2%, -3.4%). */
+function signedPct(x: number): string {
+  return `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
+}
+
+function layerErrorNote(layers: readonly LayerResult[]): string {
+  const n = layers.find((l) => l.rateErrorSamples !== undefined)?.rateErrorSamples;
+  return n === undefined ? '' : ` (rate error and bias: spike rates against the ANN's on the first ${n} images, relative to the mean ANN rate)`;
 }
