@@ -55,21 +55,54 @@ describe('snnc check', () => {
     expect(failures[0]!.attrs.message).toMatch(/^expected <= -50\.00 pp .*measured/);
   });
 
-  it('exits 0 on a baseline the run meets', async () => {
-    const file = baseline('met.json', {
+  it('exits 0 on a baseline the run meets exactly, and 1 with each SNN condition failed one sample beyond it', async () => {
+    // The run's numbers, from eval; the bounds below are computed here from its per-step
+    // accuracies and per-layer rates, so each condition sits exactly on its boundary.
+    // Without a refractory period the fixture's accuracy still rises at t = 16 (a latency to test).
+    const flags = [...common, '--t-ref', '0'];
+    const json = path.join(dir, 'boundary.json');
+    expect((await snnc(['eval', CONVNET, ...flags, '--json', json])).code).toBe(0);
+    const e = JSON.parse(fs.readFileSync(json, 'utf8'));
+    const acc: number[] = e.snn.accuracyByStep;
+    const layers: { neurons: number; firingRate: number }[] = e.layers;
+    const rate = layers.reduce((s, l) => s + l.firingRate * l.neurons, 0) / layers.reduce((s, l) => s + l.neurons, 0);
+    // Latency to the accuracy reached at t = 16 (as a gap to the ANN in pp, plus a hair).
+    const withinPp = 100 * (e.ann.accuracy - acc[15]!) + 1e-3;
+    const firstWithin = acc.findIndex((a) => a >= e.ann.accuracy - withinPp / 100) + 1;
+    expect(firstWithin).toBeGreaterThan(1);
+    const oneSample = 1 / e.samples;
+    const exact = {
       tolerance: { accuracy: 0, firingRate: 0, steps: 0 },
-      annAccuracy: { min: 1 },
-      // t_ref = 1: at most one spike every 2 steps.
-      meanFiringRate: { max: 0.5 },
-      accuracy: [{ t: 16, min: 0 }],
-    });
+      annAccuracy: { min: e.ann.accuracy },
+      accuracy: [{ t: 8, min: acc[7]! }, { t: 16, min: acc[15]! }],
+      dropFromAnn: { t: 16, max: e.ann.accuracy - acc[15]! },
+      meanFiringRate: { max: rate },
+      latency: [{ withinPp, max: firstWithin }],
+    };
+    // The ANN is right on every sample by construction: no bound above it can be written.
+    expect(e.ann.accuracy).toBe(1);
+    const beyond = {
+      ...exact,
+      accuracy: exact.accuracy.map((a) => ({ t: a.t, min: a.min + oneSample })),
+      dropFromAnn: { t: 16, max: exact.dropFromAnn.max - oneSample },
+      meanFiringRate: { max: rate * (1 - 1e-3) },
+      latency: [{ withinPp, max: firstWithin - 1 }],
+    };
+
     const junit = path.join(dir, 'met.xml');
-    const r = await snnc(['check', CONVNET, ...common, '--baseline', file, '--junit', junit]);
-    expect(r.stdout).toContain('all 3 conditions hold');
-    expect(r.code).toBe(0);
+    const met = await snnc(['check', CONVNET, ...flags, '--baseline', baseline('met.json', exact), '--junit', junit]);
+    expect(met.stdout).toContain('all 6 conditions hold');
+    expect(met.code).toBe(0);
     const xml = parseXmlFile(junit);
-    expect(xml.attrs).toMatchObject({ tests: '3', failures: '0' });
+    expect(xml.attrs).toMatchObject({ tests: '6', failures: '0' });
     expect(findAll(xml, (e) => e.tag === 'failure')).toHaveLength(0);
+
+    const missed = await snnc(['check', CONVNET, ...flags, '--baseline', baseline('missed.json', beyond)]);
+    expect(missed.stderr).toBe('');
+    expect(missed.code).toBe(1);
+    expect(missed.stdout.match(/^ {2}FAIL /gm)).toHaveLength(5);
+    expect(missed.stdout).toMatch(/^ {2}PASS {2}ANN accuracy/m);
+    expect(missed.stdout).toContain('5 of 6 conditions failed');
   });
 
   it('--update writes a YAML baseline with the numbers of eval, which the same run then meets', async () => {

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { snnc } from './helpers/cli.js';
 import { tempDir } from './helpers/idx.js';
 import { runOnnxFile } from './helpers/ort.js';
-import { DEFAULT_PREPROCESS, limitDataset, preprocessBatch } from '../src/io/data/dataset.js';
+import { DEFAULT_PREPROCESS, limitDataset, preprocessBatch } from '../src/model/dataset.js';
 import { loadDataset } from '../src/io/data/registry.js';
 
 const MODEL = 'models/mnist-cnn.onnx';
@@ -106,7 +106,11 @@ describe('errors', () => {
     [['eval', MODEL, '--timesteps', 'abc'], /--timesteps: 'abc' is not a number/],
     [['eval', MODEL, '--reset', 'sideways'], /--reset: 'sideways' is not one of subtract, zero/],
     [['eval', MODEL, '--bogus'], /unknown option '--bogus'/],
-    [['eval', MODEL, '--data', 'cifar'], /--data cifar: unknown dataset/],
+    [['eval', MODEL, '--data', 'cifar'], /^snnc: --data cifar: unknown dataset/],
+    // The calibration data's errors name the flag that gave it, not --data.
+    [['eval', MODEL, '--limit', '5', '--calib-data', 'foo'], /^snnc: --calib-data foo: unknown dataset/],
+    [['eval', MODEL, '--limit', '5', '--calib-data', 'mnist:validation'], /^snnc: --calib-data mnist:validation: unknown split 'validation'/],
+    [['eval', MODEL, '--limit', '5', '--input-mean', '0.1,0.2'], /^snnc: --input-mean: 2 values for an input with 1 channels/],
     [['eval', 'fixtures/onnx/residual.onnx', '--data', 'mnist', '--limit', '5'], /has images \[1,28,28\].*expects input \[2,6,6\]/],
   ])('%j: one line on stderr, exit 2', async (args, pattern) => {
     const dir = tempDir();

@@ -5,18 +5,20 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { convertAnn, DEFAULT_CONVERSION } from '../src/eval/convert.js';
+import { convertAnn } from '../src/convert/convert.js';
+import { DEFAULT_CONVERSION } from '../src/model/conversion-settings.js';
 import { evaluate } from '../src/eval/evaluate.js';
-import { DEFAULT_PREPROCESS, limitDataset, preprocessBatch } from '../src/io/data/dataset.js';
+import { DEFAULT_PREPROCESS, limitDataset, preprocessBatch } from '../src/model/dataset.js';
 import { loadDataset } from '../src/io/data/registry.js';
-import { loadModel, type LoadedAnn } from '../src/io/load-model.js';
-import type { ConversionSettings } from '../src/io/snn-file.js';
+import { loadModel } from '../src/convert/load-model.js';
+import type { LoadedAnn } from '../src/io/load-model.js';
+import type { ConversionOptions } from '../src/model/conversion-settings.js';
 import { sizeOf } from '../src/ir/tensor.js';
 import { verify } from '../src/ir/verify.js';
 import { writeIdxDataset, tempDir } from './helpers/idx.js';
 import { randomArray, runOnnxFile } from './helpers/ort.js';
 
-const SETTINGS: ConversionSettings = { ...DEFAULT_CONVERSION, percentile: 100, calibSamples: 200, calibData: '' };
+const SETTINGS: ConversionOptions = { ...DEFAULT_CONVERSION, percentile: 100, calibSamples: 200 };
 
 /** Random images labelled by the original model's argmax on onnxruntime. */
 async function labelledByOriginal(file: string, shape: number[], count: number, seed: number, dir: string, name: string) {
@@ -56,7 +58,7 @@ describe.each([
     const calibData = await labelledByOriginal(file, shape, 200, 1, dir, 'calib');
     const testData = await labelledByOriginal(file, shape, 100, 2, dir, 'test');
     const ann = (await loadModel(file)) as LoadedAnn;
-    const { model } = await convertAnn(ann, DEFAULT_PREPROCESS, { ...SETTINGS, calibData }, { batchSize: 50, data: {} });
+    const { model } = await convertAnn(ann, DEFAULT_PREPROCESS, SETTINGS, loadDataset(calibData), { batchSize: 50 });
     expect(verify(model.snn)).toEqual([]);
     expect(model.snn.nodes.some((n) => n.op === 'relu')).toBe(false);
     const ds = limitDataset(loadDataset(testData), 100);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../src/errors.js';
-import { DEFAULT_PREPROCESS, preprocessBatch } from '../src/io/data/dataset.js';
+import { DEFAULT_PREPROCESS, preprocessBatch } from '../src/model/dataset.js';
 import { parseIdx } from '../src/io/data/idx.js';
 import { loadDataset } from '../src/io/data/registry.js';
 import { idxBytes, tempDir, writeIdxDataset } from './helpers/idx.js';

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../src/errors.js';
 import { writeNirFile } from '../src/io/nir/hdf5.js';
 import { planNir, type NirExportOptions } from '../src/io/nir/plan.js';
-import type { SnnModel } from '../src/io/snn-file.js';
+import type { SnnModel } from '../src/model/snn-model.js';
 import type { Graph, Node, NeuronLayerParams } from '../src/ir/graph.js';
 import { inferShapes } from '../src/ir/shapes.js';
 import { tensor } from '../src/ir/tensor.js';

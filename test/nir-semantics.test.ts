@@ -13,10 +13,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { preprocessBatch, type Dataset } from '../src/io/data/dataset.js';
+import { preprocessBatch, type Dataset } from '../src/model/dataset.js';
 import { writeNirFile } from '../src/io/nir/hdf5.js';
 import { planNir } from '../src/io/nir/plan.js';
-import type { SnnModel } from '../src/io/snn-file.js';
+import type { SnnModel } from '../src/model/snn-model.js';
 import type { Graph } from '../src/ir/graph.js';
 import { sizeOf, tensor } from '../src/ir/tensor.js';
 import { SnnSimulator } from '../src/runtime/simulator.js';

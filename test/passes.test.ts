@@ -7,13 +7,14 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exportOnnx } from '../src/io/onnx/export.js';
-import { loadModel, type LoadedAnn } from '../src/io/load-model.js';
+import { loadModel } from '../src/convert/load-model.js';
+import type { LoadedAnn } from '../src/io/load-model.js';
 import type { Graph, Node } from '../src/ir/graph.js';
 import { inferShapes } from '../src/ir/shapes.js';
 import { sizeOf } from '../src/ir/tensor.js';
 import { verify } from '../src/ir/verify.js';
 import { convertPipeline } from '../src/passes/pipelines.js';
-import type { ActivationStats } from '../src/runtime/activation-stats.js';
+import type { ActivationStats } from '../src/model/activation-stats.js';
 import { maxAbs, maxAbsDiff, randomArray, runOnnxFile } from './helpers/ort.js';
 
 const NEURON = { model: 'if', vThreshold: 1, vReset: 0, reset: 'subtract', vInitFraction: 0.5, tRefSteps: 2 } as const;

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { layerTable } from '../src/report/html.js';
 import { accuracyChart } from '../src/report/charts.js';
 import { renderSvg } from '../src/report/svg.js';
-import { ppDelta } from '../src/report/table.js';
+import { ppDelta } from '../src/util/format.js';
 import { snnc } from './helpers/cli.js';
 import { tempDir } from './helpers/idx.js';
 import { CONVNET, convnetData } from './helpers/labelled.js';

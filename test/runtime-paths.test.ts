@@ -12,17 +12,20 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { convertAnn, DEFAULT_CONVERSION } from '../src/eval/convert.js';
-import { DEFAULT_PREPROCESS, type Preprocess } from '../src/io/data/dataset.js';
-import { loadModel, type LoadedAnn } from '../src/io/load-model.js';
-import type { ConversionSettings } from '../src/io/snn-file.js';
+import { convertAnn } from '../src/convert/convert.js';
+import { DEFAULT_CONVERSION } from '../src/model/conversion-settings.js';
+import { DEFAULT_PREPROCESS, type Preprocess } from '../src/model/dataset.js';
+import { loadModel } from '../src/convert/load-model.js';
+import type { LoadedAnn } from '../src/io/load-model.js';
+import type { ConversionOptions } from '../src/model/conversion-settings.js';
+import { loadDataset } from '../src/io/data/registry.js';
 import type { Graph, Node } from '../src/ir/graph.js';
 import { sizeOf } from '../src/ir/tensor.js';
 import { SnnSimulator, type BatchResult, type SimOptions } from '../src/runtime/simulator.js';
 import { tempDir, writeIdxDataset } from './helpers/idx.js';
 import { randomArray } from './helpers/ort.js';
 
-const SETTINGS: ConversionSettings = { ...DEFAULT_CONVERSION, percentile: 99.9, calibSamples: 100, calibData: '' };
+const SETTINGS: ConversionOptions = { ...DEFAULT_CONVERSION, percentile: 99.9, calibSamples: 100 };
 
 const REFERENCE: SimOptions = { linear: 'dense', scan: 'step', chunkSteps: Number.MAX_SAFE_INTEGER };
 const FAST: Record<string, SimOptions> = {
@@ -59,7 +62,7 @@ async function convertFixture(file: string, shape: number[], pre: Preprocess = D
   const dims = shape[0] === 1 ? [count, shape[1]!, shape[2]!] : [count, shape[1]!, shape[2]!, shape[0]!];
   const calibData = writeIdxDataset(dir, 'calib', dims, pixels, new Uint8Array(count));
   const ann = (await loadModel(file)) as LoadedAnn;
-  return (await convertAnn(ann, pre, { ...SETTINGS, calibData }, { batchSize: 50, data: {} })).model;
+  return (await convertAnn(ann, pre, SETTINGS, loadDataset(calibData), { batchSize: 50 })).model;
 }
 
 async function simulate(g: Graph, T: number, x: Float32Array, batch: number, options: SimOptions): Promise<BatchResult & { executors: Map<string, string> }> {
@@ -111,9 +114,8 @@ describe.skipIf(!fs.existsSync(REAL))('a real MNIST CNN (ONNX model zoo mnist-8)
   it('agrees within float rounding on spike counts per layer and predictions per step', async () => {
     const pre: Preprocess = { scale: 1, mean: [0], std: [1] };
     const ann = (await loadModel(REAL)) as LoadedAnn;
-    const { model } = await convertAnn(ann, pre, { ...SETTINGS, calibSamples: 100, calibData: 'mnist:train' }, { batchSize: 50, data: {} });
-    const { loadDataset } = await import('../src/io/data/registry.js');
-    const { preprocessBatch } = await import('../src/io/data/dataset.js');
+    const { model } = await convertAnn(ann, pre, { ...SETTINGS, calibSamples: 100 }, loadDataset('mnist:train'), { batchSize: 50 });
+    const { preprocessBatch } = await import('../src/model/dataset.js');
     const batch = 20;
     const x = preprocessBatch(loadDataset('mnist'), 0, batch, pre);
     const T = 24;

@@ -16,13 +16,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { Command } from 'commander';
 import { parseNumber, parseNumberList } from '../cli/options.js';
-import { convertAnn, DEFAULT_CONVERSION } from '../eval/convert.js';
-import { simBatchSize } from '../eval/evaluate.js';
-import { DEFAULT_PREPROCESS, limitDataset, preprocessBatch, type Dataset, type Preprocess } from '../io/data/dataset.js';
+import { convertAnn } from '../convert/convert.js';
+import { DEFAULT_CONVERSION } from '../model/conversion-settings.js';
+import { simBatchSize } from '../runtime/simulate.js';
+import { DEFAULT_PREPROCESS, limitDataset, preprocessBatch, type Dataset, type Preprocess } from '../model/dataset.js';
 import { exportOnnx } from '../io/onnx/export.js';
 import { loadDataset } from '../io/data/registry.js';
-import { loadModel } from '../io/load-model.js';
-import type { SnnModel } from '../io/snn-file.js';
+import { loadModel } from '../convert/load-model.js';
+import type { SnnModel } from '../model/snn-model.js';
 import { sizeOf } from '../ir/tensor.js';
 import { renderTable } from '../report/table.js';
 import { argmax } from '../runtime/ann.js';
@@ -120,7 +121,7 @@ async function benchRun(model: SnnModel, ds: Dataset, T: number, batch: number, 
 async function benchModel(file: string, data: string, o: { samples: number; samplesBatch1: number; timesteps: number[]; batches: number[]; threads: number; pre: Preprocess }): Promise<ModelResult> {
   const loaded = await loadModel(file);
   if (loaded.kind !== 'ann') throw new Error(`bench needs an ANN (.onnx): ${file}`);
-  const converted = await convertAnn(loaded, o.pre, { ...DEFAULT_CONVERSION, calibData: `${data.split(':')[0]}:train` }, { threads: o.threads, batchSize: 100, data: {} });
+  const converted = await convertAnn(loaded, o.pre, DEFAULT_CONVERSION, loadDataset(`${data.split(':')[0]}:train`), { threads: o.threads, batchSize: 100 });
   const all = loadDataset(data);
   const rows: BenchRow[] = [];
   for (const batch of o.batches) {

@@ -13,7 +13,8 @@ import { baselineFromRun, checkBaseline, conditionCount, largestStep, parseBasel
 import { junitXml } from '../report/junit.js';
 import { checkWritable, writeFileAtomic } from '../util/atomic-write.js';
 import { addConfigOption, readJsonOrYaml } from './config.js';
-import { addConversionOptions, addDataOptions, addSimulationOptions, runOptions, simulationOptions, type RawOptions } from './options.js';
+import { addConversionOptions, addDataOptions, addSimulationOptions, type RawOptions } from './options.js';
+import { planEval } from './plan.js';
 import { measure } from './prepare.js';
 import { Progress } from './progress.js';
 
@@ -46,14 +47,14 @@ export function checkCommand(): Command {
     // T: --timesteps when given, else the baseline's.
     const tGiven = ['cli', 'config'].includes(cmd.getOptionValueSource('timesteps') ?? '');
     const ro: RawOptions = tGiven || !baseline ? o : { ...o, timesteps: String(baseline.timesteps) };
-    const { timesteps } = simulationOptions(ro);
+    const plan = planEval(file, cmd, ro);
+    const { timesteps } = plan.simulation;
     if (baseline && largestStep(baseline) > timesteps) {
       throw new UserError(`--timesteps ${timesteps}: ${baselineFile} looks at t = ${largestStep(baseline)}`);
     }
-    const run = runOptions(ro);
     const progress = new Progress(o.quiet === true);
     try {
-      const report = await measure(file, cmd, ro, run, progress);
+      const report = await measure(plan, progress);
       progress.stop();
       const measuredOn = { model: file, dataset: String(o.data), samples: report.samples, conversion: report.conversion, preprocess: report.preprocess };
       if (update) {

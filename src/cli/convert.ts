@@ -4,7 +4,8 @@ import { UserError } from '../errors.js';
 import { saveSnn, snnFilePaths } from '../io/snn-file.js';
 import { checkWritable } from '../util/atomic-write.js';
 import { addConfigOption } from './config.js';
-import { addConversionOptions, addDataOptions, runOptions, type RawOptions } from './options.js';
+import { addConversionOptions, addDataOptions, namingFlags, type RawOptions } from './options.js';
+import { planPrepare } from './plan.js';
 import { prepareSnn } from './prepare.js';
 import { Progress } from './progress.js';
 
@@ -21,13 +22,13 @@ export function convertCommand(): Command {
     // Checked here, not by commander, so that --config can give it.
     if (o.out === undefined) throw new UserError('--out <file> is required');
     const out = String(o.out);
-    const paths = snnFilePaths(out);
+    const paths = namingFlags({ [out]: `--out ${out}` }, () => snnFilePaths(out));
     checkWritable(paths.manifest, '--out');
     if (file.endsWith('.snn.json')) throw new UserError(`${file} is already converted`);
-    const run = runOptions(o);
+    const plan = planPrepare(file, cmd, o);
     const progress = new Progress(o.quiet === true);
     try {
-      const prepared = await prepareSnn(file, cmd, o, run, progress);
+      const prepared = await prepareSnn(plan, progress);
       progress.stop();
       saveSnn(prepared.model, out);
       process.stdout.write([`wrote ${paths.manifest} and ${paths.weights}`, ...prepared.log.map((l) => `  ${l}`)].join('\n') + '\n');

@@ -6,7 +6,8 @@ import { renderEvalHtml } from '../report/html.js';
 import { renderSvg } from '../report/svg.js';
 import { checkWritable, writeFileAtomic } from '../util/atomic-write.js';
 import { addConfigOption } from './config.js';
-import { addConversionOptions, addDataOptions, addSimulationOptions, runOptions, simulationOptions, type RawOptions } from './options.js';
+import { addConversionOptions, addDataOptions, addSimulationOptions, type RawOptions } from './options.js';
+import { planEval } from './plan.js';
 import { measure } from './prepare.js';
 import { Progress } from './progress.js';
 
@@ -25,12 +26,11 @@ export function evalCommand(): Command {
   addConfigOption(cmd);
   return cmd.action(async (file: string, o: RawOptions) => {
     const began = performance.now();
-    simulationOptions(o); // refuses bad run flags before any work
-    const run = runOptions(o);
+    const plan = planEval(file, cmd, o);
     for (const flag of ['json', 'plot', 'report'] as const) if (o[flag]) checkWritable(String(o[flag]), `--${flag}`);
     const progress = new Progress(o.quiet === true);
     try {
-      const measured = await measure(file, cmd, o, run, progress);
+      const measured = await measure(plan, progress);
       progress.stop();
       const report = { ...measured, timing: { ...measured.timing!, totalSeconds: (performance.now() - began) / 1000 } };
       process.stdout.write(renderEvalReport(report) + '\n');

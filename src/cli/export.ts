@@ -10,7 +10,8 @@ import type { Loss } from '../io/nir/document.js';
 import { writeNirFile } from '../io/nir/hdf5.js';
 import { planNir, type ReadoutKind } from '../io/nir/plan.js';
 import { checkWritable } from '../util/atomic-write.js';
-import { addConversionOptions, addDataOptions, parseChoice, parseNumber, runOptions, type RawOptions } from './options.js';
+import { addConversionOptions, addDataOptions, parseChoice, parseNumber, type RawOptions } from './options.js';
+import { planPrepare } from './plan.js';
 import { prepareSnn } from './prepare.js';
 import { Progress } from './progress.js';
 
@@ -37,10 +38,10 @@ export function exportCommand(): Command {
     const dtS = parseNumber('--dt', String(o.dt));
     if (!(dtS > 0)) throw new UserError(`--dt: ${String(o.dt)} must be a positive number of seconds per step`);
     const readout = parseChoice<ReadoutKind>('--nir-readout', String(o.nirReadout), ['integrator', 'current']);
-    const run = runOptions(o);
+    const plan = planPrepare(file, cmd, o);
     const progress = new Progress(o.quiet === true);
     try {
-      const prepared = await prepareSnn(file, cmd, o, run, progress);
+      const prepared = await prepareSnn(plan, progress);
       const doc = planNir(prepared.model, { dtS, readout });
       progress.stop();
       for (const loss of doc.losses) process.stderr.write(`snnc: warning: ${describeLoss(loss)}\n`);

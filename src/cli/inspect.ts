@@ -1,6 +1,6 @@
 /** snnc inspect <model>: layers, shapes, parameters, MACs, and what loading changed. */
 import { Command } from 'commander';
-import { loadModel } from '../io/load-model.js';
+import { loadModel } from '../convert/load-model.js';
 import type { Graph } from '../ir/graph.js';
 import { graphStats } from '../ir/stats.js';
 import { renderTable } from '../report/table.js';

@@ -1,13 +1,14 @@
 /**
  * Options shared by the commands that read data and convert or run networks: their flags,
- * parsing (every bad value is a one-line user error naming the flag), and defaults.
+ * parsing (every bad value is a one-line user error naming the flag), and defaults, which
+ * are the core's (DEFAULT_CONVERSION, DEFAULT_RUNTIME) written as flag text.
  */
-import type { Command } from 'commander';
+import { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { DEFAULT_PREPROCESS, type Preprocess } from '../io/data/dataset.js';
+import type { Preprocess } from '../model/dataset.js';
 import type { DataOptions } from '../io/data/registry.js';
-import type { ConversionSettings } from '../io/snn-file.js';
-import type { RuntimeSettings } from '../runtime/settings.js';
+import { DEFAULT_CONVERSION, type ConversionOptions } from '../model/conversion-settings.js';
+import { DEFAULT_RUNTIME, DEFAULT_TIMESTEPS, type RuntimeSettings } from '../runtime/settings.js';
 import { defaultThreads } from '../runtime/ort.js';
 import { defaultMaxMemoryBytes, formatBytes, parseByteSize, setMaxMemoryBytes } from '../util/memory-limit.js';
 
@@ -64,35 +65,50 @@ export function addDataOptions(cmd: Command): Command {
     .option('--input-std <list>', 'per-channel std dividing after the mean (default 1)');
 }
 
+/** A conversion default as the text of its flag (what --help shows and commander hands back). */
+export const CONVERSION_DEFAULT_TEXT = {
+  percentile: DEFAULT_CONVERSION.percentileAuto ? 'auto' : String(DEFAULT_CONVERSION.percentile),
+  calibSamples: String(DEFAULT_CONVERSION.calibSamples),
+  tRef: String(DEFAULT_CONVERSION.tRefSteps),
+  reset: DEFAULT_CONVERSION.reset,
+  vInit: DEFAULT_CONVERSION.vInitAuto ? 'auto' : DEFAULT_CONVERSION.vInitRandom ? 'random' : String(DEFAULT_CONVERSION.vInitFraction),
+  neuron: DEFAULT_CONVERSION.neuron,
+  readout: DEFAULT_CONVERSION.readout,
+  maxpool: DEFAULT_CONVERSION.maxpool,
+  calibrate: DEFAULT_CONVERSION.calibrate,
+};
+
 export function addConversionOptions(cmd: Command): Command {
+  const d = CONVERSION_DEFAULT_TEXT;
   return cmd
-    .option('--percentile <p|auto>', 'percentile of positive ReLU activations mapped to the highest rate (100 = max; auto: the most accurate on the calibration images)', '99.99')
+    .option('--percentile <p|auto>', 'percentile of positive ReLU activations mapped to the highest rate (100 = max; auto: the most accurate on the calibration images)', d.percentile)
     .option('--channelwise', 'one scale per channel instead of per layer')
-    .option('--calib-samples <n>', 'calibration images', '1000')
+    .option('--calib-samples <n>', 'calibration images', d.calibSamples)
     .option('--calib-data <spec>', 'calibration dataset (default: the training split of --data)')
-    .option('--t-ref <k>', 'refractory period in timesteps: at most one spike every k+1 steps', '0')
-    .option('--reset <mode>', 'reset after a spike: subtract (v -= threshold) or zero', 'subtract')
-    .option('--v-init <f|random|auto>', 'initial membrane potential as a fraction of the threshold, random (uniform, seeded), or auto (0.5 or random, whichever is more accurate on the calibration images)', '0.5')
+    .option('--t-ref <k>', 'refractory period in timesteps: at most one spike every k+1 steps', d.tRef)
+    .option('--reset <mode>', 'reset after a spike: subtract (v -= threshold) or zero', d.reset)
+    .option('--v-init <f|random|auto>', 'initial membrane potential as a fraction of the threshold, random (uniform, seeded), or auto (0.5 or random, whichever is more accurate on the calibration images)', d.vInit)
     .option('--predistort', 'pre-distort currents so that rates stay linear up to r_max despite the refractory period')
-    .option('--neuron <model>', 'if (no leak) or lif (leaky, with --tau-m)', 'if')
+    .option('--neuron <model>', 'if (no leak) or lif (leaky, with --tau-m)', d.neuron)
     .option('--tau-m <steps>', 'LIF membrane time constant in timesteps')
-    .option('--readout <mode>', 'membrane (accumulated output current) or spikes (output spike counts)', 'membrane')
-    .option('--maxpool <mode>', 'spiking (gated by spike counts) or avg (replace by average pooling: changes the ANN)', 'spiking')
-    .option('--calibrate <mode>', 'after conversion, correct mean rate errors per channel: none, bias or potential', 'none')
-    .option('--calib-timesteps <T>', 'timesteps of the calibration runs (default: --timesteps, or 32)');
+    .option('--readout <mode>', 'membrane (accumulated output current) or spikes (output spike counts)', d.readout)
+    .option('--maxpool <mode>', 'spiking (gated by spike counts) or avg (replace by average pooling: changes the ANN)', d.maxpool)
+    .option('--calibrate <mode>', 'after conversion, correct mean rate errors per channel: none, bias or potential', d.calibrate)
+    .option('--calib-timesteps <T>', `timesteps of the calibration runs (default: --timesteps, or ${DEFAULT_CONVERSION.calibTimesteps})`);
 }
 
 /**
  * Options of how a converted network is run (eval, sweep, check). An option that changes the
  * run but not the conversion belongs here and in simulationOptions(), so that every command
  * that runs networks takes it and `snnc sweep --grid` can vary it without converting again.
+ * (Adaptation has no flag default: without --adapt-b there is none, as in DEFAULT_RUNTIME.)
  */
 export function addSimulationOptions(cmd: Command): Command {
   return cmd
-    .option('-T, --timesteps <n>', 'timesteps to simulate', '32')
-    .option('--seed <n>', 'seed of random v(0), Poisson input and membrane noise', '0')
-    .option('--encoding <mode>', 'constant (the image as a current at every step) or poisson (random spikes at rate |x|)', 'constant')
-    .option('--noise <sigma>', 'membrane noise: standard deviation per step, in threshold units', '0')
+    .option('-T, --timesteps <n>', 'timesteps to simulate', String(DEFAULT_TIMESTEPS))
+    .option('--seed <n>', 'seed of random v(0), Poisson input and membrane noise', String(DEFAULT_RUNTIME.seed))
+    .option('--encoding <mode>', 'constant (the image as a current at every step) or poisson (random spikes at rate |x|)', DEFAULT_RUNTIME.encoding)
+    .option('--noise <sigma>', 'membrane noise: standard deviation per step, in threshold units', String(DEFAULT_RUNTIME.noisePerStep))
     .option('--adapt-b <b>', 'spike-triggered adaptation (adaptive LIF): conductance increment per spike')
     .option('--adapt-tau <steps>', 'adaptation time constant in timesteps (with --adapt-b)');
 }
@@ -106,23 +122,8 @@ export function simulationOptions(o: RawOptions): SimulationOptions {
   return { timesteps: parseTimesteps(o.timesteps), runtime: runtimeSettings(o) };
 }
 
-/** Conversion flags that make no sense for an already converted network. */
-export const CONVERSION_FLAGS = [
-  'percentile',
-  'channelwise',
-  'calibSamples',
-  'calibData',
-  'tRef',
-  'reset',
-  'vInit',
-  'predistort',
-  'neuron',
-  'tauM',
-  'readout',
-  'maxpool',
-  'calibrate',
-  'calibTimesteps',
-] as const;
+/** Conversion flags (commander attribute names) that make no sense for an already converted network. */
+export const CONVERSION_FLAGS: readonly string[] = addConversionOptions(new Command()).options.map((option) => option.attributeName());
 
 export function runtimeSettings(o: RawOptions): RuntimeSettings {
   const b = o.adaptB === undefined ? undefined : parseNumber('--adapt-b', String(o.adaptB), { min: 0 });
@@ -148,13 +149,33 @@ export function runOptions(o: RawOptions): { batchSize: number; threads: number;
   };
 }
 
-/** Preprocessing from flags, on top of `base` (the default, or what a converted network stores). */
-export function preprocessOptions(o: RawOptions, base: Preprocess = DEFAULT_PREPROCESS): Preprocess {
+/** The preprocessing flags given; the rest comes from the default or what a converted network stores. */
+export function preprocessFlags(o: RawOptions): Partial<Preprocess> {
   return {
-    scale: o.inputScale === undefined ? base.scale : parseNumber('--input-scale', String(o.inputScale)),
-    mean: o.inputMean === undefined ? base.mean : parseNumberList('--input-mean', String(o.inputMean)),
-    std: o.inputStd === undefined ? base.std : parseNumberList('--input-std', String(o.inputStd)),
+    ...(o.inputScale === undefined ? {} : { scale: parseNumber('--input-scale', String(o.inputScale)) }),
+    ...(o.inputMean === undefined ? {} : { mean: parseNumberList('--input-mean', String(o.inputMean)) }),
+    ...(o.inputStd === undefined ? {} : { std: parseNumberList('--input-std', String(o.inputStd)) }),
   };
+}
+
+/** Flags of the Preprocess fields, for core errors that name a field (`preprocess.std: ...`). */
+export const PREPROCESS_FLAGS = { 'preprocess.scale': '--input-scale', 'preprocess.mean': '--input-mean', 'preprocess.std': '--input-std' };
+
+/**
+ * Runs core code and, when its user error begins with a field or name the CLI set from a flag
+ * (`preprocess.std: ...`, `dataset foo: ...`), names the flag instead: core errors know the
+ * records they check, the CLI knows the flags.
+ */
+export function namingFlags<T>(flags: Record<string, string>, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    for (const [field, flag] of Object.entries(flags)) {
+      if (err.message.startsWith(`${field}:`)) throw new UserError(flag + err.message.slice(field.length));
+    }
+    throw err;
+  }
 }
 
 /** The training split that calibrates a conversion evaluated on `data`. */
@@ -165,18 +186,26 @@ export function defaultCalibData(data: string): string | null {
   return null;
 }
 
+/** Where the calibration images come from, and which flag said so (for its errors). */
+export interface CalibSource {
+  spec: string;
+  flag: '--calib-data' | '--data';
+  /** No training split to take: the evaluation data calibrate too (a warning). */
+  isEvalData: boolean;
+}
+
+export function calibSource(o: RawOptions): CalibSource {
+  if (o.calibData !== undefined) return { spec: String(o.calibData), flag: '--calib-data', isEvalData: false };
+  const train = defaultCalibData(String(o.data));
+  return train === null ? { spec: String(o.data), flag: '--data', isEvalData: true } : { spec: train, flag: '--data', isEvalData: false };
+}
+
 /** `timesteps`: the run the conversion is for (calibration runs default to it). */
-export function conversionSettings(o: RawOptions, warn: (message: string) => void, timesteps = 32): ConversionSettings {
-  let calibData = o.calibData === undefined ? defaultCalibData(String(o.data)) : String(o.calibData);
-  if (calibData === null) {
-    warn(`calibrating on the evaluation data ${String(o.data)}: pass --calib-data to keep them apart`);
-    calibData = String(o.data);
-  }
+export function conversionOptions(o: RawOptions, timesteps = DEFAULT_CONVERSION.calibTimesteps): ConversionOptions {
   return {
     ...percentileOption(String(o.percentile)),
     channelwise: o.channelwise === true,
     calibSamples: parseNumber('--calib-samples', String(o.calibSamples), { min: 1, integer: true }),
-    calibData,
     reset: parseChoice('--reset', String(o.reset), ['subtract', 'zero'] as const),
     tRefSteps: parseNumber('--t-ref', String(o.tRef), { min: 0, max: 1000, integer: true }),
     ...vInitOption(String(o.vInit)),
@@ -190,7 +219,7 @@ export function conversionSettings(o: RawOptions, warn: (message: string) => voi
 }
 
 function percentileOption(value: string): { percentile: number; percentileAuto: boolean } {
-  if (value === 'auto') return { percentile: 99.99, percentileAuto: true };
+  if (value === 'auto') return { percentile: DEFAULT_CONVERSION.percentile, percentileAuto: true };
   return { percentile: parseNumber('--percentile', value, { min: 0, max: 100 }), percentileAuto: false };
 }
 

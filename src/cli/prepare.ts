@@ -1,17 +1,18 @@
 /**
- * What eval, convert (and later sweep and check) share: open the model, and for an ANN
- * calibrate and convert it; for a converted network, reuse what it stores.
+ * What eval, convert, export, sweep and check share: open the model, and for an ANN
+ * calibrate and convert it; for a converted network, reuse what it stores. Everything comes
+ * from the command's plan (plan.ts), parsed once.
  */
-import type { Command } from 'commander';
-import { UserError } from '../errors.js';
-import { convertAnn } from '../eval/convert.js';
+import { invariant } from '../errors.js';
+import { convertAnn } from '../convert/convert.js';
 import { evaluate } from '../eval/evaluate.js';
-import { checkFitsGraph, checkPreprocess, limitDataset, type Dataset } from '../io/data/dataset.js';
-import { loadDataset, obtainDataset } from '../io/data/registry.js';
-import { loadModel } from '../io/load-model.js';
-import type { SnnModel } from '../io/snn-file.js';
-import { buildEvalReport, type EvalReport } from '../report/eval-report.js';
-import { CONVERSION_FLAGS, conversionSettings, dataOptions, preprocessOptions, simulationOptions, type RawOptions } from './options.js';
+import { checkFitsGraph, checkPreprocess, DEFAULT_PREPROCESS, limitDataset, type Dataset, type Preprocess } from '../model/dataset.js';
+import { loadDataset, obtainDataset, type DataOptions } from '../io/data/registry.js';
+import { loadModel } from '../convert/load-model.js';
+import type { SnnModel } from '../model/snn-model.js';
+import { buildEvalReport, type EvalReport } from '../eval/report-record.js';
+import { namingFlags, PREPROCESS_FLAGS } from './options.js';
+import type { EvalPlan, PreparePlan } from './plan.js';
 import { batchText, type Progress } from './progress.js';
 
 export interface Prepared {
@@ -21,75 +22,66 @@ export interface Prepared {
   log: string[];
 }
 
-export async function prepareSnn(
-  file: string,
-  cmd: Command,
-  o: RawOptions,
-  run: { batchSize: number; threads: number },
-  progress: Progress,
-): Promise<Prepared> {
-  // Commands that simulate calibrate for their run; convert and export for the defaults.
-  const sim = o.timesteps === undefined ? undefined : simulationOptions(o);
+/** A dataset by the name a flag gave; its errors name the flag. */
+export function datasetOf(flag: string, spec: string, options: DataOptions): Dataset {
+  return namingFlags({ [`dataset ${spec}`]: `${flag} ${spec}` }, () => loadDataset(spec, options));
+}
+
+/** The preprocessing flags over `base`, checked against the network's input channels. */
+function preprocessOver(base: Preprocess, plan: PreparePlan, channels: number): Preprocess {
+  const preprocess = { ...base, ...plan.preprocess };
+  namingFlags(PREPROCESS_FLAGS, () => checkPreprocess(preprocess, channels));
+  return preprocess;
+}
+
+export async function prepareSnn(plan: PreparePlan, progress: Progress): Promise<Prepared> {
+  const { file } = plan;
   progress.update(`loading ${file}`);
   const loaded = await loadModel(file);
   if (loaded.kind === 'snn') {
-    const given = CONVERSION_FLAGS.filter((k) => ['cli', 'config'].includes(cmd.getOptionValueSource(k) ?? ''));
-    if (given.length > 0) {
-      throw new UserError(`${file} is already converted: --${given.map(kebab).join(', --')} would have no effect; convert the ANN again instead`);
-    }
-    const preprocess = preprocessOptions(o, loaded.model.preprocess);
-    checkPreprocess(preprocess, loaded.model.snn.input.shape[0]!);
+    const preprocess = preprocessOver(loaded.model.preprocess, plan, loaded.model.snn.input.shape[0]!);
     return { model: { ...loaded.model, preprocess }, calibrationSeconds: 0, log: [] };
   }
-  const preprocess = preprocessOptions(o);
-  checkPreprocess(preprocess, loaded.graph.input.shape[0]!);
-  const settings = conversionSettings(o, (m) => progress.warn(m), sim?.timesteps);
-  await obtainDataset(settings.calibData, dataOptions(o), (text) => progress.update(text));
-  const converted = await convertAnn(loaded, preprocess, settings, {
-    threads: run.threads,
-    batchSize: run.batchSize,
-    data: dataOptions(o),
-    onBatch: (done, total) => progress.update(batchText(`calibrating on ${settings.calibData}`, done, total)),
+  const preprocess = preprocessOver(DEFAULT_PREPROCESS, plan, loaded.graph.input.shape[0]!);
+  // Every file but a .snn.json has conversion options in the plan, and loadModel reads them as ANNs.
+  invariant(plan.conversion, `${file}: an ANN without conversion options in the plan`);
+  const { options, calib } = plan.conversion;
+  if (calib.isEvalData) progress.warn(`calibrating on the evaluation data ${calib.spec}: pass --calib-data to keep them apart`);
+  await obtainDataset(calib.spec, plan.data.options, (text) => progress.update(text));
+  const calibData = datasetOf(calib.flag, calib.spec, plan.data.options);
+  const converted = await convertAnn(loaded, preprocess, options, calibData, {
+    threads: plan.run.threads,
+    batchSize: plan.run.batchSize,
+    onBatch: (done, total) => progress.update(batchText(`calibrating on ${calibData.name}`, done, total)),
     onLayer: (text) => progress.update(text),
     warn: (message) => progress.warn(message),
-    ...(sim ? { runtime: sim.runtime } : {}),
+    ...(plan.simulation ? { runtime: plan.simulation.runtime } : {}),
   });
   return { model: converted.model, calibrationSeconds: converted.seconds, log: [...loaded.log, ...converted.log] };
 }
 
-function kebab(key: string): string {
-  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
-
 /** The evaluation data (--data, first --limit samples), fetched first if it must be (CIFAR-10). */
-export async function loadEvalData(o: RawOptions, run: { limit?: number }, progress?: Progress): Promise<Dataset> {
-  await obtainDataset(String(o.data), dataOptions(o), (text) => progress?.update(text));
-  return limitDataset(loadDataset(String(o.data), dataOptions(o)), run.limit);
+export async function loadEvalData(plan: PreparePlan, progress?: Progress): Promise<Dataset> {
+  await obtainDataset(plan.data.spec, plan.data.options, (text) => progress?.update(text));
+  return limitDataset(datasetOf('--data', plan.data.spec, plan.data.options), plan.run.limit);
 }
 
 /**
- * Runs ANN and SNN of a prepared network on `ds` with the run options of `o`, as eval,
- * sweep (once per configuration) and check do. timing.totalSeconds is calibration + ANN + SNN.
+ * Runs ANN and SNN of a prepared network on `ds` as `plan` says, as eval, sweep (once per
+ * configuration) and check do. timing.totalSeconds is calibration + ANN + SNN.
  */
-export async function runEvaluation(
-  file: string,
-  prepared: Prepared,
-  ds: Dataset,
-  o: RawOptions,
-  run: { batchSize: number; threads: number },
-  progress: Progress,
-): Promise<EvalReport> {
-  const sim = simulationOptions(o);
-  checkFitsGraph(ds, prepared.model.snn, file);
+export async function runEvaluation(prepared: Prepared, ds: Dataset, plan: EvalPlan, progress: Progress): Promise<EvalReport> {
+  const sim = plan.simulation;
+  checkFitsGraph(ds, prepared.model.snn, plan.file);
   const result = await evaluate(prepared.model, ds, {
     ...sim,
-    batchSize: run.batchSize,
-    threads: run.threads,
+    batchSize: plan.run.batchSize,
+    threads: plan.run.threads,
     onProgress: (phase, done, total) => progress.update(batchText(phase === 'ann' ? 'ANN' : `SNN, T=${sim.timesteps}`, done, total)),
   });
   return buildEvalReport({
-    model: file,
-    dataset: String(o.data),
+    model: plan.file,
+    dataset: plan.data.spec,
     result,
     timesteps: sim.timesteps,
     conversion: prepared.model.conversion,
@@ -108,15 +100,9 @@ export async function runEvaluation(
  * What eval and check do: load the evaluation data (first, so that a bad --data fails before a
  * long conversion), prepare the network, run ANN and SNN.
  */
-export async function measure(
-  file: string,
-  cmd: Command,
-  o: RawOptions,
-  run: { batchSize: number; threads: number; limit?: number },
-  progress: Progress,
-): Promise<EvalReport> {
-  progress.update(`loading ${String(o.data)}`);
-  const ds = await loadEvalData(o, run, progress);
-  const prepared = await prepareSnn(file, cmd, o, run, progress);
-  return runEvaluation(file, prepared, ds, o, run, progress);
+export async function measure(plan: EvalPlan, progress: Progress): Promise<EvalReport> {
+  progress.update(`loading ${plan.data.spec}`);
+  const ds = await loadEvalData(plan, progress);
+  const prepared = await prepareSnn(plan, progress);
+  return runEvaluation(prepared, ds, plan, progress);
 }

@@ -14,22 +14,13 @@ import { Command, Option } from 'commander';
 import { UserError } from '../errors.js';
 import { meanFiringRate, stepsToReach } from '../eval/metrics.js';
 import { expandGrid, normalizeGrid, shardOf, sweepFile, type Configuration, type GridAxis, type Shard, type SweepResult } from '../eval/sweep.js';
-import type { EvalReport } from '../report/eval-report.js';
-import { renderTable, pct } from '../report/table.js';
+import type { EvalReport } from '../eval/report-record.js';
+import { renderTable } from '../report/table.js';
+import { pct } from '../util/format.js';
 import { addConfigOption } from './config.js';
-import {
-  addConversionOptions,
-  addDataOptions,
-  addSimulationOptions,
-  CONVERSION_FLAGS,
-  conversionSettings,
-  dataOptions,
-  parseNumber,
-  preprocessOptions,
-  runOptions,
-  simulationOptions,
-  type RawOptions,
-} from './options.js';
+import { DEFAULT_PREPROCESS } from '../model/dataset.js';
+import { addConversionOptions, addDataOptions, addSimulationOptions, CONVERSION_FLAGS, namingFlags, parseNumber, type RawOptions } from './options.js';
+import { planEval, type EvalPlan } from './plan.js';
 import { loadEvalData, prepareSnn, runEvaluation } from './prepare.js';
 import { Progress } from './progress.js';
 import { checkOutDir, writeSweepOutputs } from './sweep-output.js';
@@ -91,17 +82,17 @@ function checkGrid(cmd: Command, axes: GridAxis[], file: string): void {
     if (a.key in NOT_GRID_KEYS) throw new UserError(`--grid ${a.key}: ${NOT_GRID_KEYS[a.key]}`);
     if (!keys.includes(a.key)) throw new UserError(`--grid ${a.key}: not a conversion or run option; grid keys are ${keys.join(', ')}`);
     const option = cmd.options.find((x) => longName(x) === a.key)!;
-    if (file.endsWith('.snn.json') && (CONVERSION_FLAGS as readonly string[]).includes(option.attributeName())) {
+    if (file.endsWith('.snn.json') && CONVERSION_FLAGS.includes(option.attributeName())) {
       throw new UserError(`--grid ${a.key}: ${file} is already converted, so --${a.key} has no effect; sweep the ANN instead`);
     }
   }
 }
 
 /** What a conversion depends on: configurations with the same key share one. */
-function conversionKey(file: string, o: RawOptions, timesteps: number): string {
-  const preprocess = preprocessOptions(o);
-  if (file.endsWith('.snn.json')) return JSON.stringify({ preprocess });
-  return JSON.stringify({ settings: conversionSettings(o, () => {}, timesteps), preprocess, data: dataOptions(o) });
+function conversionKey(plan: EvalPlan): string {
+  const preprocess = { ...DEFAULT_PREPROCESS, ...plan.preprocess };
+  if (!plan.conversion) return JSON.stringify({ preprocess });
+  return JSON.stringify({ settings: plan.conversion.options, calib: plan.conversion.calib.spec, preprocess, data: plan.data.options });
 }
 
 function sweepResult(c: Configuration, r: EvalReport, target: number | null): SweepResult {
@@ -140,19 +131,18 @@ export function sweepCommand(): Command {
     const out = String(raw.out);
     checkOutDir(out);
     const o = raw as RawOptions & { grid: GridAxis[] };
-    const axes = normalizeGrid(o.grid);
+    const axes = namingFlags(Object.fromEntries(o.grid.map((a) => [`grid ${a.key}`, `--grid ${a.key}`])), () => normalizeGrid(o.grid));
     checkGrid(cmd, axes, file);
-    const { timesteps } = simulationOptions(o);
-    const run = runOptions(o);
+    const base = planEval(file, cmd, o);
+    const { timesteps } = base.simulation;
     const target = o.target === undefined ? null : parseNumber('--target', String(o.target), { min: 0, max: 1 });
     const shard = o.shard === undefined ? undefined : parseShard(String(o.shard));
     const all = expandGrid(axes);
     // Every configuration's values are parsed before any work, so a bad value fails at once.
     const planned = all.map((c) => {
       try {
-        const co = configurationOptions(cmd, o, c);
-        simulationOptions(co);
-        return { ...c, o: co, key: conversionKey(file, co, timesteps) };
+        const plan = planEval(file, cmd, configurationOptions(cmd, o, c));
+        return { ...c, plan, key: conversionKey(plan) };
       } catch (err) {
         if (err instanceof UserError) throw new UserError(`configuration ${c.label}: ${err.message}`);
         throw err;
@@ -168,15 +158,15 @@ export function sweepCommand(): Command {
     let samples = 0;
     try {
       progress.update(`loading ${String(o.data)}`);
-      const ds = await loadEvalData(o, run, progress);
+      const ds = await loadEvalData(base, progress);
       samples = ds.count;
       let done = 0;
       for (const group of groups.values()) {
         progress.setPrefix(`[${done + 1}/${mine.length}] ${group[0]!.label}`);
-        const prepared = await prepareSnn(file, cmd, group[0]!.o, run, progress);
+        const prepared = await prepareSnn(group[0]!.plan, progress);
         for (const [j, c] of group.entries()) {
           progress.setPrefix(`[${++done}/${mine.length}] ${c.label}`);
-          const report = await runEvaluation(file, prepared, ds, c.o, run, progress);
+          const report = await runEvaluation(prepared, ds, c.plan, progress);
           results.push(sweepResult(c, report, target));
           timings.push({ id: c.id, calibrationSeconds: j === 0 ? prepared.calibrationSeconds : 0, annSeconds: report.timing!.annSeconds, snnSeconds: report.timing!.snnSeconds });
         }

@@ -17,8 +17,8 @@
  * significant digits, so comparisons allow a relative 1e-6.
  */
 import { UserError } from '../errors.js';
-import { reportedSteps, type EvalReport } from '../report/eval-report.js';
-import { pct } from '../report/table.js';
+import { reportedSteps, type EvalReport } from './report-record.js';
+import { pct } from '../util/format.js';
 import { firstStepWithin } from './evaluate.js';
 import { meanFiringRate } from './metrics.js';
 

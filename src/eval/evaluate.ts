@@ -2,28 +2,16 @@
  * Accuracy versus timesteps: the reference ANN and the SNN on the same samples, the SNN's
  * prediction read at every step t = 1..T of one run, with per-layer activity.
  */
-import { maxAbsInput, preprocessBatch, type Dataset } from '../io/data/dataset.js';
-import type { SnnModel } from '../io/snn-file.js';
+import type { Dataset } from '../model/dataset.js';
+import type { SnnModel } from '../model/snn-model.js';
 import { inferShapes } from '../ir/shapes.js';
 import { estimateEnergy, opCosts, weightedFeeding, type EnergyEstimate, type OpCost } from './energy.js';
 import { sizeOf } from '../ir/tensor.js';
 import { accuracyOf, runAnn } from '../runtime/ann.js';
-import { DEFAULT_RUNTIME, type RuntimeSettings } from '../runtime/settings.js';
-import { SnnSimulator, type LayerActivity } from '../runtime/simulator.js';
-import { checkAllocation } from '../util/memory-limit.js';
+import { simulate, type SimulateOptions } from '../runtime/simulate.js';
 import { LayerErrors } from './layer-error.js';
 
-/** Memory for the simulator's live values; batches are cut to fit it whatever the dataset size. */
-export const DEFAULT_SIM_MEMORY_BYTES = 384 * 2 ** 20;
-
-export interface EvalOptions {
-  timesteps: number;
-  runtime?: RuntimeSettings;
-  batchSize: number;
-  threads?: number;
-  memoryBytes?: number;
-  onProgress?: (phase: 'ann' | 'snn', done: number, total: number) => void;
-}
+export type EvalOptions = SimulateOptions;
 
 export interface LayerResult {
   name: string;
@@ -64,11 +52,6 @@ export interface EvalResult {
   snnSeconds: number;
 }
 
-/** The largest batch up to `requested` whose live values fit the memory budget. */
-export function simBatchSize(sim: SnnSimulator, requested: number, memoryBytes = DEFAULT_SIM_MEMORY_BYTES): number {
-  return Math.max(1, Math.min(requested, Math.floor(memoryBytes / sim.peakBytesPerSample())));
-}
-
 export async function evaluate(model: SnnModel, ds: Dataset, options: EvalOptions): Promise<EvalResult> {
   const T = options.timesteps;
   const annBegan = performance.now();
@@ -80,7 +63,10 @@ export async function evaluate(model: SnnModel, ds: Dataset, options: EvalOption
   const annSeconds = (performance.now() - annBegan) / 1000;
 
   const diagnose = await LayerErrors.collect(model, ds, { threads: options.threads, batchSize: options.batchSize });
-  const run = await simulate(model, ds, { ...options, diagnose });
+  const run = await simulate(model, ds, {
+    ...options,
+    spikeCounts: { layers: diagnose.layerNames(), samples: diagnose.samples, visit: (layer, counts, start, count) => diagnose.add(layer, counts, start, count, T) },
+  });
   const { activity, inputEvents } = run;
   const errors = diagnose.result();
 
@@ -122,56 +108,6 @@ export async function evaluate(model: SnnModel, ds: Dataset, options: EvalOption
     annSeconds,
     snnSeconds: run.seconds,
   };
-}
-
-export interface SimulationRun {
-  accuracyByStep: number[];
-  activity: Map<string, LayerActivity>;
-  inputEvents: Map<string, number>;
-  simBatch: number;
-  seconds: number;
-}
-
-/**
- * The SNN alone on `ds`: accuracy at every step, spikes per layer, synaptic events; with
- * `diagnose`, the spike counts of the first images go to the per-layer comparison with the ANN.
- */
-export async function simulate(model: SnnModel, ds: Dataset, options: EvalOptions & { diagnose?: LayerErrors }): Promise<SimulationRun> {
-  const T = options.timesteps;
-  const sim = await SnnSimulator.create(model.snn, T, {
-    threads: options.threads,
-    runtime: options.runtime ?? DEFAULT_RUNTIME,
-    inputScale: maxAbsInput(model.preprocess, model.snn.input.shape[0]!),
-  });
-  const simBatch = simBatchSize(sim, options.batchSize, options.memoryBytes);
-  const correct = new Float64Array(T);
-  const activity = new Map<string, LayerActivity>();
-  const inputEvents = new Map<string, number>();
-  let seconds = 0;
-  const inputPer = sizeOf(model.snn.input.shape);
-  try {
-    checkAllocation(sim.peakBytesPerSample(), 'the spiking simulation of one sample');
-    for (let start = 0; start < ds.count; start += simBatch) {
-      const count = Math.min(simBatch, ds.count - start);
-      const x = preprocessBatch(ds, start, count, model.preprocess, new Float32Array(count * inputPer));
-      const diagnose = options.diagnose && start < options.diagnose.samples ? options.diagnose : undefined;
-      const r = await sim.runBatch(x, count, { firstSample: start, ...(diagnose ? { capture: diagnose.layerNames() } : {}) });
-      if (diagnose) for (const [name, counts] of r.counts) diagnose.add(name, counts, start, count, T);
-      seconds += r.seconds;
-      for (let t = 0; t < T; t++) {
-        for (let b = 0; b < count; b++) if (r.predictions[t * count + b] === ds.labels[start + b]) correct[t]!++;
-      }
-      for (const [name, e] of r.inputEvents) inputEvents.set(name, (inputEvents.get(name) ?? 0) + e);
-      for (const [name, a] of r.activity) {
-        const prev = activity.get(name) ?? { spikes: 0, saturated: 0 };
-        activity.set(name, { spikes: prev.spikes + a.spikes, saturated: prev.saturated + a.saturated });
-      }
-      options.onProgress?.('snn', start + count, ds.count);
-    }
-  } finally {
-    await sim.release();
-  }
-  return { accuracyByStep: Array.from(correct, (c) => c / ds.count), activity, inputEvents, simBatch, seconds };
 }
 
 /** First t (1-based) at which accuracy is within `pp` percentage points of the ANN, or null. */

@@ -12,9 +12,9 @@
  * Errors of a layer include those it inherits from the layers before it; a jump from one
  * layer to the next points at the layer that adds it.
  */
-import type { Dataset } from '../io/data/dataset.js';
-import { limitDataset } from '../io/data/dataset.js';
-import type { SnnModel } from '../io/snn-file.js';
+import type { Dataset } from '../model/dataset.js';
+import { limitDataset } from '../model/dataset.js';
+import type { SnnModel } from '../model/snn-model.js';
 import type { SpikeNode } from '../ir/graph.js';
 import { inferShapes } from '../ir/shapes.js';
 import { sizeOf } from '../ir/tensor.js';

@@ -8,8 +8,8 @@
  * merging them gives the record of the unsharded sweep.
  */
 import { UserError } from '../errors.js';
-import type { Preprocess } from '../io/data/dataset.js';
-import type { ConversionSettings } from '../io/snn-file.js';
+import type { Preprocess } from '../model/dataset.js';
+import type { ConversionSettings } from '../model/conversion-settings.js';
 import type { LayerResult } from './evaluate.js';
 
 export const SWEEP_FORMAT = 'snnc-sweep';
@@ -34,13 +34,16 @@ export interface Shard {
   count: number;
 }
 
-/** Axes given twice (a config file's, then the command line's) keep the first place and the last values. */
+/**
+ * Axes given twice (a config file's, then the command line's) keep the first place and the last
+ * values. A value twice on one axis is an error that begins `grid <key>:`.
+ */
 export function normalizeGrid(axes: readonly GridAxis[]): GridAxis[] {
   const byKey = new Map<string, GridAxis>();
   for (const axis of axes) {
     const seen = new Set<string>();
     for (const v of axis.values) {
-      if (seen.has(v)) throw new UserError(`--grid ${axis.key}: value '${v}' is given twice`);
+      if (seen.has(v)) throw new UserError(`grid ${axis.key}: value '${v}' is given twice`);
       seen.add(v);
     }
     byKey.set(axis.key, { key: axis.key, values: [...axis.values] });

@@ -1,19 +1,18 @@
 /**
- * Opens any model snnc reads: an ONNX file (.onnx), a TF.js layers model (its model.json, or
- * the folder holding it) or a converted network (.snn.json). ANNs leave here as IR graphs
- * after the import pipeline, with the loader's log.
+ * Reads any model snnc takes: an ONNX file (.onnx), a TF.js layers model (its model.json, or
+ * the folder holding it) or a converted network (.snn.json). ANNs leave here as the IR graphs
+ * their importer built, checked, with the importer's log; convert/load-model.ts then runs the
+ * import pipeline on them.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError, withContextAsync } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
-import { importPipeline } from '../passes/pipelines.js';
-import { runPasses } from '../passes/pass.js';
-import { assertValid } from '../ir/verify.js';
+import type { SnnModel } from '../model/snn-model.js';
 import { readFileBytes } from '../util/read-file.js';
-import { checkFiniteParameters, checkLoadedGraph } from './graph-checks.js';
+import { checkLoadedGraph } from './graph-checks.js';
 import { importOnnx } from './onnx/import.js';
-import { loadSnn, sha256, type SnnModel } from './snn-file.js';
+import { loadSnn, sha256 } from './snn-file.js';
 import { importTfjs } from './tfjs/import.js';
 
 export interface LoadedAnn {
@@ -46,7 +45,7 @@ function formatOf(file: string): { format: Format; path: string } {
   throw new UserError('unknown model format: expected an ONNX file (.onnx), a TF.js model.json (or its folder) or a converted network (.snn.json)');
 }
 
-/** Imports an ANN in its own format, then runs the import pipeline (affine folding). */
+/** Imports an ANN in its own format. */
 async function importAnn(format: 'onnx' | 'tfjs', file: string): Promise<{ graph: Graph; log: string[]; sha256: string }> {
   if (format === 'onnx') {
     const bytes = readFileBytes(file);
@@ -57,17 +56,16 @@ async function importAnn(format: 'onnx' | 'tfjs', file: string): Promise<{ graph
   return { graph: r.graph, log: [`TF.js layers model, produced by ${r.producer}`, ...r.log], sha256: r.sha256 };
 }
 
-export async function loadModel(file: string): Promise<LoadedModel> {
+/**
+ * The model in `file` as its importer built it; the graph a file describes must be valid and
+ * fit --max-memory whatever the format. Errors are prefixed with the file name.
+ */
+export async function readModel(file: string): Promise<LoadedModel> {
   return withContextAsync(file, async () => {
     const { format, path: target } = formatOf(file);
     if (format === 'snn') return { kind: 'snn', file, model: loadSnn(target) };
     const imported = await importAnn(format, target);
-    // Whatever the format, the graph a file describes must be valid and fit --max-memory...
     checkLoadedGraph(imported.graph);
-    const cleaned = runPasses(imported.graph, importPipeline);
-    // ...and folding must not overflow float32; anything else invalid now is a bug in a pass.
-    checkFiniteParameters(cleaned.graph, 'folding constants');
-    assertValid(cleaned.graph, 'the import pipeline');
-    return { kind: 'ann', file, format, graph: cleaned.graph, log: [...imported.log, ...cleaned.log], sha256: imported.sha256 };
+    return { kind: 'ann', file, format, graph: imported.graph, log: imported.log, sha256: imported.sha256 };
   });
 }

@@ -19,53 +19,14 @@ import { oneLine, UserError, withContext } from '../errors.js';
 import type { Graph, Node, OpName } from '../ir/graph.js';
 import { inferShapes } from '../ir/shapes.js';
 import { shapeString, sizeOf, tensor, type Tensor } from '../ir/tensor.js';
-import type { ActivationStats } from '../runtime/activation-stats.js';
+import type { SnnModel } from '../model/snn-model.js';
 import { writeFilesAtomic } from '../util/atomic-write.js';
 import { readFileBytes } from '../util/read-file.js';
-import type { Preprocess } from './data/dataset.js';
 import { checkLoadedGraph } from './graph-checks.js';
 import { checkManifest, NODE_FIELDS, TENSOR_REF } from './snn-schema.js';
 
 export const SNN_FORMAT = 'snnc-snn';
 export const SNN_SCHEMA_VERSION = 1;
-
-export interface ConversionSettings {
-  /** Percentile of positive activations that sets lambda (the one chosen, with percentileAuto). */
-  percentile: number;
-  /** --percentile auto: the percentile was chosen by calibration accuracy at calibTimesteps. */
-  percentileAuto: boolean;
-  /** With percentileAuto: each candidate's SNN accuracy on the calibration images. */
-  percentileSearch?: { percentile: number; accuracy: number }[];
-  channelwise: boolean;
-  calibSamples: number;
-  calibData: string;
-  reset: 'subtract' | 'zero';
-  tRefSteps: number;
-  vInitFraction: number;
-  /** v(0) uniform in [0, threshold) per neuron and sample, seeded by the run. */
-  vInitRandom: boolean;
-  /** --v-init auto: θ/2 or random was chosen by calibration accuracy at calibTimesteps. */
-  vInitAuto?: boolean;
-  /** With vInitAuto: each candidate's SNN accuracy on the calibration images. */
-  vInitSearch?: { vInit: '0.5' | 'random'; accuracy: number }[];
-  predistort: boolean;
-  neuron: 'if' | 'lif';
-  tauSteps?: number;
-  readout: 'membrane' | 'spikes';
-  maxpool: 'spiking' | 'avg';
-  /** Light calibration after conversion (Li et al. 2021), at calibTimesteps steps. */
-  calibrate: 'none' | 'bias' | 'potential';
-  calibTimesteps: number;
-}
-
-export interface SnnModel {
-  source: { model: string; sha256: string };
-  preprocess: Preprocess;
-  conversion: ConversionSettings;
-  calibration: ({ layer: string } & ActivationStats)[];
-  snn: Graph;
-  ann: Graph;
-}
 
 interface TensorRef {
   dims: number[];
@@ -92,7 +53,7 @@ function packGraph(graph: Graph, chunks: Float32Array[], cursor: { offset: numbe
 }
 
 export function snnFilePaths(manifest: string): { manifest: string; weights: string } {
-  if (!manifest.endsWith('.snn.json')) throw new UserError(`--out ${manifest}: a converted network is saved as <name>.snn.json`);
+  if (!manifest.endsWith('.snn.json')) throw new UserError(`${manifest}: a converted network is saved as <name>.snn.json`);
   return { manifest, weights: manifest.replace(/\.snn\.json$/, '.snn.bin') };
 }
 

@@ -6,7 +6,7 @@
  *            readout, weight normalisation, leak compensation for LIF neurons)
  */
 import type { NeuronLayerParams } from '../ir/graph.js';
-import { OUTPUT_STATS, type ActivationStats } from '../runtime/activation-stats.js';
+import { OUTPUT_STATS, type ActivationStats } from '../model/activation-stats.js';
 import { spikingReadout } from './spiking-readout.js';
 import { compensateLeak } from './compensate-leak.js';
 import { foldAffine } from './fold-affine.js';

@@ -4,7 +4,7 @@
  * rescaled afterwards by normalize-weights, which reads lambda from the spike nodes.
  */
 import type { Graph, NeuronLayerParams } from '../ir/graph.js';
-import type { ActivationStats } from '../runtime/activation-stats.js';
+import type { ActivationStats } from '../model/activation-stats.js';
 import type { Pass } from './pass.js';
 
 function summarize(lambda: number[]): string {

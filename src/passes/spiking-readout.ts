@@ -6,7 +6,7 @@
  * classes the ANN ranks below zero are told apart only by the default membrane readout.
  */
 import type { NeuronLayerParams } from '../ir/graph.js';
-import type { ActivationStats } from '../runtime/activation-stats.js';
+import type { ActivationStats } from '../model/activation-stats.js';
 import type { Pass } from './pass.js';
 
 export function spikingReadout(stats: ActivationStats, neuron: NeuronLayerParams): Pass {

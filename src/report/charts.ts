@@ -6,9 +6,9 @@
 import path from 'node:path';
 import { paretoOptimal } from '../eval/metrics.js';
 import type { SweepFile } from '../eval/sweep.js';
-import type { EvalReport } from './eval-report.js';
+import type { EvalReport } from '../eval/report-record.js';
 import type { ChartSpec } from './svg.js';
-import { pct } from './table.js';
+import { pct } from '../util/format.js';
 
 export interface AccuracyLine {
   label: string;

@@ -10,9 +10,9 @@
 import path from 'node:path';
 import { meanFiringRate } from '../eval/metrics.js';
 import { evalAccuracySpec, layerBarChart } from './charts.js';
-import { reportedSteps, type EvalReport } from './eval-report.js';
+import { reportedSteps, type EvalReport } from '../eval/report-record.js';
 import { renderSvg } from './svg.js';
-import { compact, pct, ppDelta } from './table.js';
+import { compact, pct, ppDelta } from '../util/format.js';
 
 interface Column {
   title: string;

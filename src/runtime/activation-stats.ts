@@ -8,7 +8,8 @@
  * MAX_VALUES_PER_BUFFER values are kept per layer (or channel): beyond that a fixed stride
  * subsamples the stream, deterministically. The maximum is always exact.
  */
-import type { Dataset, Preprocess } from '../io/data/dataset.js';
+import { OUTPUT_STATS, type ActivationStats } from '../model/activation-stats.js';
+import type { Dataset, Preprocess } from '../model/dataset.js';
 import type { Graph, ReluNode } from '../ir/graph.js';
 import { inferShapes } from '../ir/shapes.js';
 import { sizeOf } from '../ir/tensor.js';
@@ -18,26 +19,12 @@ import { runAnn, type AnnRunOptions } from './ann.js';
 
 export const MAX_VALUES_PER_BUFFER = 4_000_000;
 
-export interface ActivationStats {
-  /** lambda per channel (channel-wise) or a single value (layer-wise). */
-  lambda: number[];
-  /** Fraction of positive calibration activations above lambda (clipped in the SNN). */
-  clippedFraction: number;
-  /** Largest activation seen. */
-  max: number;
-  /** Fraction of activations that are positive. */
-  activeFraction: number;
-}
-
 export interface StatsOptions {
   percentile: number;
   channelwise: boolean;
   /** Also collect the graph output's positive values (for a spiking readout), under OUTPUT_STATS. */
   output?: boolean;
 }
-
-/** Key of the graph output's statistics in the returned map. */
-export const OUTPUT_STATS = '#output';
 
 class LayerCollector {
   readonly buffers: GrowableFloat32[];

@@ -2,8 +2,8 @@
  * The reference ANN: the IR exported to ONNX and run by onnxruntime. Gives the ANN's
  * predictions and, for calibration, the activations of chosen values.
  */
-import type { Dataset, Preprocess } from '../io/data/dataset.js';
-import { preprocessBatch } from '../io/data/dataset.js';
+import type { Dataset, Preprocess } from '../model/dataset.js';
+import { preprocessBatch } from '../model/dataset.js';
 import { exportOnnx } from '../io/onnx/export.js';
 import type { Graph } from '../ir/graph.js';
 import { inferShapes } from '../ir/shapes.js';

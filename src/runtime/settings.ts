@@ -11,3 +11,6 @@ export interface RuntimeSettings {
 }
 
 export const DEFAULT_RUNTIME: RuntimeSettings = { seed: 0, encoding: 'constant', noisePerStep: 0 };
+
+/** Timesteps of a run when none are asked for. */
+export const DEFAULT_TIMESTEPS = 32;

@@ -13,7 +13,7 @@ import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { loadDataset } from '../../src/io/data/registry.js';
-import { loadModel } from '../../src/io/load-model.js';
+import { loadModel } from '../../src/convert/load-model.js';
 import { idxBytes } from '../helpers/idx.js';
 import { fuzzDir, runs, SEED } from './harness.js';
 import { byteMutation, jsonMutation, mutateBytes, mutateJson } from './mutate.js';

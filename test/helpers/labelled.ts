@@ -3,7 +3,7 @@
  * onnxruntime: the ANN's accuracy on them is 1 by construction, and the SNN's accuracy is
  * its agreement with the original model.
  */
-import { DEFAULT_PREPROCESS, preprocessBatch } from '../../src/io/data/dataset.js';
+import { DEFAULT_PREPROCESS, preprocessBatch } from '../../src/model/dataset.js';
 import { sizeOf } from '../../src/ir/tensor.js';
 import { writeIdxDataset } from './idx.js';
 import { randomArray, runOnnxFile } from './ort.js';

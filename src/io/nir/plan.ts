@@ -15,7 +15,7 @@
 import { UserError } from '../../errors.js';
 import type { Node } from '../../ir/graph.js';
 import { inferShapes } from '../../ir/shapes.js';
-import type { SnnModel } from '../snn-file.js';
+import type { SnnModel } from '../../model/snn-model.js';
 import {
   f64Array,
   f64Scalar,

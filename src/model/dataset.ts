@@ -3,10 +3,10 @@
  * Images are kept as raw bytes (one byte per pixel value); batches are converted to float32
  * NCHW on demand, so memory holds the dataset once at one byte per value.
  */
-import { UserError } from '../../errors.js';
-import type { Graph } from '../../ir/graph.js';
-import { inferShapes } from '../../ir/shapes.js';
-import { shapeString, sizeOf } from '../../ir/tensor.js';
+import { UserError } from '../errors.js';
+import type { Graph } from '../ir/graph.js';
+import { inferShapes } from '../ir/shapes.js';
+import { shapeString, sizeOf } from '../ir/tensor.js';
 
 export interface Dataset {
   /** What the user asked for, e.g. "mnist" or "idx:a.gz,b.gz". */
@@ -61,13 +61,14 @@ export function checkFitsGraph(ds: Dataset, graph: Graph, modelName: string): vo
   }
 }
 
+/** Errors begin with the field at fault (`preprocess.mean:`), which the CLI maps to its flag. */
 export function checkPreprocess(pre: Preprocess, channels: number): void {
-  for (const [what, v] of [['--input-mean', pre.mean], ['--input-std', pre.std]] as const) {
+  for (const [what, v] of [['mean', pre.mean], ['std', pre.std]] as const) {
     if (v.length !== 1 && v.length !== channels) {
-      throw new UserError(`${what}: ${v.length} values for an input with ${channels} channels (give 1 or ${channels})`);
+      throw new UserError(`preprocess.${what}: ${v.length} values for an input with ${channels} channels (give 1 or ${channels})`);
     }
   }
-  if (pre.std.some((s) => s === 0)) throw new UserError('--input-std: values must be non-zero');
+  if (pre.std.some((s) => s === 0)) throw new UserError('preprocess.std: values must be non-zero');
 }
 
 /** Converts samples [start, start+count) to preprocessed float32 NCHW. */

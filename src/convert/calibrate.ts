@@ -11,8 +11,8 @@
  * of the calibration images (the first ones): the correction is a mean per channel over images
  * and positions, which a few hundred images pin down.
  */
-import { limitDataset, maxAbsInput, preprocessBatch, type Dataset } from '../io/data/dataset.js';
-import type { SnnModel } from '../io/snn-file.js';
+import { limitDataset, maxAbsInput, preprocessBatch, type Dataset } from '../model/dataset.js';
+import type { SnnModel } from '../model/snn-model.js';
 import type { Graph, SpikeNode } from '../ir/graph.js';
 import { inferShapes } from '../ir/shapes.js';
 import { sizeOf } from '../ir/tensor.js';
@@ -21,7 +21,7 @@ import { runAnn } from '../runtime/ann.js';
 import type { OrtOptions } from '../runtime/ort.js';
 import type { RuntimeSettings } from '../runtime/settings.js';
 import { SnnSimulator } from '../runtime/simulator.js';
-import { simBatchSize } from './evaluate.js';
+import { simBatchSize } from '../runtime/simulate.js';
 import { maxRate } from '../snn/layer.js';
 
 export const CALIB_RUN_MIN_IMAGES = 256;

@@ -2,10 +2,10 @@
  * ANN -> SNN: calibrate on training images (the ANN on onnxruntime), then run the convert
  * pipeline. Returns the converted network with everything needed to run it again.
  */
-import { checkFits, limitDataset, type Dataset, type Preprocess } from '../io/data/dataset.js';
-import { loadDataset, type DataOptions } from '../io/data/registry.js';
+import { checkFits, limitDataset, type Dataset, type Preprocess } from '../model/dataset.js';
 import type { LoadedAnn } from '../io/load-model.js';
-import type { ConversionSettings, SnnModel } from '../io/snn-file.js';
+import type { ConversionOptions, ConversionSettings } from '../model/conversion-settings.js';
+import type { SnnModel } from '../model/snn-model.js';
 import type { NeuronLayerParams } from '../ir/graph.js';
 import { convertPipeline } from '../passes/pipelines.js';
 import { runPasses } from '../passes/pass.js';
@@ -13,12 +13,11 @@ import { sampleActivations } from '../runtime/activation-stats.js';
 import type { RuntimeSettings } from '../runtime/settings.js';
 import { maxpoolToAvgpool } from '../passes/maxpool-to-avgpool.js';
 import { calibrateLayers } from './calibrate.js';
-import { simulate } from './evaluate.js';
+import { simulate } from '../runtime/simulate.js';
 
 export interface ConvertRun {
   threads?: number;
   batchSize: number;
-  data: DataOptions;
   onBatch?: (done: number, total: number) => void;
   onLayer?: (text: string) => void;
   /** Warnings about what the conversion changes. */
@@ -27,25 +26,7 @@ export interface ConvertRun {
   runtime?: RuntimeSettings;
 }
 
-/** snnc's conversion defaults (the CLI's defaults), for everything but the calibration data. */
-export const DEFAULT_CONVERSION: Omit<ConversionSettings, 'calibData'> = {
-  percentile: 99.99,
-  percentileAuto: false,
-  channelwise: false,
-  calibSamples: 1000,
-  reset: 'subtract',
-  tRefSteps: 0,
-  vInitFraction: 0.5,
-  vInitRandom: false,
-  predistort: false,
-  neuron: 'if',
-  readout: 'membrane',
-  maxpool: 'spiking',
-  calibrate: 'none',
-  calibTimesteps: 32,
-};
-
-export function neuronOf(settings: ConversionSettings): NeuronLayerParams {
+export function neuronOf(settings: ConversionOptions): NeuronLayerParams {
   return {
     model: settings.neuron,
     vThreshold: 1,
@@ -62,14 +43,20 @@ export function neuronOf(settings: ConversionSettings): NeuronLayerParams {
 /** Percentiles `--percentile auto` tries. */
 export const PERCENTILE_CANDIDATES = [99, 99.5, 99.9, 99.95, 99.99, 99.999, 100];
 
+/**
+ * Converts `ann` with lambda taken from the first settings.calibSamples images of `calibData`;
+ * the stored settings name that dataset and count the images used.
+ */
 export async function convertAnn(
   ann: LoadedAnn,
   preprocess: Preprocess,
-  settings: ConversionSettings,
+  options: ConversionOptions,
+  calibData: Dataset,
   run: ConvertRun,
 ): Promise<{ model: SnnModel; log: string[]; seconds: number }> {
   const began = performance.now();
-  const calib = limitDataset(loadDataset(settings.calibData, run.data), settings.calibSamples);
+  const calib = limitDataset(calibData, options.calibSamples);
+  const settings: ConversionSettings = { ...options, calibSamples: calib.count, calibData: calib.name };
   checkFits(calib, ann.graph.input.shape, ann.file);
   const log: string[] = [];
   let annGraph = ann.graph;
@@ -77,7 +64,7 @@ export async function convertAnn(
     const replaced = runPasses(annGraph, [maxpoolToAvgpool]);
     annGraph = replaced.graph;
     log.push(...replaced.log);
-    if (replaced.log.length > 0) run.warn?.('--maxpool avg converts a different network: max pooling becomes average pooling (the ANN accuracy reported is the original\'s)');
+    if (replaced.log.length > 0) run.warn?.('maxpool avg converts a different network: max pooling becomes average pooling (the ANN accuracy reported is the original\'s)');
   }
   const samples = await sampleActivations(
     annGraph,
@@ -92,7 +79,7 @@ export async function convertAnn(
     const model: SnnModel = {
       source: { model: ann.file, sha256: ann.sha256 },
       preprocess,
-      conversion: { ...chosen, percentile, calibSamples: calib.count },
+      conversion: { ...chosen, percentile },
       calibration: [...stats].map(([layer, s]) => ({ layer, ...s })),
       snn: converted.graph,
       ann: ann.graph,

@@ -1,0 +1,57 @@
+/**
+ * What a conversion was asked to do: the settings a converted network carries in its manifest
+ * (`conversion` in .snn.json) and in every eval report, and snnc's defaults for them.
+ */
+
+export interface ConversionSettings {
+  /** Percentile of positive activations that sets lambda (the one chosen, with percentileAuto). */
+  percentile: number;
+  /** --percentile auto: the percentile was chosen by calibration accuracy at calibTimesteps. */
+  percentileAuto: boolean;
+  /** With percentileAuto: each candidate's SNN accuracy on the calibration images. */
+  percentileSearch?: { percentile: number; accuracy: number }[];
+  channelwise: boolean;
+  calibSamples: number;
+  calibData: string;
+  reset: 'subtract' | 'zero';
+  tRefSteps: number;
+  vInitFraction: number;
+  /** v(0) uniform in [0, threshold) per neuron and sample, seeded by the run. */
+  vInitRandom: boolean;
+  /** --v-init auto: θ/2 or random was chosen by calibration accuracy at calibTimesteps. */
+  vInitAuto?: boolean;
+  /** With vInitAuto: each candidate's SNN accuracy on the calibration images. */
+  vInitSearch?: { vInit: '0.5' | 'random'; accuracy: number }[];
+  predistort: boolean;
+  neuron: 'if' | 'lif';
+  tauSteps?: number;
+  readout: 'membrane' | 'spikes';
+  maxpool: 'spiking' | 'avg';
+  /** Light calibration after conversion (Li et al. 2021), at calibTimesteps steps. */
+  calibrate: 'none' | 'bias' | 'potential';
+  calibTimesteps: number;
+}
+
+/**
+ * What a conversion is asked to do. The calibration images are passed as a Dataset beside it;
+ * the stored settings name them (calibData) and count those used (calibSamples).
+ */
+export type ConversionOptions = Omit<ConversionSettings, 'calibData'>;
+
+/** snnc's conversion defaults; the CLI's flag defaults are these. */
+export const DEFAULT_CONVERSION: ConversionOptions = {
+  percentile: 99.99,
+  percentileAuto: false,
+  channelwise: false,
+  calibSamples: 1000,
+  reset: 'subtract',
+  tRefSteps: 0,
+  vInitFraction: 0.5,
+  vInitRandom: false,
+  predistort: false,
+  neuron: 'if',
+  readout: 'membrane',
+  maxpool: 'spiking',
+  calibrate: 'none',
+  calibTimesteps: 32,
+};
