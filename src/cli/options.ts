@@ -81,7 +81,7 @@ export const CONVERSION_DEFAULT_TEXT = {
 export function addConversionOptions(cmd: Command): Command {
   const d = CONVERSION_DEFAULT_TEXT;
   return cmd
-    .option('--percentile <p|auto>', 'percentile of positive ReLU activations mapped to the highest rate (100 = max; auto: the most accurate on the calibration images)', d.percentile)
+    .option('--percentile <p|auto|fit>', 'percentile of positive ReLU activations mapped to the highest rate (100 = max; auto: the most accurate on the calibration images; fit: per layer, the least clipping + quantisation error at the run\'s T)', d.percentile)
     .option('--channelwise', 'one scale per channel instead of per layer')
     .option('--calib-samples <n>', 'calibration images', d.calibSamples)
     .option('--calib-data <spec>', 'calibration dataset (default: the training split of --data)')
@@ -218,8 +218,9 @@ export function conversionOptions(o: RawOptions, timesteps = DEFAULT_CONVERSION.
   };
 }
 
-function percentileOption(value: string): { percentile: number; percentileAuto: boolean } {
+function percentileOption(value: string): { percentile: number; percentileAuto: boolean; percentileFit?: true } {
   if (value === 'auto') return { percentile: DEFAULT_CONVERSION.percentile, percentileAuto: true };
+  if (value === 'fit') return { percentile: DEFAULT_CONVERSION.percentile, percentileAuto: false, percentileFit: true };
   return { percentile: parseNumber('--percentile', value, { min: 0, max: 100 }), percentileAuto: false };
 }
 

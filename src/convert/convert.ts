@@ -2,6 +2,8 @@
  * ANN -> SNN: calibrate on training images (the ANN on onnxruntime), then run the convert
  * pipeline. Returns the converted network with everything needed to run it again.
  */
+import { fitLambda } from './lambda-fit.js';
+import { maxRate } from '../snn/layer.js';
 import { checkFits, limitDataset, type Dataset, type Preprocess } from '../model/dataset.js';
 import type { LoadedAnn } from '../io/load-model.js';
 import type { ConversionOptions, ConversionSettings } from '../model/conversion-settings.js';
@@ -74,7 +76,9 @@ export async function convertAnn(
     { threads: run.threads, batchSize: run.batchSize, onBatch: run.onBatch },
   );
   const build = (percentile: number, chosen: ConversionSettings = settings): { model: SnnModel; log: string[] } => {
-    const stats = samples.stats(percentile);
+    const stats = chosen.percentileFit
+      ? samples.statsWith((values) => fitLambda(values, chosen.calibTimesteps, maxRate(chosen.tRefSteps)))
+      : samples.stats(percentile);
     const converted = runPasses(annGraph, convertPipeline(stats, neuronOf(chosen)));
     const model: SnnModel = {
       source: { model: ann.file, sha256: ann.sha256 },
@@ -88,7 +92,7 @@ export async function convertAnn(
   };
   let percentile = settings.percentile;
   let percentileSearch: ConversionSettings['percentileSearch'];
-  if (settings.percentileAuto) {
+  if (settings.percentileAuto && !settings.percentileFit) {
     const search = await searchPercentile(build, calib, settings.calibTimesteps, run);
     percentile = search.best;
     percentileSearch = search.tried;

@@ -33,7 +33,7 @@ export function describeSettings(c: ConversionSettings, rt: RuntimeSettings): st
     (c.vInitRandom ? 'v(0) uniform in [0, threshold)' : `v(0) = ${c.vInitFraction} threshold`) + (c.vInitAuto ? ` (auto, at T=${c.calibTimesteps})` : ''),
   ];
   const normalisation = [
-    `${c.channelwise ? 'channel' : 'layer'}-wise p${c.percentile} on ${c.calibSamples} images of ${c.calibData}`,
+    `${c.channelwise ? 'channel' : 'layer'}-wise ${c.percentileFit ? `λ fitted for T=${c.calibTimesteps}` : `p${c.percentile}`} on ${c.calibSamples} images of ${c.calibData}`,
     ...(c.calibrate !== 'none' ? [`${c.calibrate} calibration at T=${c.calibTimesteps}`] : []),
     ...(c.maxpool === 'avg' ? ['max pooling replaced by average pooling'] : []),
   ];
