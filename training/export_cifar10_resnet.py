@@ -17,7 +17,9 @@ Architecture, for n blocks per stage (ResNet-(6n+2)):
 The exported graph keeps what the exporter writes for the shortcut (a Slice with steps and a Pad
 whose pads are computed by ConstantOfShape / Concat / Reshape / Slice / Transpose / Cast): snnc
 must read it unchanged. Input: `input` [N, 3, 32, 32], RGB, x = (p/255 - mean) / std with the
-ImageNet mean (0.485, 0.456, 0.406) and std (0.229, 0.224, 0.225); output `logits` [N, 10].
+ImageNet mean (0.485, 0.456, 0.406) and std (0.229, 0.224, 0.225), written into the model's
+metadata (input_mean, input_std), where snnc takes them as its default preprocessing; output
+`logits` [N, 10].
 
 Run from the repository root (Debian's python3-torch and python3-onnx):
     /usr/bin/python3 training/export_cifar10_resnet.py \
@@ -123,6 +125,10 @@ def main():
         output_names=["logits"],
         dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}},
     )
+    # The input normalisation, where snnc reads it as its default preprocessing (flags override it).
+    exported = onnx.load(args.out)
+    onnx.helper.set_model_props(exported, {"input_mean": ",".join(map(str, MEAN)), "input_std": ",".join(map(str, STD))})
+    onnx.save(exported, args.out)
     onnx.checker.check_model(onnx.load(args.out))
     ops = sorted({n.op_type for n in onnx.load(args.out).graph.node})
     print(f"ResNet-{depth} -> {args.out}: {os.path.getsize(args.out)} bytes, ops {', '.join(ops)}")

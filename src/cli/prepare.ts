@@ -42,7 +42,7 @@ export async function prepareSnn(plan: PreparePlan, progress: Progress): Promise
     const preprocess = preprocessOver(loaded.model.preprocess, plan, loaded.model.snn.input.shape[0]!);
     return { model: { ...loaded.model, preprocess }, calibrationSeconds: 0, log: [] };
   }
-  const preprocess = preprocessOver(DEFAULT_PREPROCESS, plan, loaded.graph.input.shape[0]!);
+  const preprocess = preprocessOver({ ...DEFAULT_PREPROCESS, ...loaded.preprocess }, plan, loaded.graph.input.shape[0]!);
   // Every file but a .snn.json has conversion options in the plan, and loadModel reads them as ANNs.
   invariant(plan.conversion, `${file}: an ANN without conversion options in the plan`);
   const { options, calib } = plan.conversion;

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UserError, withContextAsync } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
+import type { Preprocess } from '../model/dataset.js';
 import type { SnnModel } from '../model/snn-model.js';
 import { readFileBytes } from '../util/read-file.js';
 import { checkLoadedGraph } from './graph-checks.js';
@@ -23,6 +24,8 @@ export interface LoadedAnn {
   /** What loading did: folds, removals, layout changes, one line each. */
   log: string[];
   sha256: string;
+  /** Input preprocessing declared by the file (ONNX metadata), under the flags. */
+  preprocess?: Partial<Preprocess>;
 }
 
 export interface LoadedSnn {
@@ -46,11 +49,19 @@ function formatOf(file: string): { format: Format; path: string } {
 }
 
 /** Imports an ANN in its own format. */
-async function importAnn(format: 'onnx' | 'tfjs', file: string): Promise<{ graph: Graph; log: string[]; sha256: string }> {
+async function importAnn(format: 'onnx' | 'tfjs', file: string): Promise<{ graph: Graph; log: string[]; sha256: string; preprocess?: Partial<Preprocess> }> {
   if (format === 'onnx') {
     const bytes = readFileBytes(file);
     const r = importOnnx(bytes);
-    return { graph: r.graph, log: [`ONNX opset ${r.opset}, produced by ${r.producer}`, ...r.log], sha256: sha256(bytes) };
+    const declared = r.preprocess
+      ? [`input preprocessing from the file's metadata: ${Object.entries(r.preprocess).map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(',') : v}`).join(', ')}`]
+      : [];
+    return {
+      graph: r.graph,
+      log: [`ONNX opset ${r.opset}, produced by ${r.producer}`, ...declared, ...r.log],
+      sha256: sha256(bytes),
+      ...(r.preprocess ? { preprocess: r.preprocess } : {}),
+    };
   }
   const r = await importTfjs(file);
   return { graph: r.graph, log: [`TF.js layers model, produced by ${r.producer}`, ...r.log], sha256: r.sha256 };
@@ -66,6 +77,14 @@ export async function readModel(file: string): Promise<LoadedModel> {
     if (format === 'snn') return { kind: 'snn', file, model: loadSnn(target) };
     const imported = await importAnn(format, target);
     checkLoadedGraph(imported.graph);
-    return { kind: 'ann', file, format, graph: imported.graph, log: imported.log, sha256: imported.sha256 };
+    return {
+      kind: 'ann',
+      file,
+      format,
+      graph: imported.graph,
+      log: imported.log,
+      sha256: imported.sha256,
+      ...(imported.preprocess ? { preprocess: imported.preprocess } : {}),
+    };
   });
 }
