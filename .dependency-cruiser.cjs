@@ -1,9 +1,10 @@
 /**
  * Import rules of snnc, derived from the layer order in layers.json (the only place it is
  * written): no import cycles, no import from a layer to a later one, no module outside the
- * layers. Run by test/architecture.test.ts; by hand: npx depcruise src
+ * layers, and the npm packages listed there imported by their layers only. Run by
+ * test/architecture.test.ts; by hand: npx depcruise src
  */
-const { layers, exceptions } = require('./layers.json');
+const { layers, packages, exceptions } = require('./layers.json');
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** Path pattern of a layer: one file (errors.ts) or a folder under src/. */
@@ -16,6 +17,14 @@ const upward = layers.slice(0, -1).map((layer, i) => ({
   severity: 'error',
   from: { path: pathOf(layer) },
   to: { path: layers.slice(i + 1).map(pathOf) },
+}));
+
+const packageRules = Object.entries(packages).map(([pkg, owners]) => ({
+  name: `package-${pkg}`,
+  comment: `${pkg} is imported by ${owners.join(', ')} only (layers.json)`,
+  severity: 'error',
+  from: { pathNot: owners.map(pathOf) },
+  to: { path: `(^|/)node_modules/${escape(pkg)}/` },
 }));
 
 /** layers.json's exceptions as dependency-cruiser's known violations (reported as 'ignore'). */
@@ -35,6 +44,7 @@ module.exports = {
       to: { circular: true },
     },
     ...upward,
+    ...packageRules,
     {
       name: 'outside-layers',
       comment: 'every module under src/ belongs to a layer listed in layers.json',
@@ -55,7 +65,7 @@ module.exports = {
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(dist|node_modules)/' },
+    exclude: { path: '^dist/' },
     enhancedResolveOptions: { extensions: ['.ts', '.js'] },
     knownViolations,
   },

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The README's ablation table: each row adds one conversion technique to the row above, every
+// The ablation table of docs/conversion.md: each row adds one conversion technique to the row above, every
 // row one `snnc eval` run on the whole test set, read at several t from that run.
 //
 //   node scripts/ablation.mjs [--model models/mnist-cnn.onnx] [--data mnist] [--timesteps 64]

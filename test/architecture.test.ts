@@ -53,7 +53,7 @@ describe('architecture', () => {
     }
   });
 
-  it('the rules catch an upward import, a cycle and a folder outside the layers', () => {
+  it('the rules catch an upward import, a cycle, a folder outside the layers and a package outside its layers', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snnc-layers-'));
     try {
       const write = (file: string, text: string) => {
@@ -68,7 +68,14 @@ describe('architecture', () => {
       write('src/ir/a.ts', "import { b } from './b.js';\nexport const a = () => b;\n");
       write('src/ir/b.ts', "import { a } from './a.js';\nexport const b = () => a;\n");
       write('src/misc/stray.ts', "import { steps } from '../runtime/sim.js';\nexport const z = steps;\n");
-      const found = cruise(dir).map(describeViolation).sort();
+      // Flags belong to the CLI: commander anywhere else is refused.
+      fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'));
+      write('src/eval/flags.ts', "import { Command } from 'commander';\nexport const c = new Command();\n");
+      write('src/cli/main.ts', "import { Command } from 'commander';\nexport const c = new Command();\n");
+      const found = cruise(dir)
+        .map(describeViolation)
+        .map((v) => v.replace(/-> \S*node_modules\/commander\/\S*/, '-> commander'))
+        .sort();
       expect(found).toEqual(
         [
           'layer-io: src/io/loader.ts -> src/runtime/sim.ts',
@@ -77,6 +84,7 @@ describe('architecture', () => {
           // A cycle is reported once.
           'no-circular: src/ir/a.ts -> src/ir/b.ts (cycle src/ir/b.ts -> src/ir/a.ts)',
           'outside-layers: src/misc/stray.ts -> src/runtime/sim.ts',
+          'package-commander: src/eval/flags.ts -> commander',
         ].sort(),
       );
     } finally {

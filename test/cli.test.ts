@@ -92,10 +92,20 @@ describe('snnc inspect', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/conv/);
     expect(r.stdout).toMatch(/total: \d+ parameters, \d+ MACs per image/);
-    const j = JSON.parse((await snnc(['inspect', MODEL, '--json'])).stdout);
+    const j = JSON.parse((await snnc(['inspect', MODEL, '--json', '-'])).stdout);
     const conv = j.layers.find((l: { op: string }) => l.op === 'conv');
     expect(conv.macs).toBeGreaterThan(0);
     expect(j.totals.params).toBe(j.layers.reduce((s: number, l: { params: number }) => s + l.params, 0));
+  });
+
+  it('--json <file> writes the record that --json - prints, beside the text on stdout', async () => {
+    const file = path.join(tempDir(), 'layers.json');
+    const toFile = await snnc(['inspect', MODEL, '--json', file]);
+    expect(toFile.code).toBe(0);
+    expect(toFile.stdout).toMatch(/total: \d+ parameters/);
+    const toStdout = await snnc(['inspect', MODEL, '--json', '-']);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual(JSON.parse(toStdout.stdout));
+    expect(toStdout.stdout).not.toMatch(/total: \d+ parameters/);
   });
 });
 

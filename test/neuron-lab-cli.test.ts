@@ -32,7 +32,7 @@ function lifRateHz(iNa: number, tauMs = 20, rMOhm = 100, tRefMs = 2): number {
 
 describe('snnc neuron fi', () => {
   it('--json: the documented shape, simulated rates within 1% of the analytic ones', async () => {
-    const r = await snnc('neuron', 'fi', '--currents', '0:1:0.1', '--json');
+    const r = await snnc('neuron', 'fi', '--currents', '0:1:0.1', '--json', '-');
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.neuron).toBe('lif');
@@ -67,7 +67,7 @@ describe('snnc neuron fi', () => {
   });
 
   it('noise: the same seed prints the same curve', async () => {
-    const args = ['neuron', 'fi', '--currents', '0.15:0.2:0.05', '--noise', '1', '--json'];
+    const args = ['neuron', 'fi', '--currents', '0.15:0.2:0.05', '--noise', '1', '--json', '-'];
     const a = await snnc(...args, '--seed', '7');
     const b = await snnc(...args, '--seed', '7');
     expect(a.code).toBe(0);
@@ -81,7 +81,7 @@ describe('snnc neuron fi', () => {
 
 describe('snnc neuron trace', () => {
   it('a pulse: spikes only during the pulse, at the analytic interval', async () => {
-    const r = await snnc('neuron', 'trace', '--current', 'pulse:amp=0.5,start=100,end=300', '--duration', '400', '--json');
+    const r = await snnc('neuron', 'trace', '--current', 'pulse:amp=0.5,start=100,end=300', '--duration', '400', '--json', '-');
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
     const spikes: number[] = report.spikeTimesMs;
@@ -94,7 +94,7 @@ describe('snnc neuron trace', () => {
 
   it('a sine: the low-pass gain against the RC formula, and a plot', async () => {
     const plot = path.join(tmp, 'trace.svg');
-    const r = await snnc('neuron', 'trace', '--current', 'sine:amp=0.05,freq=15,offset=0.1', '--duration', '200', '--plot', plot, '--json');
+    const r = await snnc('neuron', 'trace', '--current', 'sine:amp=0.05,freq=15,offset=0.1', '--duration', '200', '--plot', plot, '--json', '-');
     expect(r.code).toBe(0);
     const gains: { freqHz: number; gain: number }[] = JSON.parse(r.stdout).gain;
     expect(gains.map((g) => g.freqHz)).toContain(15);

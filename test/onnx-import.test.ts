@@ -136,7 +136,7 @@ describe('snnc inspect', () => {
       "  fold-affine-forward: folded affine '/bn4/BatchNormalization' forward into dense '/fc2/Gemm'",
       "  fold-affine-forward: kept affine '/bn2/BatchNormalization' as an explicit layer: conv '/conv3/Conv' pads with zeros, which a folded shift would turn into non-zeros",
     ]);
-    const json = JSON.parse((await snnc(['inspect', fixture('bn-after-relu.onnx'), '--json'])).stdout) as { log: string[] };
+    const json = JSON.parse((await snnc(['inspect', fixture('bn-after-relu.onnx'), '--json', '-'])).stdout) as { log: string[] };
     expect(json.log).toEqual(loading.map((l) => l.trim()));
   });
 });

@@ -71,6 +71,13 @@ describe('snnc eval --plot / --report / --json', () => {
     expect(timing.totalSeconds).toBeGreaterThan(0);
     expect(JSON.parse(b!)).toEqual(rest);
   });
+
+  it('--json - prints the same JSON on stdout, in place of the text', async () => {
+    const r = await snnc(['eval', CONVNET, ...common, '--json', '-', '--no-timing']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(read(path.join(dir, 'b.json')));
+    expect(fs.existsSync('-')).toBe(false);
+  });
 });
 
 describe('report rendering', () => {

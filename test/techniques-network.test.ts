@@ -4,7 +4,7 @@
  * percentile, automatic v(0), and the synaptic-operation count against a hand count.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { convertAnn, PERCENTILE_CANDIDATES } from '../src/convert/convert.js';
+import { convertAnn, PERCENTILE_CANDIDATES, VINIT_SEARCH_SAMPLES } from '../src/convert/convert.js';
 import { DEFAULT_CONVERSION } from '../src/model/conversion-settings.js';
 import { estimateEnergy, opCosts } from '../src/eval/energy.js';
 import { evaluate } from '../src/eval/evaluate.js';
@@ -30,7 +30,7 @@ beforeAll(async () => {
   ann = (await loadModel(CONVNET)) as LoadedAnn;
 });
 
-const settings = (over: Partial<ConversionOptions>): ConversionOptions => ({ ...DEFAULT_CONVERSION, calibSamples: 120, calibTimesteps: T, ...over });
+const settings = (over: Partial<ConversionOptions>): ConversionOptions => ({ ...DEFAULT_CONVERSION, vInitAuto: false, calibSamples: 120, calibTimesteps: T, ...over });
 const calibOf = () => loadDataset(data.calib);
 
 /** Mean |SNN rate - ANN target rate| over every neuron of every spiking layer, on `ds`. */
@@ -109,23 +109,28 @@ describe('readout and pooling options', () => {
 describe('--v-init auto', () => {
   // The shipped MNIST CNN was trained with quantised activations: at short T, v(0) = θ/2 makes
   // neurons with equal rates fire in lockstep, and random v(0) is far more accurate.
-  it('keeps the more accurate of θ/2 and random, as separate conversions measure them', async () => {
+  it('keeps the one of θ/2 and random with the better mean accuracy over t = 2..T, as separate conversions measure it', async () => {
     const shipped = (await loadModel('models/mnist-cnn.onnx')) as LoadedAnn;
     const calib = { ...DEFAULT_CONVERSION, calibSamples: 200, calibTimesteps: 4 };
     const calibData = loadDataset('mnist:train');
     const run = { batchSize: 100 };
     const auto = await convertAnn(shipped, DEFAULT_PREPROCESS, { ...calib, vInitAuto: true }, calibData, run);
-    const images = limitDataset(loadDataset('mnist:train'), 200);
+    // The search runs on the first VINIT_SEARCH_SAMPLES of the 200 calibration images.
+    const searched = Math.min(calib.calibSamples, VINIT_SEARCH_SAMPLES);
+    const images = limitDataset(loadDataset('mnist:train'), searched);
     const measured = new Map<string, number>();
     for (const [name, vInitRandom] of [['0.5', false], ['random', true]] as const) {
-      const { model } = await convertAnn(shipped, DEFAULT_PREPROCESS, { ...calib, vInitRandom }, calibData, run);
-      measured.set(name, (await evaluate(model, images, { timesteps: 4, batchSize: 100 })).accuracyByStep[3]!);
+      const { model } = await convertAnn(shipped, DEFAULT_PREPROCESS, { ...calib, vInitAuto: false, vInitRandom }, calibData, run);
+      const byStep = (await evaluate(model, images, { timesteps: 4, batchSize: 100 })).accuracyByStep;
+      measured.set(name, (byStep[1]! + byStep[2]! + byStep[3]!) / 3); // steps 2..4
     }
-    expect(auto.model.conversion.vInitSearch).toEqual([...measured].map(([vInit, accuracy]) => ({ vInit, accuracy })));
+    const search = auto.model.conversion.vInitSearch!;
+    expect(search.map((c) => c.vInit)).toEqual(['0.5', 'random']);
+    for (const c of search) expect(c.accuracy).toBeCloseTo(measured.get(c.vInit)!, 12);
     expect(measured.get('random')!).toBeGreaterThan(measured.get('0.5')! + 0.05);
     expect(auto.model.conversion.vInitRandom).toBe(true);
     expect(auto.model.snn.nodes.filter((n): n is SpikeNode => n.op === 'spike').every((n) => n.neuron.vInitRandom === true)).toBe(true);
-    expect(auto.log.join('\n')).toMatch(/v-init auto: 0\.5 .*%, random .*% on 200 calibration images at T=4: random/);
+    expect(auto.log.join('\n')).toMatch(new RegExp(`v-init auto: mean accuracy over t = 2\\.\\.4 on ${searched} calibration images: 0\\.5 .*%, random .*%: random`));
   });
 });
 

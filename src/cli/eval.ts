@@ -6,6 +6,7 @@ import { renderEvalHtml } from '../report/html.js';
 import { renderSvg } from '../report/svg.js';
 import { checkWritable, writeFileAtomic } from '../util/atomic-write.js';
 import { addConfigOption } from './config.js';
+import { addJsonOption, checkJsonTarget, emitResult } from './json-output.js';
 import { addConversionOptions, addDataOptions, addSimulationOptions, type RawOptions } from './options.js';
 import { planEval } from './plan.js';
 import { measure } from './prepare.js';
@@ -15,11 +16,11 @@ export function evalCommand(): Command {
   const cmd = new Command('eval')
     .description('convert a model (or load a converted .snn.json), run ANN and SNN, report accuracy at every timestep')
     .argument('<model>', 'ONNX model (.onnx), TF.js model.json (or its folder), or converted network (.snn.json)')
-    .option('--json <file>', 'also write the report as JSON')
     .option('--plot <file.svg>', 'also write the chart of accuracy vs timesteps (SVG)')
     .option('--report <file.html>', 'also write a self-contained HTML report: charts and the per-layer table')
     .option('--no-timing', 'leave wall-clock times out of the JSON report (for byte-identical reruns)')
     .option('-q, --quiet', 'no progress on stderr');
+  addJsonOption(cmd, 'the report');
   addSimulationOptions(cmd);
   addDataOptions(cmd);
   addConversionOptions(cmd);
@@ -27,15 +28,15 @@ export function evalCommand(): Command {
   return cmd.action(async (file: string, o: RawOptions) => {
     const began = performance.now();
     const plan = planEval(file, cmd, o);
-    for (const flag of ['json', 'plot', 'report'] as const) if (o[flag]) checkWritable(String(o[flag]), `--${flag}`);
+    checkJsonTarget(o);
+    for (const flag of ['plot', 'report'] as const) if (o[flag]) checkWritable(String(o[flag]), `--${flag}`);
     const progress = new Progress(o.quiet === true);
     try {
       const measured = await measure(plan, progress);
       progress.stop();
       const report = { ...measured, timing: { ...measured.timing!, totalSeconds: (performance.now() - began) / 1000 } };
-      process.stdout.write(renderEvalReport(report) + '\n');
       const { timing, ...rest } = report;
-      if (o.json) writeFileAtomic(String(o.json), JSON.stringify(o.timing === false ? rest : { ...rest, timing }, null, 2) + '\n');
+      emitResult(o, () => renderEvalReport(report), () => (o.timing === false ? rest : { ...rest, timing }));
       if (o.plot) writeFileAtomic(String(o.plot), await renderSvg(evalAccuracySpec(report), 'accuracy'));
       if (o.report) writeFileAtomic(String(o.report), await renderEvalHtml(o.timing === false ? rest : report));
     } finally {

@@ -4,6 +4,7 @@ import { loadModel } from '../convert/load-model.js';
 import type { Graph } from '../ir/graph.js';
 import { graphStats } from '../ir/stats.js';
 import { renderTable } from '../report/table.js';
+import { addJsonOption, checkJsonTarget, emitResult } from './json-output.js';
 import type { RawOptions } from './options.js';
 
 function describe(op: string, node: Graph['nodes'][number]): string {
@@ -23,30 +24,25 @@ function describe(op: string, node: Graph['nodes'][number]): string {
 }
 
 export function inspectCommand(): Command {
-  return new Command('inspect')
+  const cmd = new Command('inspect')
     .description('print layers, shapes, parameter counts and MACs, and what loading changed')
-    .argument('<model>', 'ONNX model (.onnx), TF.js model.json (or its folder), or converted network (.snn.json)')
-    .option('--json', 'print JSON instead of text')
-    .action(async (file: string, o: RawOptions) => {
-      const loaded = await loadModel(file);
-      const graph = loaded.kind === 'ann' ? loaded.graph : loaded.model.snn;
-      const log = loaded.kind === 'ann' ? loaded.log : [`converted from ${loaded.model.source.model}`, `conversion ${JSON.stringify(loaded.model.conversion)}`];
-      const stats = graphStats(graph);
-      const totals = { params: stats.reduce((s, n) => s + n.params, 0), macs: stats.reduce((s, n) => s + n.macs, 0) };
-      if (o.json) {
-        const record = { model: file, kind: loaded.kind, input: graph.input, output: graph.output, layers: stats, totals, log };
-        process.stdout.write(JSON.stringify(record, null, 2) + '\n');
-        return;
-      }
-      const lines = [
-        `${file}: ${loaded.kind === 'ann' ? 'ANN' : 'converted SNN'}, input ${graph.input.name} [N,${graph.input.shape.join(',')}], output ${graph.output}`,
-        renderTable(
-          ['layer', 'op', 'output', 'params', 'MACs'],
-          stats.map((s, i) => [s.name, describe(s.op, graph.nodes[i]!), `[${s.outputShape.join(',')}]`, String(s.params), String(s.macs)]),
-        ),
-        `total: ${totals.params} parameters, ${totals.macs} MACs per image`,
-      ];
-      if (log.length > 0) lines.push('', 'loading:', ...log.map((l) => `  ${l}`));
-      process.stdout.write(lines.join('\n') + '\n');
-    });
+    .argument('<model>', 'ONNX model (.onnx), TF.js model.json (or its folder), or converted network (.snn.json)');
+  return addJsonOption(cmd, 'the layer table').action(async (file: string, o: RawOptions) => {
+    checkJsonTarget(o);
+    const loaded = await loadModel(file);
+    const graph = loaded.kind === 'ann' ? loaded.graph : loaded.model.snn;
+    const log = loaded.kind === 'ann' ? loaded.log : [`converted from ${loaded.model.source.model}`, `conversion ${JSON.stringify(loaded.model.conversion)}`];
+    const stats = graphStats(graph);
+    const totals = { params: stats.reduce((s, n) => s + n.params, 0), macs: stats.reduce((s, n) => s + n.macs, 0) };
+    const lines = [
+      `${file}: ${loaded.kind === 'ann' ? 'ANN' : 'converted SNN'}, input ${graph.input.name} [N,${graph.input.shape.join(',')}], output ${graph.output}`,
+      renderTable(
+        ['layer', 'op', 'output', 'params', 'MACs'],
+        stats.map((s, i) => [s.name, describe(s.op, graph.nodes[i]!), `[${s.outputShape.join(',')}]`, String(s.params), String(s.macs)]),
+      ),
+      `total: ${totals.params} parameters, ${totals.macs} MACs per image`,
+    ];
+    if (log.length > 0) lines.push('', 'loading:', ...log.map((l) => `  ${l}`));
+    emitResult(o, () => lines.join('\n'), () => ({ model: file, kind: loaded.kind, input: graph.input, output: graph.output, layers: stats, totals, log }));
+  });
 }

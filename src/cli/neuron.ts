@@ -5,7 +5,8 @@
  */
 import { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { renderFiReport, renderTraceReport, buildFiReport, paramsRecord, type TraceReport } from '../report/neuron-report.js';
+import { buildFiReport, paramsRecord, type TraceReport } from '../eval/neuron-record.js';
+import { renderFiReport, renderTraceReport } from '../report/neuron-report.js';
 import { fiChart, traceChart } from '../report/neuron-charts.js';
 import { renderSvg, type ChartSpec } from '../report/svg.js';
 import { currentGrid, settleMs, simulateFi } from '../snn/fi-curve.js';
@@ -13,6 +14,7 @@ import { GAIN_FREQUENCIES_HZ, passiveGain, simulateTrace } from '../snn/membrane
 import { DEFAULT_NEURON, checkNeuron, rheobaseNa, type LabModel, type PhysicalNeuron } from '../snn/physical.js';
 import { parseStimulus } from '../snn/stimulus.js';
 import { checkWritable, writeFileAtomic } from '../util/atomic-write.js';
+import { addJsonOption, checkJsonTarget, emitResult } from './json-output.js';
 import { parseChoice, parseNumber, type RawOptions } from './options.js';
 
 const D = DEFAULT_NEURON;
@@ -20,8 +22,8 @@ const ADAPTATION_FLAGS = { gA: '--g-a', b: '--b', tauA: '--tau-a', eK: '--e-k' }
 /** Bound on simulated steps per neuron (duration / dt). */
 const MAX_STEPS = 50_000_000;
 
-function addNeuronOptions(cmd: Command): Command {
-  return cmd
+function addNeuronOptions(cmd: Command, what: string): Command {
+  cmd
     .option('--neuron <model>', 'pif (perfect integrator, g_L = 0), lif (leaky), alif (leaky with adaptation)', 'lif')
     .option('--c <nF>', 'membrane capacitance C (nF)', String(D.cNf))
     .option('--g-l <nS>', `leak conductance g_L (nS; lif, alif); tau_m = C / g_L (default ${D.gLNs}, 0 for pif)`)
@@ -37,8 +39,8 @@ function addNeuronOptions(cmd: Command): Command {
     .option('--b <x>', `alif: increase of a at each spike (default ${D.adaptation.b})`)
     .option('--tau-a <ms>', `alif: adaptation time constant tau_a (ms) (default ${D.adaptation.tauAMs})`)
     .option('--e-k <mV>', `alif: reversal potential E_K of the adaptation current (mV) (default ${D.adaptation.eKMv})`)
-    .option('--plot <file.svg>', 'also draw the chart as SVG')
-    .option('--json', 'print JSON instead of text');
+    .option('--plot <file.svg>', 'also draw the chart as SVG');
+  return addJsonOption(cmd, what);
 }
 
 function neuronFrom(o: RawOptions): { neuron: PhysicalNeuron; seed: number } {
@@ -112,16 +114,17 @@ function fiCommand(): Command {
     .description('f-I curve: simulated firing rate against the analytic one, with the rheobase and the 1/t_ref ceiling')
     .option('--currents <from:to:step>', 'input currents (nA), endpoints included', '0:1:0.02')
     .option('--duration <ms>', 'simulated time per current (ms)', '2000');
-  addNeuronOptions(cmd);
+  addNeuronOptions(cmd, 'the f-I curve');
   return cmd.action(async (o: RawOptions) => {
     const { neuron, seed } = neuronFrom(o);
     const currents = parseCurrents(String(o.currents));
     const durationMs = parseDuration(o, neuron.dtMs, currents.length);
     if (o.plot !== undefined) checkWritable(String(o.plot), '--plot');
+    checkJsonTarget(o);
     const points = simulateFi(neuron, currents, { durationMs, seed });
     const report = buildFiReport(neuron, points, { durationMs, settleMs: settleMs(neuron, durationMs), seed });
     if (o.plot !== undefined) await writePlot(String(o.plot), fiChart(report));
-    process.stdout.write((o.json ? JSON.stringify(report, null, 2) : renderFiReport(report)) + '\n');
+    emitResult(o, () => renderFiReport(report), () => report);
   });
 }
 
@@ -130,12 +133,13 @@ function traceCommand(): Command {
     .description('membrane trace with spikes under a constant, pulse or sine current; for a sine, the low-pass gain against the RC formula')
     .requiredOption('--current <spec>', '<nA> | pulse:amp=<nA>,start=<ms>,end=<ms>[,base=<nA>] | sine:amp=<nA>,freq=<Hz>[,offset=<nA>]')
     .option('--duration <ms>', 'simulated time (ms)', '500');
-  addNeuronOptions(cmd);
+  addNeuronOptions(cmd, 'the trace summary');
   return cmd.action(async (o: RawOptions) => {
     const { neuron, seed } = neuronFrom(o);
     const current = parseStimulus('--current', String(o.current));
     const durationMs = parseDuration(o, neuron.dtMs, 1);
     if (o.plot !== undefined) checkWritable(String(o.plot), '--plot');
+    checkJsonTarget(o);
     const trace = simulateTrace(neuron, current, durationMs, seed);
     let vMinMv = Infinity;
     let vMaxMv = -Infinity;
@@ -157,7 +161,7 @@ function traceCommand(): Command {
       report.gain = passiveGain(neuron, freqs);
     }
     if (o.plot !== undefined) await writePlot(String(o.plot), traceChart(report, trace));
-    process.stdout.write((o.json ? JSON.stringify(report, null, 2) : renderTraceReport(report)) + '\n');
+    emitResult(o, () => renderTraceReport(report), () => report);
   });
 }
 

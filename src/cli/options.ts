@@ -87,7 +87,7 @@ export function addConversionOptions(cmd: Command): Command {
     .option('--calib-data <spec>', 'calibration dataset (default: the training split of --data)')
     .option('--t-ref <k>', 'refractory period in timesteps: at most one spike every k+1 steps', d.tRef)
     .option('--reset <mode>', 'reset after a spike: subtract (v -= threshold) or zero', d.reset)
-    .option('--v-init <f|random|auto>', 'initial membrane potential as a fraction of the threshold, random (uniform, seeded), or auto (0.5 or random, whichever is more accurate on the calibration images)', d.vInit)
+    .option('--v-init <f|random|auto>', 'initial membrane potential as a fraction of the threshold, random (uniform, seeded), or auto (0.5 or random, whichever gives the better accuracy-vs-t curve on calibration images)', d.vInit)
     .option('--predistort', 'pre-distort currents so that rates stay linear up to r_max despite the refractory period')
     .option('--neuron <model>', 'if (no leak) or lif (leaky, with --tau-m)', d.neuron)
     .option('--tau-m <steps>', 'LIF membrane time constant in timesteps')
@@ -170,12 +170,25 @@ export function namingFlags<T>(flags: Record<string, string>, fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    if (!(err instanceof UserError)) throw err;
-    for (const [field, flag] of Object.entries(flags)) {
-      if (err.message.startsWith(`${field}:`)) throw new UserError(flag + err.message.slice(field.length));
-    }
-    throw err;
+    throw withFlag(flags, err);
   }
+}
+
+/** namingFlags for asynchronous work (conversion and evaluation, whose batches may not fit memory). */
+export async function namingFlagsAsync<T>(flags: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw withFlag(flags, err);
+  }
+}
+
+function withFlag(flags: Record<string, string>, err: unknown): unknown {
+  if (!(err instanceof UserError)) return err;
+  for (const [field, flag] of Object.entries(flags)) {
+    if (err.message.startsWith(`${field}:`)) return new UserError(flag + err.message.slice(field.length));
+  }
+  return err;
 }
 
 /** The training split that calibrates a conversion evaluated on `data`. */

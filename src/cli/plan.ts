@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import type { DataOptions } from '../io/data/registry.js';
+import { holdsSpikingNetwork } from '../io/load-model.js';
 import type { ConversionOptions } from '../model/conversion-settings.js';
 import type { Preprocess } from '../model/dataset.js';
 import {
@@ -31,6 +32,8 @@ export interface PreparePlan {
   conversion: { options: ConversionOptions; calib: CalibSource } | null;
   /** The preprocessing flags given, over the default or what a converted network stores. */
   preprocess: Partial<Preprocess>;
+  /** Conversion flags given on the command line or in --config, as --names (refused for a spiking network). */
+  conversionFlagsGiven: string[];
   /** The run the conversion is calibrated for, in commands that simulate. */
   simulation?: SimulationOptions;
 }
@@ -41,24 +44,25 @@ export interface EvalPlan extends PreparePlan {
 
 const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
+/** A spiking network takes no conversion flag: one given is a user error, not silently ignored. */
+export function refuseConversionFlags(file: string, given: readonly string[]): void {
+  if (given.length > 0) throw new UserError(`${file} is already converted: ${given.join(', ')} would have no effect; convert the ANN again instead`);
+}
+
 /** The plan of convert and export; `simulation`: the run that eval, check and sweep calibrate for. */
 export function planPrepare(file: string, cmd: Command, o: RawOptions, simulation?: SimulationOptions): PreparePlan {
   const run = runOptions(o);
-  let conversion: PreparePlan['conversion'] = null;
-  if (file.endsWith('.snn.json')) {
-    const given = CONVERSION_FLAGS.filter((k) => ['cli', 'config'].includes(cmd.getOptionValueSource(k) ?? ''));
-    if (given.length > 0) {
-      throw new UserError(`${file} is already converted: --${given.map(kebab).join(', --')} would have no effect; convert the ANN again instead`);
-    }
-  } else {
-    conversion = { options: conversionOptions(o, simulation?.timesteps), calib: calibSource(o) };
-  }
+  const given = CONVERSION_FLAGS.filter((k) => ['cli', 'config'].includes(cmd.getOptionValueSource(k) ?? '')).map((k) => `--${kebab(k)}`);
+  // Known to be spiking by its name: refused before the flags' values are parsed.
+  if (holdsSpikingNetwork(file)) refuseConversionFlags(file, given);
+  const conversion = holdsSpikingNetwork(file) ? null : { options: conversionOptions(o, simulation?.timesteps), calib: calibSource(o) };
   return {
     file,
     data: { spec: String(o.data), options: dataOptions(o) },
     run,
     conversion,
     preprocess: preprocessFlags(o),
+    conversionFlagsGiven: given,
     ...(simulation ? { simulation } : {}),
   };
 }

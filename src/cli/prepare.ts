@@ -11,8 +11,8 @@ import { loadDataset, obtainDataset, type DataOptions } from '../io/data/registr
 import { loadModel } from '../convert/load-model.js';
 import type { SnnModel } from '../model/snn-model.js';
 import { buildEvalReport, type EvalReport } from '../eval/report-record.js';
-import { namingFlags, PREPROCESS_FLAGS } from './options.js';
-import type { EvalPlan, PreparePlan } from './plan.js';
+import { namingFlags, namingFlagsAsync, PREPROCESS_FLAGS } from './options.js';
+import { refuseConversionFlags, type EvalPlan, type PreparePlan } from './plan.js';
 import { batchText, type Progress } from './progress.js';
 
 export interface Prepared {
@@ -27,6 +27,9 @@ export function datasetOf(flag: string, spec: string, options: DataOptions): Dat
   return namingFlags({ [`dataset ${spec}`]: `${flag} ${spec}` }, () => loadDataset(spec, options));
 }
 
+/** The run's fields that core errors may begin with (`batch 100000: ...`), and their flags. */
+const runFlags = (plan: PreparePlan): Record<string, string> => ({ [`batch ${plan.run.batchSize}`]: `--batch ${plan.run.batchSize}` });
+
 /** The preprocessing flags over `base`, checked against the network's input channels. */
 function preprocessOver(base: Preprocess, plan: PreparePlan, channels: number): Preprocess {
   const preprocess = { ...base, ...plan.preprocess };
@@ -39,24 +42,25 @@ export async function prepareSnn(plan: PreparePlan, progress: Progress): Promise
   progress.update(`loading ${file}`);
   const loaded = await loadModel(file);
   if (loaded.kind === 'snn') {
+    refuseConversionFlags(file, plan.conversionFlagsGiven);
     const preprocess = preprocessOver(loaded.model.preprocess, plan, loaded.model.snn.input.shape[0]!);
     return { model: { ...loaded.model, preprocess }, calibrationSeconds: 0, log: [] };
   }
   const preprocess = preprocessOver({ ...DEFAULT_PREPROCESS, ...loaded.preprocess }, plan, loaded.graph.input.shape[0]!);
-  // Every file but a .snn.json has conversion options in the plan, and loadModel reads them as ANNs.
+  // Every file not named as a spiking network has conversion options in the plan.
   invariant(plan.conversion, `${file}: an ANN without conversion options in the plan`);
   const { options, calib } = plan.conversion;
   if (calib.isEvalData) progress.warn(`calibrating on the evaluation data ${calib.spec}: pass --calib-data to keep them apart`);
   await obtainDataset(calib.spec, plan.data.options, (text) => progress.update(text));
   const calibData = datasetOf(calib.flag, calib.spec, plan.data.options);
-  const converted = await convertAnn(loaded, preprocess, options, calibData, {
+  const converted = await namingFlagsAsync(runFlags(plan), () => convertAnn(loaded, preprocess, options, calibData, {
     threads: plan.run.threads,
     batchSize: plan.run.batchSize,
     onBatch: (done, total) => progress.update(batchText(`calibrating on ${calibData.name}`, done, total)),
     onLayer: (text) => progress.update(text),
     warn: (message) => progress.warn(message),
     ...(plan.simulation ? { runtime: plan.simulation.runtime } : {}),
-  });
+  }));
   return { model: converted.model, calibrationSeconds: converted.seconds, log: [...loaded.log, ...converted.log] };
 }
 
@@ -73,12 +77,14 @@ export async function loadEvalData(plan: PreparePlan, progress?: Progress): Prom
 export async function runEvaluation(prepared: Prepared, ds: Dataset, plan: EvalPlan, progress: Progress): Promise<EvalReport> {
   const sim = plan.simulation;
   checkFitsGraph(ds, prepared.model.snn, plan.file);
-  const result = await evaluate(prepared.model, ds, {
-    ...sim,
-    batchSize: plan.run.batchSize,
-    threads: plan.run.threads,
-    onProgress: (phase, done, total) => progress.update(batchText(phase === 'ann' ? 'ANN' : `SNN, T=${sim.timesteps}`, done, total)),
-  });
+  const result = await namingFlagsAsync(runFlags(plan), () =>
+    evaluate(prepared.model, ds, {
+      ...sim,
+      batchSize: plan.run.batchSize,
+      threads: plan.run.threads,
+      onProgress: (phase, done, total) => progress.update(batchText(phase === 'ann' ? 'ANN' : `SNN, T=${sim.timesteps}`, done, total)),
+    }),
+  );
   return buildEvalReport({
     model: plan.file,
     dataset: plan.data.spec,

@@ -18,6 +18,7 @@ import type { EvalReport } from '../eval/report-record.js';
 import { renderTable } from '../report/table.js';
 import { pct } from '../util/format.js';
 import { addConfigOption } from './config.js';
+import { holdsSpikingNetwork } from '../io/load-model.js';
 import { DEFAULT_PREPROCESS } from '../model/dataset.js';
 import { addConversionOptions, addDataOptions, addSimulationOptions, CONVERSION_FLAGS, namingFlags, parseNumber, type RawOptions } from './options.js';
 import { planEval, type EvalPlan } from './plan.js';
@@ -82,7 +83,7 @@ function checkGrid(cmd: Command, axes: GridAxis[], file: string): void {
     if (a.key in NOT_GRID_KEYS) throw new UserError(`--grid ${a.key}: ${NOT_GRID_KEYS[a.key]}`);
     if (!keys.includes(a.key)) throw new UserError(`--grid ${a.key}: not a conversion or run option; grid keys are ${keys.join(', ')}`);
     const option = cmd.options.find((x) => longName(x) === a.key)!;
-    if (file.endsWith('.snn.json') && CONVERSION_FLAGS.includes(option.attributeName())) {
+    if (holdsSpikingNetwork(file) && CONVERSION_FLAGS.includes(option.attributeName())) {
       throw new UserError(`--grid ${a.key}: ${file} is already converted, so --${a.key} has no effect; sweep the ANN instead`);
     }
   }

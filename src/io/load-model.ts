@@ -38,8 +38,13 @@ export type LoadedModel = LoadedAnn | LoadedSnn;
 
 type Format = 'onnx' | 'tfjs' | 'snn';
 
+/** A file that holds a spiking network already, by its name (conversion options do not apply to it). */
+export function holdsSpikingNetwork(file: string): boolean {
+  return file.endsWith('.snn.json');
+}
+
 function formatOf(file: string): { format: Format; path: string } {
-  if (file.endsWith('.snn.json')) return { format: 'snn', path: file };
+  if (holdsSpikingNetwork(file)) return { format: 'snn', path: file };
   if (path.extname(file).toLowerCase() === '.onnx') return { format: 'onnx', path: file };
   if (path.extname(file).toLowerCase() === '.json') return { format: 'tfjs', path: file };
   if (fs.existsSync(file) && fs.statSync(file).isDirectory() && fs.existsSync(path.join(file, 'model.json'))) {

@@ -20,9 +20,9 @@ export interface ConversionSettings {
   vInitFraction: number;
   /** v(0) uniform in [0, threshold) per neuron and sample, seeded by the run. */
   vInitRandom: boolean;
-  /** --v-init auto: θ/2 or random was chosen by calibration accuracy at calibTimesteps. */
+  /** --v-init auto: θ/2 or random was chosen by calibration accuracy over steps 2..calibTimesteps. */
   vInitAuto?: boolean;
-  /** With vInitAuto: each candidate's SNN accuracy on the calibration images. */
+  /** With vInitAuto: each candidate's SNN accuracy on the first calibration images, averaged over steps 2..calibTimesteps. */
   vInitSearch?: { vInit: '0.5' | 'random'; accuracy: number }[];
   predistort: boolean;
   neuron: 'if' | 'lif';
@@ -50,6 +50,7 @@ export const DEFAULT_CONVERSION: ConversionOptions = {
   tRefSteps: 0,
   vInitFraction: 0.5,
   vInitRandom: false,
+  vInitAuto: true,
   predistort: false,
   neuron: 'if',
   readout: 'membrane',

@@ -24,13 +24,19 @@ function energyLine(e: EvalReport['energy']): string {
   return `SNN ${e.snnEnergyNj.toFixed(1)} nJ/image vs ANN ${e.annEnergyNj.toFixed(1)} nJ/image${ratio}; ${e.note}`;
 }
 
+/** What --v-init auto measured: each candidate's mean calibration accuracy over steps 2..T. */
+function vInitSearchText(c: ConversionSettings): string {
+  if (!c.vInitSearch) return '';
+  return `: ${c.vInitSearch.map((s) => `${s.vInit} ${(100 * s.accuracy).toFixed(1)}%`).join(', ')} mean calibration accuracy up to t = ${c.calibTimesteps}`;
+}
+
 /** One line each for the neurons, the normalisation and the run. */
 export function describeSettings(c: ConversionSettings, rt: RuntimeSettings): string[] {
   const neuron = [
     c.neuron === 'lif' ? `LIF (tau_m ${c.tauSteps} steps)` : 'IF',
     `reset by ${c.reset === 'subtract' ? 'subtraction' : 'zero'}`,
     `t_ref ${c.tRefSteps} steps${c.predistort ? ' (currents pre-distorted)' : ''}`,
-    (c.vInitRandom ? 'v(0) uniform in [0, threshold)' : `v(0) = ${c.vInitFraction} threshold`) + (c.vInitAuto ? ` (auto, at T=${c.calibTimesteps})` : ''),
+    (c.vInitRandom ? 'v(0) uniform in [0, threshold)' : `v(0) = ${c.vInitFraction} threshold`) + (c.vInitAuto ? ` (auto${vInitSearchText(c)})` : ''),
   ];
   const normalisation = [
     `${c.channelwise ? 'channel' : 'layer'}-wise ${c.percentileFit ? `λ fitted for T=${c.calibTimesteps}` : `p${c.percentile}`} on ${c.calibSamples} images of ${c.calibData}`,

@@ -1,6 +1,6 @@
 /** Vega-Lite specs of the neuron lab's charts (rendered to SVG by svg.ts). */
 import type { Trace } from '../snn/membrane-trace.js';
-import type { FiReport, TraceReport } from './neuron-report.js';
+import type { FiReport, TraceReport } from '../eval/neuron-record.js';
 import type { ChartSpec } from './svg.js';
 
 const WIDTH = 560;

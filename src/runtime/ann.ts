@@ -43,10 +43,10 @@ export async function runAnn(
   options: AnnRunOptions,
   visit?: (outputs: Map<string, Float32Array>, start: number, count: number) => void,
 ): Promise<Uint16Array> {
-  // One batch of inputs and of every output onnxruntime returns (the watched values too) must fit --max-memory.
+  // One batch of inputs and of every output onnxruntime returns (the watched values too) must fit the memory limit.
   const shapes = inferShapes(graph);
   const perSample = [graph.input.name, graph.output, ...(options.watch ?? [])].reduce((n, v) => n + sizeOf(shapes.get(v)!), 0);
-  checkAllocation(options.batchSize * perSample * 4, `--batch ${options.batchSize}: one batch of inputs and outputs`);
+  checkAllocation(options.batchSize * perSample * 4, `batch ${options.batchSize}: one batch of inputs and outputs`);
   const model = await OrtModel.create(exportOnnx(graph, { extraOutputs: options.watch }), options);
   const predictions = new Uint16Array(ds.count);
   try {

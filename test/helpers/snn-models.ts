@@ -27,6 +27,7 @@ export function modelOf(snn: Graph, ann: Graph, neuron: NeuronLayerParams): SnnM
     preprocess: DEFAULT_PREPROCESS,
     conversion: {
       ...DEFAULT_CONVERSION,
+      vInitAuto: false,
       percentile: 99.9,
       calibSamples: 100,
       calibData: 'random',

@@ -1,8 +1,7 @@
-// The CLI tests run bin/snnc, which loads dist/: compile once before the suite.
-import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
+// The CLI tests run bin/snnc, which loads dist/: compile once before the suite (the same
+// build as `npm run build`, so that bin/snnc finds it up to date).
+import { build } from '../../scripts/build.mjs';
 
 export default function setup(): void {
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { stdio: 'inherit' });
+  build();
 }

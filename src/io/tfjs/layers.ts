@@ -253,5 +253,5 @@ export const TFJS_LAYERS: Record<string, LayerBuilder> = {
   Concatenate: concatenate,
 };
 
-/** Layer classes snnc reads (for the README). */
+/** Layer classes snnc reads (listed in docs/models.md). */
 export const SUPPORTED_TFJS_LAYERS = Object.keys(TFJS_LAYERS);

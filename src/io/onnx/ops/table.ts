@@ -69,5 +69,5 @@ export const ONNX_OPS: Record<string, Builder> = {
   ...Object.fromEntries(Object.keys(REFUSED_ACTIVATIONS).map((op) => [op, refusedActivation])),
 };
 
-/** Op types snnc reads (for README and `snnc inspect --ops`). */
+/** Op types snnc reads (listed in docs/models.md). */
 export const SUPPORTED_ONNX_OPS = Object.keys(ONNX_OPS).filter((op) => !(op in REFUSED_ACTIVATIONS));

@@ -1,0 +1,32 @@
+/**
+ * `--json <file>` means the same on every command that has it: the command's result as JSON,
+ * written atomically to <file> beside the usual text on stdout; `--json -` prints the JSON on
+ * stdout in place of the text (for pipes: `snnc inspect m.onnx --json - | jq .totals`).
+ */
+import type { Command } from 'commander';
+import { checkWritable, writeFileAtomic } from '../util/atomic-write.js';
+import type { RawOptions } from './options.js';
+
+/** The spelling of `--json` shared by every command (the options reference documents it once). */
+export const JSON_FLAGS = '--json <file>';
+
+/** Adds `--json <file>`; `what` names the record ("the report", "the f-I curve"). */
+export function addJsonOption(cmd: Command, what: string): Command {
+  return cmd.option(JSON_FLAGS, `also write ${what} as JSON to <file> ('-': print the JSON on stdout instead of the text)`);
+}
+
+/** Refuses an unwritable --json target before any work. */
+export function checkJsonTarget(o: RawOptions): void {
+  if (o.json !== undefined && o.json !== '-') checkWritable(String(o.json), '--json');
+}
+
+/** Prints `text()` on stdout and writes `record()` as --json asks. */
+export function emitResult(o: RawOptions, text: () => string, record: () => unknown): void {
+  const json = (): string => JSON.stringify(record(), null, 2) + '\n';
+  if (o.json === '-') {
+    process.stdout.write(json());
+    return;
+  }
+  process.stdout.write(text() + '\n');
+  if (o.json !== undefined) writeFileAtomic(String(o.json), json());
+}
