@@ -1,4 +1,5 @@
-// Compiles src/ to dist/ with the project's TypeScript (tsconfig.json).
+// Compiles src/ to dist/ with the project's TypeScript (tsconfig.json), and the WebAssembly
+// kernels of wasm/ into dist/wasm/ (scripts/build-wasm.mjs).
 //
 // npm runs no install scripts in this project (.npmrc: ignore-scripts=true, so that
 // onnxruntime-node's postinstall never tries to download CUDA binaries from outside the npm
@@ -14,6 +15,7 @@ import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, wri
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildWasm, WASM_SOURCE_DIR } from './build-wasm.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
@@ -27,12 +29,14 @@ export function build() {
     // Written first: a source saved during the build is newer than the stamp, so it is rebuilt.
     writeFileSync(join(tmp, '.build-stamp'), `${new Date().toISOString()}\n`);
     execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json'), '--outDir', tmp], { stdio: 'inherit' });
+    buildWasm({ outDir: tmp });
     rmSync(dist, { recursive: true, force: true });
     renameSync(tmp, dist);
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
-    // Another process may have renamed its complete build into place first: that one will do.
-    if (existsSync(stamp)) return;
+    // Another process may have renamed its complete build of the same sources into place first:
+    // that one will do. An older dist/ will not: its build stamp predates a source.
+    if (existsSync(stamp) && statSync(stamp).mtimeMs >= newestSourceMs()) return;
     throw e;
   }
 }
@@ -48,6 +52,7 @@ function newestSourceMs() {
     }
   };
   walk(join(root, 'src'));
+  walk(WASM_SOURCE_DIR);
   return newest;
 }
 

@@ -55,9 +55,26 @@ export function expectUser(condition: unknown, message: string | (() => string))
   if (!condition) throw new UserError(typeof message === 'function' ? message() : message);
 }
 
+/**
+ * A bug in snnc, found by a check of its own (the one way to report one: `throw new
+ * InternalError(...)` or `invariant(...)`). The CLI prints it with its stack and exits 70, as
+ * it does any other error that is not a UserError.
+ */
+export class InternalError extends Error {
+  override readonly name = 'InternalError';
+}
+
+/**
+ * Not an error of the input or of snnc: `snnc check` ran and found a regression, which it has
+ * printed. The CLI's handler ends with exit code 1 (EXIT_REGRESSION) and prints nothing more.
+ */
+export class RegressionFound extends Error {
+  override readonly name = 'RegressionFound';
+}
+
 /** Throws an internal error (a bug in snnc) unless `condition` holds. */
 export function invariant(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(`invariant violated: ${message}`);
+  if (!condition) throw new InternalError(message);
 }
 
 /** Prefixes a UserError's message with a context (usually a file name); other errors pass through. */

@@ -130,7 +130,7 @@ describe('snnc check', () => {
     ['unknown field', { annAccuracy: { min: 0.5 }, maxAccuracy: 1 }, /unknown field 'maxAccuracy'/],
     ['no condition', {}, /states no condition/],
     ['t beyond T', { accuracy: [{ t: 64, min: 0.5 }] }, /--timesteps 16: .* looks at t = 64/],
-    ['bad number', { meanFiringRate: { max: 'low' } }, /meanFiringRate\.max: expected a number, got "low"/],
+    ['bad number', { meanFiringRate: { max: 'low' } }, /meanFiringRate\.max: expected a finite number >= 0 <= 1, got "low"/],
   ])('exits 2 on a bad baseline (%s), writing no JUnit file', async (name, body, message) => {
     const file = baseline(`bad-${name.replace(/ /g, '-')}.json`, body);
     const junit = path.join(dir, `bad-${name}.xml`);

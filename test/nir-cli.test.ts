@@ -32,6 +32,34 @@ beforeAll(async () => {
   calib = writeIdxDataset(dir, 'calib', [20, 8, 8], images.pixels, images.labels);
 });
 
+describe('--target nir refuses what NIR cannot express, naming the flag', () => {
+  it.each([
+    [['--reset', 'subtract'], 'snnc: --reset subtract: --target nir resets to zero (NIR neurons reset to v_reset); drop --reset or use --target snnc'],
+    [['--v-init', '0.5'], 'snnc: --v-init 0.5: --target nir starts at v(0) = 0 (NIR stores no initial state); drop --v-init or use --target snnc'],
+    [['--t-ref', '1'], 'snnc: --t-ref 1: --target nir has no refractory period (NIR neurons have none); drop --t-ref or use --target snnc'],
+    [['--calibrate', 'potential'], 'snnc: --calibrate potential: --target nir calibrates biases only (v(0) shifts are not expressible in NIR); drop --calibrate or use --target snnc'],
+  ])('%j', async (flags, message) => {
+    const out = path.join(dir, 'refused.nir');
+    const r = await run('export', 'fixtures/onnx/matmul.onnx', '--target', 'nir', '--format', 'nir', '--out', out, '--data', calib, '--calib-data', calib, ...flags);
+    expect(r.stderr).toEqual([message]);
+    expect(r.status).toBe(2);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it('a --target nir export has no loss: r = 1 (dt = 1), the current readout, and --strict passes', async () => {
+    const out = path.join(dir, 'target.nir');
+    const r = await run('export', 'fixtures/onnx/matmul.onnx', '--target', 'nir', '--percentile', '99', '--calib-samples', '20', '--format', 'nir', '--out', out, '--data', calib, '--calib-data', calib, '--strict');
+    expect(r.stderr).toEqual([]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/dt 1 s, 0 loss\(es\)/);
+    expect(r.stdout).toMatch(/calibrate-bias: /);
+    const g = readNirFile(out);
+    expect([...g.nodes.values()].filter((n) => n.type === 'I')).toEqual([]);
+    for (const n of [...g.nodes.values()].filter((n) => n.type === 'IF')) expect(new Set(n.params.get('r')!.value)).toEqual(new Set([1]));
+    expect(String(g.metadata.get('snnc_target')!.value[0])).toBe('nir');
+  });
+});
+
 describe('snnc export --format nir', () => {
   it('writes the file and prints one warning line per loss', async () => {
     const out = path.join(dir, 'residual.nir');
@@ -83,6 +111,9 @@ describe('snnc export --format nir', () => {
     [['--format', 'nir', '--dt', '0'], 'snnc: --dt: 0 must be a positive number of seconds per step'],
     [['--format', 'nir', '--nir-readout', 'spikes'], "snnc: --nir-readout: 'spikes' is not one of integrator, current"],
     [['--format', 'nir', '--reset', 'zero'], /^snnc: .*residual\.snn\.json is already converted: --reset would have no effect/],
+    [['--format', 'nir', '--nir-flatten', 'batch'], "snnc: --nir-flatten: 'batch' is not one of nir, torch"],
+    [['--format', 'nir', '--nir-threshold', '>'], "snnc: --nir-threshold: '>' is not one of gt, ge"],
+    [['--format', 'nir', '--nir-compat', '1.0.5'], "snnc: --nir-compat: '1.0.5' is not one of current, 1.0.4"],
   ])('%j is a user error (exit 2, one line)', async (flags, message) => {
     const out = path.join(dir, 'bad.nir');
     const r = await run('export', lossy, '--out', out, ...flags);

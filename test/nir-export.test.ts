@@ -289,11 +289,37 @@ describe('NIR export of single ops', () => {
     expect(values(n.metadata.get('snnc_v_init_shift'))).toEqual([0, 0.25]);
   });
 
-  it('readout "current": the Output follows the last layer directly, with the loss in its metadata', async () => {
+  it('readout "current": the Output follows the last layer directly, and the graph metadata says how to decode it', async () => {
     const node: Node = { name: 'fc', op: 'dense', inputs: ['x'], output: 'y', weight: tensor([2, 3]), bias: tensor([2]) };
     const g = await exported(single(node, [3]), { dtS: 1e-3, readout: 'current' });
     expect(g.nodes.has('readout')).toBe(false);
     expect(g.edges).toEqual([['input', 'fc'], ['fc', 'output']]);
-    expect(text(g.nodes.get('output')!.metadata.get('loss_readout'))).toMatch(/sum over steps/);
+    expect(g.nodes.get('output')!.metadata.size).toBe(0);
+    expect(text(g.metadata.get('readout'))).toMatch(/argmax of its sum over steps 1\.\.t/);
+  });
+
+  it('threshold "ge" writes theta itself; "gt" (default) the largest float32 below it', async () => {
+    const node: Node = { name: 'if', op: 'spike', inputs: ['x'], output: 'y', lambda: [1], neuron: IF_EXACT };
+    const ge = fromSnnc(await exported(single(node, [2]), { dtS: 1, readout: 'current', threshold: 'ge' }), 'if')[0]![1];
+    expect(values(ge.params.get('v_threshold'))).toEqual([1, 1]);
+    const gt = fromSnnc(await exported(single(node, [2]), { dtS: 1, readout: 'current' }), 'if')[0]![1];
+    expect(values(gt.params.get('v_threshold'))).toEqual([1 - 2 ** -24, 1 - 2 ** -24]);
+    expect(values(gt.params.get('r'))).toEqual([1, 1]);
+  });
+
+  it('flatten "torch" writes start_dim 1 (batch axis first), "nir" (default) start_dim 0', async () => {
+    const node: Node = { name: 'flat', op: 'flatten', inputs: ['x'], output: 'y' };
+    const torch = await exported(single(node, [2, 3, 3]), { dtS: 1, readout: 'current', flatten: 'torch' });
+    expect(values(torch.nodes.get('flat')!.params.get('start_dim'))).toEqual([1]);
+    const nir = await exported(single(node, [2, 3, 3]), { dtS: 1, readout: 'current' });
+    expect(values(nir.nodes.get('flat')!.params.get('start_dim'))).toEqual([0]);
+  });
+
+  it('compat "1.0.4": no metadata group anywhere and no v_reset, for old nir readers', async () => {
+    const node: Node = { name: 'if', op: 'spike', inputs: ['x'], output: 'y', lambda: [1], neuron: IF_EXACT };
+    const g = await exported(single(node, [2]), { dtS: 1, readout: 'current', compat: '1.0.4' });
+    expect(g.metadata.size).toBe(0);
+    for (const n of g.nodes.values()) expect(n.metadata.size).toBe(0);
+    expect([...g.nodes.get('if')!.params.keys()].sort()).toEqual(['r', 'v_threshold']);
   });
 });

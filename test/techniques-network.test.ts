@@ -4,8 +4,8 @@
  * percentile, automatic v(0), and the synaptic-operation count against a hand count.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { convertAnn, PERCENTILE_CANDIDATES, VINIT_SEARCH_SAMPLES } from '../src/convert/convert.js';
-import { DEFAULT_CONVERSION } from '../src/model/conversion-settings.js';
+import { convertAnn, PERCENTILE_CANDIDATES } from '../src/convert/convert.js';
+import { DEFAULT_CONVERSION, VINIT_SEARCH_SAMPLES } from '../src/model/conversion-settings.js';
 import { estimateEnergy, opCosts } from '../src/eval/energy.js';
 import { evaluate } from '../src/eval/evaluate.js';
 import { DEFAULT_PREPROCESS, limitDataset, preprocessBatch, type Dataset } from '../src/model/dataset.js';

@@ -213,7 +213,7 @@ describe('a spiking layer with pre-distortion, over chunks and a batch', () => {
       for (const [t0, steps] of [[0, 4], [4, 5]] as const) {
         const data = new Float32Array(steps * batch * per);
         for (let k2 = 0; k2 < steps; k2++) for (let b = 0; b < batch; b++) for (let j = 0; j < per; j++) data[(k2 * batch + b) * per + j] = z(t0 + k2, b, j);
-        const out = layer.run({ data, temporal: true }, { batch, t0, steps, timesteps: T }).data;
+        const out = layer.run([{ data, temporal: true }], { batch, t0, steps, timesteps: T }).data;
         for (let k2 = 0; k2 < steps; k2++) got.push(Array.from({ length: batch }, (_, b) => Array.from(out.subarray((k2 * batch + b) * per, (k2 * batch + b + 1) * per))));
       }
       // By hand, per neuron: S_t, D_t = t f(S_t / t), current D_t - D_(t-1), then the IF step.
@@ -248,7 +248,7 @@ describe('a spiking layer with pre-distortion, over chunks and a batch', () => {
     const counts = zs.map(() => 0);
     const T = 24;
     for (let t0 = 0; t0 < T; t0 += 8) {
-      const out = layer.run({ data: Float32Array.from(zs), temporal: false }, { batch: 1, t0, steps: 8, timesteps: T }).data;
+      const out = layer.run([{ data: Float32Array.from(zs), temporal: false }], { batch: 1, t0, steps: 8, timesteps: T }).data;
       out.forEach((x, i) => (counts[i % zs.length]! += x));
     }
     // One neuron with constant current f(z), by step().

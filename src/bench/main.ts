@@ -1,10 +1,9 @@
 /**
  * npm run bench: the SNN's cost per image per timestep against one ANN inference per image
- * (onnxruntime), measured in the same process, on the same samples and threads, for each
- * model, batch size and number of timesteps: each batch runs on the ANN and then on the SNN,
- * and the minimum per-batch times are compared (the least disturbed by other processes).
- * Ratios from one run are what to compare; absolute times move with the machine's load
- * (printed with the results).
+ * (onnxruntime), measured in the same process, on the same samples and cores, for each
+ * model, batch size and number of timesteps: the ANN's pass over the images, then the SNN's
+ * (the same batch driver as `snnc eval`), each timed as a whole. Ratios from one run are what
+ * to compare; absolute times move with the machine's load (printed with the results).
  *
  *   node dist/bench/main.js [--models file:data,...] [--samples 1000] [--samples-batch1 50]
  *                           [--timesteps 8,32,128] [--batch 1,100] [--threads N] [--json file]
@@ -18,17 +17,14 @@ import { Command } from 'commander';
 import { parseNumber, parseNumberList } from '../cli/options.js';
 import { convertAnn } from '../convert/convert.js';
 import { DEFAULT_CONVERSION } from '../model/conversion-settings.js';
-import { simBatchSize } from '../runtime/simulate.js';
-import { DEFAULT_PREPROCESS, limitDataset, preprocessBatch, type Dataset, type Preprocess } from '../model/dataset.js';
-import { exportOnnx } from '../io/onnx/export.js';
+import { DEFAULT_PREPROCESS, limitDataset, maxAbsInput, type Dataset, type Preprocess } from '../model/dataset.js';
 import { loadDataset } from '../io/data/registry.js';
 import { loadModel } from '../convert/load-model.js';
 import type { SnnModel } from '../model/snn-model.js';
-import { sizeOf } from '../ir/tensor.js';
 import { renderTable } from '../report/table.js';
-import { argmax } from '../runtime/ann.js';
-import { defaultThreads, OrtModel } from '../runtime/ort.js';
-import { SnnSimulator } from '../runtime/simulator.js';
+import { accuracyOf, runAnn } from '../runtime/ann.js';
+import { driveSnn } from '../runtime/batch-driver.js';
+import { defaultThreads } from '../runtime/ort.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 
 const DEFAULT_MODELS = 'models/mnist-cnn.onnx:mnist,models/fashion-cnn.onnx:fashion-mnist';
@@ -41,10 +37,12 @@ interface BenchRow {
   snnMsPerImagePerStep: number;
   /** SNN cost per image per step / ANN cost per image (minimum wall times): 1.0 is the dense bound's per-step cost. */
   ratio: number;
-  /** Median over batches of the same ratio (each batch's ANN and SNN run back to back). */
-  medianRatio: number;
-  /** The ratio of minimum CPU times (all threads). */
+  /** Simulators that ran the SNN (worker threads, or 1: the main thread). */
+  workers: number;
+  /** The ratio of CPU times (all threads of the process). */
   cpuRatio: number;
+  /** SNN throughput: images x T / wall seconds of the batches. */
+  imageStepsPerSecond: number;
   accuracyAtT: number;
   annAccuracy: number;
 }
@@ -57,64 +55,43 @@ interface ModelResult {
 }
 
 
-/** Smallest value: the estimate least disturbed by other processes on a shared machine. */
-const min = (xs: number[]) => Math.min(...xs);
-const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)]!;
 const cpuMs = (since: NodeJS.CpuUsage) => {
   const u = process.cpuUsage(since);
   return (u.user + u.system) / 1000;
 };
 
 /**
- * ANN and SNN on the same batches, one after the other, so both see the same machine load;
- * per-batch times give the minimum (wall and CPU) and the median of the per-batch ratios.
+ * The ANN (onnxruntime, one session at `threads` intra-op threads) and then the SNN (the
+ * batch driver on `threads` cores: worker threads when more than one) on the same images, at
+ * the same batch size. Times are the wall times of the whole passes (the SNN's without the
+ * workers' start-up); CPU times are the process's (all threads).
  */
 async function benchRun(model: SnnModel, ds: Dataset, T: number, batch: number, threads: number): Promise<BenchRow> {
-  const ann = await OrtModel.create(exportOnnx(model.ann), { threads });
-  const sim = await SnnSimulator.create(model.snn, T, { threads });
-  const per = sizeOf(model.snn.input.shape);
-  const size = simBatchSize(sim, batch);
-  const annWall: number[] = [];
-  const annCpu: number[] = [];
-  const snnWall: number[] = [];
-  const snnCpu: number[] = [];
-  let annCorrect = 0;
+  let c0 = process.cpuUsage();
+  let t0 = performance.now();
+  const annPredictions = await runAnn(model.ann, ds, model.preprocess, { threads, batchSize: batch });
+  const annWall = (performance.now() - t0) / ds.count;
+  const annCpu = cpuMs(c0) / ds.count;
   let snnCorrect = 0;
-  try {
-    for (let start = 0; start < ds.count; start += size) {
-      const count = Math.min(size, ds.count - start);
-      const x = preprocessBatch(ds, start, count, model.preprocess, new Float32Array(count * per));
-      let c0 = process.cpuUsage();
-      let t0 = performance.now();
-      const logits = (await ann.run(x, count, model.ann.input.shape)).get(model.ann.output)!;
-      annWall.push((performance.now() - t0) / count);
-      annCpu.push(cpuMs(c0) / count);
-      c0 = process.cpuUsage();
-      t0 = performance.now();
-      const r = await sim.runBatch(x, count);
-      snnWall.push((performance.now() - t0) / (count * T));
-      snnCpu.push(cpuMs(c0) / (count * T));
-      const classes = logits.length / count;
-      for (let b = 0; b < count; b++) {
-        if (argmax(logits, b * classes, classes) === ds.labels[start + b]) annCorrect++;
-        if (r.predictions[(T - 1) * count + b] === ds.labels[start + b]) snnCorrect++;
-      }
-    }
-  } finally {
-    await ann.release();
-    await sim.release();
-  }
+  c0 = process.cpuUsage();
+  t0 = performance.now();
+  const summary = await driveSnn(model.snn, T, { inputScale: maxAbsInput(model.preprocess, model.snn.input.shape[0]!) }, ds, model.preprocess, { threads, batchSize: batch }, (r, start, count) => {
+    for (let b = 0; b < count; b++) if (r.predictions[(T - 1) * count + b] === ds.labels[start + b]) snnCorrect++;
+  });
+  const snnWall = (summary.batchSeconds * 1000) / (ds.count * T);
+  const snnCpu = cpuMs(c0) / (ds.count * T);
   return {
     timesteps: T,
-    batch: size,
+    batch: summary.simBatch,
     samples: ds.count,
-    annMsPerImage: min(annWall),
-    snnMsPerImagePerStep: min(snnWall),
-    ratio: min(snnWall) / min(annWall),
-    medianRatio: median(snnWall.map((s, i) => s / annWall[i]!)),
-    cpuRatio: min(snnCpu) / min(annCpu),
+    workers: summary.workers,
+    annMsPerImage: annWall,
+    snnMsPerImagePerStep: snnWall,
+    ratio: snnWall / annWall,
+    cpuRatio: snnCpu / annCpu,
+    imageStepsPerSecond: (ds.count * T) / summary.batchSeconds,
     accuracyAtT: snnCorrect / ds.count,
-    annAccuracy: annCorrect / ds.count,
+    annAccuracy: accuracyOf(annPredictions, ds.labels),
   };
 }
 
@@ -141,7 +118,7 @@ async function main(): Promise<void> {
     .option('--samples-batch1 <n>', 'test images for batch 1', '50')
     .option('--timesteps <list>', 'timesteps to measure', '8,32,128')
     .option('--batch <list>', 'batch sizes', '1,100')
-    .option('--threads <n>', 'onnxruntime threads', String(defaultThreads()))
+    .option('--threads <n>', 'cores (onnxruntime threads of the ANN; worker threads of the SNN)', String(defaultThreads()))
     .option('--input-scale <x>', 'factor on raw pixels (1/255 by default; 1 for models trained on 0..255)')
     .option('--json <file>', 'write the results as JSON')
     .parse(process.argv)
@@ -181,16 +158,17 @@ async function main(): Promise<void> {
       '',
       `${m.model} on ${m.dataset}: calibration + conversion ${m.calibrationSeconds.toFixed(2)} s`,
       renderTable(
-        ['T', 'batch', 'images', 'ANN ms/image', 'SNN ms/image/step', 'SNN/ANN', 'median', 'CPU', 'ANN acc', 'SNN acc at T'],
+        ['T', 'batch', 'images', 'workers', 'ANN ms/image', 'SNN ms/image/step', 'SNN/ANN', 'CPU ratio', 'image-steps/s', 'ANN acc', 'SNN acc at T'],
         m.rows.map((r) => [
           String(r.timesteps),
           String(r.batch),
           String(r.samples),
+          String(r.workers),
           r.annMsPerImage.toFixed(4),
           r.snnMsPerImagePerStep.toFixed(4),
           r.ratio.toFixed(2),
-          r.medianRatio.toFixed(2),
           r.cpuRatio.toFixed(2),
+          r.imageStepsPerSecond.toFixed(0),
           `${(100 * r.annAccuracy).toFixed(2)}%`,
           `${(100 * r.accuracyAtT).toFixed(2)}%`,
         ]),

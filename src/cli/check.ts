@@ -8,14 +8,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { stringify as toYaml } from 'yaml';
-import { EXIT_REGRESSION, UserError } from '../errors.js';
+import { RegressionFound, UserError } from '../errors.js';
 import { baselineFromRun, checkBaseline, conditionCount, largestStep, parseBaseline, type Baseline } from '../eval/baseline.js';
 import { junitXml } from '../report/junit.js';
-import { checkWritable, writeFileAtomic } from '../util/atomic-write.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { addConfigOption, readJsonOrYaml } from './config.js';
-import { addConversionOptions, addDataOptions, addSimulationOptions, type RawOptions } from './options.js';
+import { addConversionOptions, addDataOptions, addSimulationOptions, maxMemoryOfCommand, type RawOptions } from './options.js';
 import { planEval } from './plan.js';
 import { measure } from './prepare.js';
+import { checkOutputs, commandInputs } from './outputs.js';
+import { printOut } from './print.js';
 import { Progress } from './progress.js';
 
 function writeBaseline(file: string, b: Baseline): void {
@@ -26,7 +28,7 @@ function writeBaseline(file: string, b: Baseline): void {
 export function checkCommand(): Command {
   const cmd = new Command('check')
     .description('run a model and check it against a baseline (exit 0: holds, 1: regression, 2: bad input)')
-    .argument('<model>', 'ONNX model (.onnx) or converted network (.snn.json)')
+    .argument('<model>', 'ONNX model (.onnx), converted network (.snn.json) or NIR graph (.nir)')
     .option('--baseline <file>', 'baseline, JSON or YAML (required)')
     .option('--junit <file.xml>', 'also write the result as JUnit XML')
     .option('--update', 'write the baseline from this run instead of checking (keeps its conditions and tolerance)')
@@ -41,9 +43,10 @@ export function checkCommand(): Command {
     const baselineFile = String(o.baseline);
     const update = o.update === true;
     if (update && o.junit) throw new UserError('--junit: nothing is checked with --update');
-    if (o.junit) checkWritable(String(o.junit), '--junit');
-    if (update) checkWritable(baselineFile, '--baseline');
-    const baseline = update && !fs.existsSync(baselineFile) ? null : parseBaseline(readJsonOrYaml(baselineFile, '--baseline'), baselineFile);
+    // --update rewrites the baseline it read: that one output may be an input.
+    const outputs = [...(o.junit ? [{ flag: '--junit', file: String(o.junit) }] : []), ...(update ? [{ flag: '--baseline', file: baselineFile }] : [])];
+    checkOutputs(outputs, [...commandInputs(file, o), ...(update ? [] : [baselineFile])]);
+    const baseline = update && !fs.existsSync(baselineFile) ? null : parseBaseline(readJsonOrYaml(baselineFile, '--baseline', maxMemoryOfCommand(cmd)), baselineFile);
     // T: --timesteps when given, else the baseline's.
     const tGiven = ['cli', 'config'].includes(cmd.getOptionValueSource('timesteps') ?? '');
     const ro: RawOptions = tGiven || !baseline ? o : { ...o, timesteps: String(baseline.timesteps) };
@@ -61,13 +64,15 @@ export function checkCommand(): Command {
         const { baseline: next, dropped } = baselineFromRun(report, baseline, measuredOn);
         writeBaseline(baselineFile, next);
         const notes = dropped.map((d) => `  left out: ${d}`);
-        process.stdout.write([`wrote ${baselineFile}: ${conditionCount(next)} conditions from this run (T = ${timesteps})`, ...notes].join('\n') + '\n');
+        printOut([`wrote ${baselineFile}: ${conditionCount(next)} conditions from this run (T = ${timesteps})`, ...notes]);
         return;
       }
       const on = baseline!.measuredOn;
-      if (on && (on.dataset !== measuredOn.dataset || on.samples !== measuredOn.samples)) {
-        progress.warn(`${baselineFile} was measured on ${String(on.dataset)} (${String(on.samples)} samples), this run uses ${measuredOn.dataset} (${measuredOn.samples} samples)`);
-      }
+      const differs = [
+        ...(on?.dataset !== undefined && on.dataset !== measuredOn.dataset ? [`dataset ${on.dataset}, this run ${measuredOn.dataset}`] : []),
+        ...(on?.samples !== undefined && on.samples !== measuredOn.samples ? [`${on.samples} samples, this run ${measuredOn.samples}`] : []),
+      ];
+      if (differs.length > 0) progress.warn(`${baselineFile} was measured on another run: ${differs.join('; ')}`);
       const results = checkBaseline(baseline!, report);
       const failed = results.filter((r) => !r.passed);
       const lines = [
@@ -75,7 +80,7 @@ export function checkCommand(): Command {
         ...results.map((r) => `  ${r.passed ? 'PASS' : 'FAIL'}  ${r.name}: expected ${r.expected}, measured ${r.measured}`),
         failed.length === 0 ? `all ${results.length} conditions hold` : `${failed.length} of ${results.length} conditions failed: ${failed.map((r) => r.name).join('; ')}`,
       ];
-      process.stdout.write(lines.join('\n') + '\n');
+      printOut(lines);
       if (o.junit) {
         writeFileAtomic(
           String(o.junit),
@@ -87,7 +92,7 @@ export function checkCommand(): Command {
           }),
         );
       }
-      if (failed.length > 0) process.exitCode = EXIT_REGRESSION;
+      if (failed.length > 0) throw new RegressionFound(`${failed.length} of ${results.length} conditions failed`);
     } finally {
       progress.stop();
     }

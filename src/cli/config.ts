@@ -10,38 +10,39 @@
  */
 import path from 'node:path';
 import type { Command, Option } from 'commander';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { UserError } from '../errors.js';
 import { readTextFile } from '../util/read-file.js';
+import { arrayOf, bool, checkAgainst, either, mapOf, num, show, str, type Rule } from '../util/schema.js';
+import { parseJsonText, parseYamlText } from '../util/structured-text.js';
+import { maxMemoryOfCommand } from './options.js';
+import { printWarning } from './print.js';
 
 export function addConfigOption(cmd: Command): Command {
   return cmd.option('--config <file>', 'read options from a JSON or YAML file (flags override it)');
 }
 
-/** Reads a JSON (by extension .json) or YAML file; `flag` names it in errors. */
-export function readJsonOrYaml(file: string, flag: string): unknown {
-  let text: string;
+/**
+ * Reads a JSON (by extension .json) or YAML file, nesting bounded (util/structured-text.ts);
+ * `flag` names it in errors; YAML warnings are printed as one line each.
+ */
+export function readJsonOrYaml(file: string, flag: string, maxMemoryBytes: number, warn: (message: string) => void = printWarning): unknown {
+  const where = `${flag} ${file}`;
   try {
-    text = readTextFile(file);
+    const text = readTextFile(file, maxMemoryBytes);
+    return path.extname(file).toLowerCase() === '.json' ? parseJsonText(text, file) : parseYamlText(text, file, (w) => warn(`${flag} ${w}`));
   } catch (err) {
-    throw new UserError(`${flag} ${(err as Error).message}`);
-  }
-  const json = path.extname(file).toLowerCase() === '.json';
-  try {
-    return json ? JSON.parse(text) : parseYaml(text, { uniqueKeys: true });
-  } catch (err) {
-    const where = err instanceof YAMLParseError && err.linePos ? ` at line ${err.linePos[0].line}` : '';
-    throw new UserError(`${flag} ${file}: not valid ${json ? 'JSON' : 'YAML'}${where} (${(err as Error).message.split('\n')[0]})`);
+    if (err instanceof UserError && !err.message.startsWith(where)) throw new UserError(`${flag} ${err.message}`);
+    throw err;
   }
 }
 
+const scalar = either('a number, a string or true/false', num(), str, bool);
+/** A config file: option names to a switch, a number, a string, a list of them, or a map of them (--grid). */
+const CONFIG: Rule = mapOf(either('true or false, a number, a string, a list of them, or a mapping of them', scalar, arrayOf(scalar), mapOf(either('a value or a list of values', scalar, arrayOf(scalar)))));
+
 /** Reads a config file: a JSON or YAML mapping from option names to values. */
-export function readConfigFile(file: string): Record<string, unknown> {
-  const data = readJsonOrYaml(file, '--config');
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new UserError(`--config ${file}: expected a mapping of option names to values, got ${Array.isArray(data) ? 'a list' : typeof data}`);
-  }
-  return data as Record<string, unknown>;
+export function readConfigFile(file: string, maxMemoryBytes: number): Record<string, unknown> {
+  return checkAgainst<Record<string, unknown>>(CONFIG, readJsonOrYaml(file, '--config', maxMemoryBytes), `--config ${file}`);
 }
 
 const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -60,7 +61,7 @@ function flagText(file: string, key: string, value: unknown): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')) return value.join(',');
-  throw new UserError(`--config ${file}: ${key}: expected a number, a string or a list of them, got ${JSON.stringify(value)}`);
+  throw new UserError(`--config ${file}: ${key}: expected a number, a string or a list of them, got ${show(value)}`);
 }
 
 /** A map {k: [v1, v2]} as the texts of repeated flags, `k=v1,v2` (`;` between values that hold commas). */
@@ -87,7 +88,7 @@ function parsed(option: Option, text: string, previous: unknown, file: string, k
 export function applyConfig(cmd: Command): void {
   const file = cmd.getOptionValue('config') as string | undefined;
   if (file === undefined || !cmd.options.some((o) => o.long === '--config')) return;
-  for (const [rawKey, value] of Object.entries(readConfigFile(file))) {
+  for (const [rawKey, value] of Object.entries(readConfigFile(file, maxMemoryOfCommand(cmd)))) {
     const key = kebab(rawKey);
     const found = key === 'config' ? null : findOption(cmd, key);
     if (!found) throw new UserError(`--config ${file}: unknown option '${rawKey}' for snnc ${cmd.name()} (see snnc ${cmd.name()} --help)`);
@@ -96,7 +97,7 @@ export function applyConfig(cmd: Command): void {
     const source = cmd.getOptionValueSource(attr);
     // commander's isBoolean() is false for --no-x switches.
     if (option.isBoolean() || option.negate) {
-      if (typeof value !== 'boolean') throw new UserError(`--config ${file}: ${rawKey}: expected true or false, got ${JSON.stringify(value)}`);
+      if (typeof value !== 'boolean') throw new UserError(`--config ${file}: ${rawKey}: expected true or false, got ${show(value)}`);
       if (source === 'cli') continue;
       // --no-x stores x = false; `x: v` means x = v, `no-x: v` means x = !v.
       cmd.setOptionValueWithSource(attr, option.negate && !positiveOfNegated ? !value : value, 'config');

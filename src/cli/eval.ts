@@ -4,18 +4,19 @@ import { evalAccuracySpec } from '../report/charts.js';
 import { renderEvalReport } from '../report/eval-report.js';
 import { renderEvalHtml } from '../report/html.js';
 import { renderSvg } from '../report/svg.js';
-import { checkWritable, writeFileAtomic } from '../util/atomic-write.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { addConfigOption } from './config.js';
-import { addJsonOption, checkJsonTarget, emitResult } from './json-output.js';
+import { addJsonOption, emitResult, jsonOutputs } from './json-output.js';
 import { addConversionOptions, addDataOptions, addSimulationOptions, type RawOptions } from './options.js';
 import { planEval } from './plan.js';
 import { measure } from './prepare.js';
+import { checkOutputs, commandInputs } from './outputs.js';
 import { Progress } from './progress.js';
 
 export function evalCommand(): Command {
   const cmd = new Command('eval')
     .description('convert a model (or load a converted .snn.json), run ANN and SNN, report accuracy at every timestep')
-    .argument('<model>', 'ONNX model (.onnx), TF.js model.json (or its folder), or converted network (.snn.json)')
+    .argument('<model>', 'ONNX model (.onnx), TF.js model.json (or its folder), converted network (.snn.json) or NIR graph (.nir)')
     .option('--plot <file.svg>', 'also write the chart of accuracy vs timesteps (SVG)')
     .option('--report <file.html>', 'also write a self-contained HTML report: charts and the per-layer table')
     .option('--no-timing', 'leave wall-clock times out of the JSON report (for byte-identical reruns)')
@@ -28,8 +29,7 @@ export function evalCommand(): Command {
   return cmd.action(async (file: string, o: RawOptions) => {
     const began = performance.now();
     const plan = planEval(file, cmd, o);
-    checkJsonTarget(o);
-    for (const flag of ['plot', 'report'] as const) if (o[flag]) checkWritable(String(o[flag]), `--${flag}`);
+    checkOutputs([...jsonOutputs(o), ...(['plot', 'report'] as const).filter((f) => o[f]).map((f) => ({ flag: `--${f}`, file: String(o[f]) }))], commandInputs(file, o));
     const progress = new Progress(o.quiet === true);
     try {
       const measured = await measure(plan, progress);

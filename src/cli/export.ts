@@ -5,28 +5,41 @@
  * per loss, and kept in the nodes' metadata; --strict refuses to write the file instead.
  */
 import { Command } from 'commander';
-import { UserError } from '../errors.js';
+import { oneLine, UserError } from '../errors.js';
 import type { Loss } from '../io/nir/document.js';
 import { writeNirFile } from '../io/nir/hdf5.js';
-import { planNir, type ReadoutKind } from '../io/nir/plan.js';
-import { checkWritable } from '../util/atomic-write.js';
+import type { FlattenConvention } from '../io/nir/layers.js';
+import type { ThresholdTest } from '../io/nir/neuron.js';
+import { planNir, type NirCompat, type ReadoutKind } from '../io/nir/plan.js';
 import { addConversionOptions, addDataOptions, parseChoice, parseNumber, type RawOptions } from './options.js';
 import { planPrepare } from './plan.js';
 import { prepareSnn } from './prepare.js';
+import { checkOutputs, commandInputs } from './outputs.js';
+import { logLines, printOut } from './print.js';
 import { Progress } from './progress.js';
 
 export function describeLoss(loss: Loss): string {
   return `NIR node '${loss.node}' (${loss.type}, from snnc '${loss.source}'): ${loss.message}`;
 }
 
+function parseDt(text: string): number {
+  const dtS = parseNumber('--dt', text);
+  if (!(dtS > 0)) throw new UserError(`--dt: ${text} must be a positive number of seconds per step`);
+  return dtS;
+}
+
 export function exportCommand(): Command {
   const cmd = new Command('export')
     .description('export a converted network (or an ANN, converted first) to NIR, the HDF5 format neuromorphic frameworks read')
-    .argument('<model>', 'ONNX model (.onnx) or converted network (.snn.json)')
+    .argument('<model>', 'ONNX model (.onnx), converted network (.snn.json) or NIR graph (.nir)')
     .requiredOption('--format <format>', 'output format: nir')
     .requiredOption('--out <file>', 'output file, e.g. model.nir')
-    .option('--dt <seconds>', 'seconds per snnc timestep (NIR time constants and resistances are in seconds)', '0.001')
-    .option('--nir-readout <kind>', 'integrator (an I node sums the output current, as snnc does) or current (the per-step current: a loss)', 'integrator')
+    .option('--dt <seconds>', 'seconds per snnc timestep (NIR time constants and resistances are in seconds) (default 0.001; --target nir: 1, so that IF has r = 1)')
+    .option('--nir-readout <kind>', 'integrator (an I node sums the output current) or current (the Output is the per-step current, to be summed over steps) (default integrator; --target nir: current)')
+    .option('--nir-threshold <test>', "gt (v_threshold for NIR's v > v_threshold: Norse, snnTorch) or ge (for importers that fire on v >= v_threshold: Sinabs)", 'gt')
+    .option('--nir-flatten <convention>', "start_dim of Flatten: nir (0, NIR's shapes have no batch axis: nir.read, Sinabs) or torch (1, batch axis first: Norse, snnTorch)", 'nir')
+    .option('--nir-if <node>', 'if (NIR IF nodes) or lif (IF layers as LIF nodes with a leak below float32 resolution: for snnTorch, which runs NIR IF as a leaky neuron; with --dt 0.0001, its fixed LIF step)', 'if')
+    .option('--nir-compat <version>', 'current (nir >= 1.0.6) or 1.0.4 (no metadata and no v_reset, for older nir readers)', 'current')
     .option('--strict', 'fail (exit 2, no file) if anything cannot be expressed exactly in NIR')
     .option('-q, --quiet', 'no progress on stderr');
   addDataOptions(cmd);
@@ -34,23 +47,31 @@ export function exportCommand(): Command {
   return cmd.action(async (file: string, o: RawOptions) => {
     parseChoice('--format', String(o.format), ['nir'] as const);
     const out = String(o.out);
-    checkWritable(out, '--out');
-    const dtS = parseNumber('--dt', String(o.dt));
-    if (!(dtS > 0)) throw new UserError(`--dt: ${String(o.dt)} must be a positive number of seconds per step`);
-    const readout = parseChoice<ReadoutKind>('--nir-readout', String(o.nirReadout), ['integrator', 'current']);
+    checkOutputs([{ flag: '--out', file: out }], commandInputs(file, o));
+    const threshold = parseChoice<ThresholdTest>('--nir-threshold', String(o.nirThreshold), ['gt', 'ge']);
+    const flatten = parseChoice<FlattenConvention>('--nir-flatten', String(o.nirFlatten), ['nir', 'torch']);
+    const compat = parseChoice<NirCompat>('--nir-compat', String(o.nirCompat), ['current', '1.0.4']);
+    const ifAsLif = parseChoice('--nir-if', String(o.nirIf), ['if', 'lif'] as const) === 'lif';
+    if (o.dt !== undefined) parseDt(String(o.dt));
+    if (o.nirReadout !== undefined) parseChoice<ReadoutKind>('--nir-readout', String(o.nirReadout), ['integrator', 'current']);
     const plan = planPrepare(file, cmd, o);
     const progress = new Progress(o.quiet === true);
     try {
       const prepared = await prepareSnn(plan, progress);
-      const doc = planNir(prepared.model, { dtS, readout });
+      // --target nir: one step is one time unit (IF r = 1, as Norse and snnTorch assert) and the
+      // readout is the per-step current (the only readout every importer takes).
+      const nir = prepared.model.conversion.target === 'nir';
+      const dtS = o.dt === undefined ? (nir ? 1 : 0.001) : parseDt(String(o.dt));
+      const readout = o.nirReadout === undefined ? (nir ? 'current' : 'integrator') : (String(o.nirReadout) as ReadoutKind);
+      const doc = planNir(prepared.model, { dtS, readout, threshold, flatten, compat, ifAsLif });
       progress.stop();
-      for (const loss of doc.losses) process.stderr.write(`snnc: warning: ${describeLoss(loss)}\n`);
+      for (const loss of doc.losses) progress.warn(describeLoss(loss));
       if (o.strict === true && doc.losses.length > 0) {
         throw new UserError(`--strict: ${doc.losses.length} construct(s) NIR cannot express exactly (listed above); ${out} not written`);
       }
       await writeNirFile(doc, out);
-      const summary = `wrote ${out}: NIR ${doc.version}, ${doc.nodes.size} nodes, ${doc.edges.length} edges, dt ${dtS} s, ${doc.losses.length} loss(es)`;
-      process.stdout.write([summary, ...prepared.log.map((l) => `  ${l}`)].join('\n') + '\n');
+      const summary = `wrote ${oneLine(out)}: NIR ${doc.version}, ${doc.nodes.size} nodes, ${doc.edges.length} edges, dt ${dtS} s, ${doc.losses.length} loss(es)`;
+      printOut([summary, ...logLines(prepared.log)]);
     } finally {
       progress.stop();
     }

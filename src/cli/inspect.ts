@@ -4,8 +4,11 @@ import { loadModel } from '../convert/load-model.js';
 import type { Graph } from '../ir/graph.js';
 import { graphStats } from '../ir/stats.js';
 import { renderTable } from '../report/table.js';
-import { addJsonOption, checkJsonTarget, emitResult } from './json-output.js';
-import type { RawOptions } from './options.js';
+import { oneLine } from '../errors.js';
+import { addJsonOption, emitResult, jsonOutputs } from './json-output.js';
+import { maxMemoryOfCommand, type RawOptions } from './options.js';
+import { checkOutputs, commandInputs } from './outputs.js';
+import { logLines } from './print.js';
 
 function describe(op: string, node: Graph['nodes'][number]): string {
   switch (node.op) {
@@ -26,23 +29,23 @@ function describe(op: string, node: Graph['nodes'][number]): string {
 export function inspectCommand(): Command {
   const cmd = new Command('inspect')
     .description('print layers, shapes, parameter counts and MACs, and what loading changed')
-    .argument('<model>', 'ONNX model (.onnx), TF.js model.json (or its folder), or converted network (.snn.json)');
+    .argument('<model>', 'ONNX model (.onnx), TF.js model.json (or its folder), converted network (.snn.json) or NIR graph (.nir)');
   return addJsonOption(cmd, 'the layer table').action(async (file: string, o: RawOptions) => {
-    checkJsonTarget(o);
-    const loaded = await loadModel(file);
+    checkOutputs(jsonOutputs(o), commandInputs(file, {}));
+    const loaded = await loadModel(file, { maxMemoryBytes: maxMemoryOfCommand(cmd) });
     const graph = loaded.kind === 'ann' ? loaded.graph : loaded.model.snn;
-    const log = loaded.kind === 'ann' ? loaded.log : [`converted from ${loaded.model.source.model}`, `conversion ${JSON.stringify(loaded.model.conversion)}`];
+    const log = loaded.kind === 'ann' ? loaded.log : (loaded.log ?? [`converted from ${loaded.model.source.model}`, `conversion ${JSON.stringify(loaded.model.conversion)}`]);
     const stats = graphStats(graph);
     const totals = { params: stats.reduce((s, n) => s + n.params, 0), macs: stats.reduce((s, n) => s + n.macs, 0) };
     const lines = [
-      `${file}: ${loaded.kind === 'ann' ? 'ANN' : 'converted SNN'}, input ${graph.input.name} [N,${graph.input.shape.join(',')}], output ${graph.output}`,
+      `${oneLine(file)}: ${loaded.kind === 'ann' ? 'ANN' : loaded.log ? 'NIR graph (spiking)' : 'converted SNN'}, input ${oneLine(graph.input.name, 80)} [N,${graph.input.shape.join(',')}], output ${oneLine(graph.output, 80)}`,
       renderTable(
         ['layer', 'op', 'output', 'params', 'MACs'],
         stats.map((s, i) => [s.name, describe(s.op, graph.nodes[i]!), `[${s.outputShape.join(',')}]`, String(s.params), String(s.macs)]),
       ),
       `total: ${totals.params} parameters, ${totals.macs} MACs per image`,
     ];
-    if (log.length > 0) lines.push('', 'loading:', ...log.map((l) => `  ${l}`));
+    if (log.length > 0) lines.push('', 'loading:', ...logLines(log));
     emitResult(o, () => lines.join('\n'), () => ({ model: file, kind: loaded.kind, input: graph.input, output: graph.output, layers: stats, totals, log }));
   });
 }

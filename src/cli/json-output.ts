@@ -6,6 +6,8 @@
 import type { Command } from 'commander';
 import { checkWritable, writeFileAtomic } from '../util/atomic-write.js';
 import type { RawOptions } from './options.js';
+import type { OutputFile } from './outputs.js';
+import { printJson, printOut } from './print.js';
 
 /** The spelling of `--json` shared by every command (the options reference documents it once). */
 export const JSON_FLAGS = '--json <file>';
@@ -20,13 +22,18 @@ export function checkJsonTarget(o: RawOptions): void {
   if (o.json !== undefined && o.json !== '-') checkWritable(String(o.json), '--json');
 }
 
+/** The --json file as an output for checkOutputs (outputs.ts); none for '-' (stdout). */
+export function jsonOutputs(o: RawOptions): OutputFile[] {
+  return o.json !== undefined && o.json !== '-' ? [{ flag: '--json', file: String(o.json) }] : [];
+}
+
 /** Prints `text()` on stdout and writes `record()` as --json asks. */
 export function emitResult(o: RawOptions, text: () => string, record: () => unknown): void {
   const json = (): string => JSON.stringify(record(), null, 2) + '\n';
   if (o.json === '-') {
-    process.stdout.write(json());
+    printJson(record());
     return;
   }
-  process.stdout.write(text() + '\n');
+  printOut(text());
   if (o.json !== undefined) writeFileAtomic(String(o.json), json());
 }

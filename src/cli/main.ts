@@ -5,7 +5,7 @@
  * util/exit.ts for every command; global options (--max-memory) in options.ts.
  */
 import { Command, CommanderError } from 'commander';
-import { EXIT_INTERNAL_ERROR, EXIT_USER_ERROR, oneLine, UserError } from '../errors.js';
+import { EXIT_INTERNAL_ERROR, EXIT_REGRESSION, EXIT_USER_ERROR, oneLine, RegressionFound, UserError } from '../errors.js';
 import { installExitHandlers } from '../util/exit.js';
 import { checkCommand } from './check.js';
 import { applyConfig } from './config.js';
@@ -16,6 +16,7 @@ import { inspectCommand } from './inspect.js';
 import { mergeCommand } from './merge.js';
 import { neuronCommand } from './neuron.js';
 import { addGlobalOptions, applyGlobalOptions } from './options.js';
+import { printError, printErrorBlock } from './print.js';
 import { sweepCommand } from './sweep.js';
 
 export function buildProgram(): Command {
@@ -60,10 +61,11 @@ function exitCodeFor(err: unknown): number {
     // Help and version end with code 0; commander has already printed its one-line error otherwise.
     return err.exitCode === 0 ? 0 : EXIT_USER_ERROR;
   }
+  if (err instanceof RegressionFound) return EXIT_REGRESSION;
   if (err instanceof UserError) {
-    process.stderr.write(`snnc: ${err.message}\n`);
+    printError(err.message);
     return EXIT_USER_ERROR;
   }
-  process.stderr.write(`snnc: internal error (a bug in snnc, please report it): ${(err as Error)?.stack ?? String(err)}\n`);
+  printErrorBlock(`snnc: internal error (a bug in snnc, please report it): ${(err as Error)?.stack ?? String(err)}`);
   return EXIT_INTERNAL_ERROR;
 }

@@ -4,20 +4,19 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { readTextFile } from '../util/read-file.js';
+import { parseJsonText } from '../util/structured-text.js';
 import { checkSweepFile, mergeSweeps } from '../eval/sweep.js';
-import type { RawOptions } from './options.js';
-import { checkOutDir, RESULTS_JSON, writeSweepOutputs } from './sweep-output.js';
+import { maxMemoryOfCommand, type RawOptions } from './options.js';
+import { checkOutputs } from './outputs.js';
+import { printOut } from './print.js';
+import { checkOutDir, RESULTS_JSON, SWEEP_FILES, writeSweepOutputs } from './sweep-output.js';
 
-function readSweep(dir: string) {
-  const file = fs.existsSync(dir) && fs.statSync(dir).isDirectory() ? path.join(dir, RESULTS_JSON) : dir;
-  const text = readTextFile(file);
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw new UserError(`${file}: not valid JSON (${(err as Error).message})`);
-  }
-  return { file, sweep: checkSweepFile(data, file) };
+function resultsFile(dir: string): string {
+  return fs.existsSync(dir) && fs.statSync(dir).isDirectory() ? path.join(dir, RESULTS_JSON) : dir;
+}
+
+function readSweep(file: string, maxMemoryBytes: number) {
+  return { file, sweep: checkSweepFile(parseJsonText(readTextFile(file, maxMemoryBytes), file), file) };
 }
 
 export function mergeCommand(): Command {
@@ -26,14 +25,16 @@ export function mergeCommand(): Command {
     .argument('<dirs...>', 'sweep output folders (or their results.json files)')
     .option('--out <dir>', 'output folder (required; created if missing)')
     .option('--no-timing', 'leave wall-clock times out of results.json')
-    .action(async (dirs: string[], o: RawOptions) => {
+    .action(async (dirs: string[], o: RawOptions, cmd: Command) => {
       if (o.out === undefined) throw new UserError('--out <dir> is required');
       const out = String(o.out);
       checkOutDir(out);
-      const merged = mergeSweeps(dirs.map(readSweep), o.timing !== false);
+      const files = dirs.map(resultsFile);
+      // The output folder is replaced as a whole: it must hold none of the inputs.
+      checkOutputs(SWEEP_FILES.map((f) => ({ flag: '--out', file: path.join(out, f) })), files, { inNewFolder: true });
+      const maxMemoryBytes = maxMemoryOfCommand(cmd);
+      const merged = mergeSweeps(files.map((f) => readSweep(f, maxMemoryBytes)), o.timing !== false);
       const written = await writeSweepOutputs(out, merged);
-      process.stdout.write(
-        `merged ${dirs.length} part${dirs.length === 1 ? '' : 's'}: ${merged.results.length} configurations\nwrote ${written.map((f) => path.join(out, f)).join(', ')}\n`,
-      );
+      printOut([`merged ${dirs.length} part${dirs.length === 1 ? '' : 's'}: ${merged.results.length} configurations`, `wrote ${written.map((f) => path.join(out, f)).join(', ')}`]);
     });
 }

@@ -9,18 +9,21 @@ import { buildFiReport, paramsRecord, type TraceReport } from '../eval/neuron-re
 import { renderFiReport, renderTraceReport } from '../report/neuron-report.js';
 import { fiChart, traceChart } from '../report/neuron-charts.js';
 import { renderSvg, type ChartSpec } from '../report/svg.js';
-import { currentGrid, settleMs, simulateFi } from '../snn/fi-curve.js';
+import { currentCount, currentGrid, MAX_CURRENTS, settleMs, simulateFi } from '../snn/fi-curve.js';
 import { GAIN_FREQUENCIES_HZ, passiveGain, simulateTrace } from '../snn/membrane-trace.js';
-import { DEFAULT_NEURON, checkNeuron, rheobaseNa, type LabModel, type PhysicalNeuron } from '../snn/physical.js';
-import { parseStimulus } from '../snn/stimulus.js';
-import { checkWritable, writeFileAtomic } from '../util/atomic-write.js';
-import { addJsonOption, checkJsonTarget, emitResult } from './json-output.js';
+import { DEFAULT_NEURON, checkNeuron, maxSpikesPerStep, rheobaseNa, type LabModel, type PhysicalNeuron } from '../snn/physical.js';
+import { parseStimulus, peakCurrentNa } from '../snn/stimulus.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { addJsonOption, emitResult, jsonOutputs } from './json-output.js';
+import { checkOutputs } from './outputs.js';
 import { parseChoice, parseNumber, type RawOptions } from './options.js';
 
 const D = DEFAULT_NEURON;
 const ADAPTATION_FLAGS = { gA: '--g-a', b: '--b', tauA: '--tau-a', eK: '--e-k' } as const;
 /** Bound on simulated steps per neuron (duration / dt). */
 const MAX_STEPS = 50_000_000;
+/** Bound on simulated spikes (each is an iteration of the exact-timing loop; a trace lists them all). */
+const MAX_SPIKES = 100_000_000;
 
 function addNeuronOptions(cmd: Command, what: string): Command {
   cmd
@@ -79,11 +82,21 @@ function neuronFrom(o: RawOptions): { neuron: PhysicalNeuron; seed: number } {
   return { neuron, seed: num('--seed', 'seed', 0, { integer: true, min: 0, max: 2 ** 31 - 1 }) };
 }
 
-function parseDuration(o: RawOptions, dtMs: number, neurons: number): number {
+/**
+ * --duration, with the work it implies bounded before anything runs: neuron-steps (duration /
+ * dt x neurons) and spikes (at most maxSpikesPerStep each step under the largest current:
+ * a huge current with t_ref = 0 would otherwise loop over billions of spikes in one step).
+ */
+function parseDuration(o: RawOptions, neuron: PhysicalNeuron, neurons: number, peakNa: number): number {
+  const dtMs = neuron.dtMs;
   const durationMs = parseNumber('--duration', String(o.duration), { min: Number.MIN_VALUE });
   const steps = durationMs / dtMs;
   if (steps < 1) throw new UserError(`--duration: ${durationMs} ms is shorter than one step of --dt ${dtMs} ms`);
   if (steps * neurons > MAX_STEPS) throw new UserError(`--duration: ${durationMs} ms / --dt ${dtMs} ms x ${neurons} neurons is ${Math.round(steps * neurons)} neuron-steps, above the limit ${MAX_STEPS}`);
+  const spikes = maxSpikesPerStep(neuron, peakNa) * steps * neurons;
+  if (!(spikes <= MAX_SPIKES)) {
+    throw new UserError(`${peakNa} nA with t_ref ${neuron.tRefMs} ms could fire up to ${spikes.toPrecision(3)} spikes in ${durationMs} ms, above the limit ${MAX_SPIKES}: lower the current or raise --t-ref`);
+  }
   return durationMs;
 }
 
@@ -100,9 +113,10 @@ function parseCurrents(value: string): number[] {
   }) as [number, number, number];
   if (!(stepNa > 0)) fail(`step ${stepNa} nA, expected > 0`);
   if (to < from) fail(`to ${to} nA is below from ${from} nA`);
-  const grid = currentGrid(from, to, stepNa);
-  if (grid.length > 10_000) fail(`${grid.length} currents, at most 10000`);
-  return grid;
+  // Counted before anything is allocated: 0:1e300:1 or 0:1:1e-8 would not fit in memory.
+  const count = currentCount(from, to, stepNa);
+  if (!(count <= MAX_CURRENTS)) fail(`${Number.isFinite(count) ? count : 'too many'} currents, at most ${MAX_CURRENTS}`);
+  return currentGrid(from, to, stepNa);
 }
 
 async function writePlot(file: string, spec: ChartSpec): Promise<void> {
@@ -118,9 +132,8 @@ function fiCommand(): Command {
   return cmd.action(async (o: RawOptions) => {
     const { neuron, seed } = neuronFrom(o);
     const currents = parseCurrents(String(o.currents));
-    const durationMs = parseDuration(o, neuron.dtMs, currents.length);
-    if (o.plot !== undefined) checkWritable(String(o.plot), '--plot');
-    checkJsonTarget(o);
+    const durationMs = parseDuration(o, neuron, currents.length, Math.max(...currents.map(Math.abs)));
+    checkOutputs([...(o.plot !== undefined ? [{ flag: '--plot', file: String(o.plot) }] : []), ...jsonOutputs(o)], o.config === undefined ? [] : [String(o.config)]);
     const points = simulateFi(neuron, currents, { durationMs, seed });
     const report = buildFiReport(neuron, points, { durationMs, settleMs: settleMs(neuron, durationMs), seed });
     if (o.plot !== undefined) await writePlot(String(o.plot), fiChart(report));
@@ -137,9 +150,13 @@ function traceCommand(): Command {
   return cmd.action(async (o: RawOptions) => {
     const { neuron, seed } = neuronFrom(o);
     const current = parseStimulus('--current', String(o.current));
-    const durationMs = parseDuration(o, neuron.dtMs, 1);
-    if (o.plot !== undefined) checkWritable(String(o.plot), '--plot');
-    checkJsonTarget(o);
+    const durationMs = parseDuration(o, neuron, 1, peakCurrentNa(current));
+    // A sine above the Nyquist frequency 1 / (2 dt) is not resolved by the steps (and its gain window would not fit).
+    const nyquistHz = 1000 / (2 * neuron.dtMs);
+    if (current.kind === 'sine' && !(current.freqHz <= nyquistHz)) {
+      throw new UserError(`--current: freq ${current.freqHz} Hz is above ${nyquistHz} Hz, the highest frequency steps of --dt ${neuron.dtMs} ms resolve`);
+    }
+    checkOutputs([...(o.plot !== undefined ? [{ flag: '--plot', file: String(o.plot) }] : []), ...jsonOutputs(o)], o.config === undefined ? [] : [String(o.config)]);
     const trace = simulateTrace(neuron, current, durationMs, seed);
     let vMinMv = Infinity;
     let vMaxMv = -Infinity;

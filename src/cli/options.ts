@@ -10,7 +10,7 @@ import type { DataOptions } from '../io/data/registry.js';
 import { DEFAULT_CONVERSION, type ConversionOptions } from '../model/conversion-settings.js';
 import { DEFAULT_RUNTIME, DEFAULT_TIMESTEPS, type RuntimeSettings } from '../runtime/settings.js';
 import { defaultThreads } from '../runtime/ort.js';
-import { defaultMaxMemoryBytes, formatBytes, parseByteSize, setMaxMemoryBytes } from '../util/memory-limit.js';
+import { defaultMaxMemoryBytes, formatBytes, parseByteSize } from '../util/memory-limit.js';
 
 export function parseNumber(flag: string, value: string, check?: { min?: number; max?: number; integer?: boolean }): number {
   const n = Number(value);
@@ -48,9 +48,19 @@ export function addGlobalOptions(program: Command): Command {
   );
 }
 
-/** Applies global options before any command runs. */
+/** Checks global options before any command runs (a bad --max-memory fails before any work). */
 export function applyGlobalOptions(o: RawOptions): void {
-  setMaxMemoryBytes(o.maxMemory === undefined ? null : parseMemorySize('--max-memory', String(o.maxMemory)));
+  maxMemoryOf(o);
+}
+
+/** The run's memory budget: --max-memory, or half of this machine's memory. */
+export function maxMemoryOf(o: RawOptions): number {
+  return o.maxMemory === undefined ? defaultMaxMemoryBytes() : parseMemorySize('--max-memory', String(o.maxMemory));
+}
+
+/** The memory budget of the command `cmd` runs (--max-memory is a global option of the program). */
+export function maxMemoryOfCommand(cmd: Command): number {
+  return maxMemoryOf(cmd.optsWithGlobals() as RawOptions);
 }
 
 export function addDataOptions(cmd: Command): Command {
@@ -59,7 +69,7 @@ export function addDataOptions(cmd: Command): Command {
     .option('--data-dir <dir>', 'folder holding the named dataset\'s IDX files; for cifar10 the cache folder, else $XDG_CACHE_HOME/snnc, else ~/.cache/snnc')
     .option('--limit <n>', 'evaluate the first n samples only')
     .option('--batch <n>', 'samples per batch (the simulation may cut it further to bound memory)', '100')
-    .option('--threads <n>', 'onnxruntime threads (default: the cores available)')
+    .option('--threads <n>', 'cores to use: simulation worker threads, onnxruntime threads of the ANN (default: the cores available)')
     .option('--input-scale <x>', 'factor applied to raw pixel values (default 1/255)')
     .option('--input-mean <list>', 'per-channel mean subtracted after scaling (default 0)')
     .option('--input-std <list>', 'per-channel std dividing after the mean (default 1)');
@@ -78,23 +88,64 @@ export const CONVERSION_DEFAULT_TEXT = {
   calibrate: DEFAULT_CONVERSION.calibrate,
 };
 
-export function addConversionOptions(cmd: Command): Command {
+export const TARGET_HELP = 'what the conversion is for: snnc (its own runtime, every technique) or nir (only what a NIR file expresses: reset to zero, v(0) = 0, no refractory period; see docs/nir.md)';
+
+/**
+ * The defaults of `--target nir`: what a NIR file expresses (NIR 1.0: reset to v_reset, no
+ * initial state, no refractory period, no max pooling), with the scale chosen and the biases
+ * calibrated for reset to zero (docs/nir.md). These flags have no commander default: their
+ * default depends on --target.
+ */
+type TargetFlags = Record<'percentile' | 'reset' | 'vInit' | 'tRef' | 'maxpool' | 'calibrate', string>;
+const NIR_TARGET: TargetFlags = { percentile: 'auto', reset: 'zero', vInit: '0', tRef: '0', maxpool: 'avg', calibrate: 'bias' };
+const SNNC_TARGET: TargetFlags = {
+  percentile: CONVERSION_DEFAULT_TEXT.percentile,
+  reset: CONVERSION_DEFAULT_TEXT.reset,
+  vInit: CONVERSION_DEFAULT_TEXT.vInit,
+  tRef: CONVERSION_DEFAULT_TEXT.tRef,
+  maxpool: CONVERSION_DEFAULT_TEXT.maxpool,
+  calibrate: CONVERSION_DEFAULT_TEXT.calibrate,
+};
+const byTarget = (key: keyof TargetFlags): string => `(default ${SNNC_TARGET[key]}; --target nir: ${NIR_TARGET[key]})`;
+
+/** `target: false`: the command defines --target itself (sweep, where it also takes an accuracy). */
+export function addConversionOptions(cmd: Command, { target = true }: { target?: boolean } = {}): Command {
   const d = CONVERSION_DEFAULT_TEXT;
+  if (target) cmd.option('--target <target>', TARGET_HELP, 'snnc');
   return cmd
-    .option('--percentile <p|auto|fit>', 'percentile of positive ReLU activations mapped to the highest rate (100 = max; auto: the most accurate on the calibration images; fit: per layer, the least clipping + quantisation error at the run\'s T)', d.percentile)
+    .option('--percentile <p|auto|fit>', `percentile of positive ReLU activations mapped to the highest rate (100 = max; auto: the most accurate on the calibration images; fit: per layer, the least clipping + quantisation error at the run's T) ${byTarget('percentile')}`)
     .option('--channelwise', 'one scale per channel instead of per layer')
     .option('--calib-samples <n>', 'calibration images', d.calibSamples)
     .option('--calib-data <spec>', 'calibration dataset (default: the training split of --data)')
-    .option('--t-ref <k>', 'refractory period in timesteps: at most one spike every k+1 steps', d.tRef)
-    .option('--reset <mode>', 'reset after a spike: subtract (v -= threshold) or zero', d.reset)
-    .option('--v-init <f|random|auto>', 'initial membrane potential as a fraction of the threshold, random (uniform, seeded), or auto (0.5 or random, whichever gives the better accuracy-vs-t curve on calibration images)', d.vInit)
+    .option('--t-ref <k>', `refractory period in timesteps: at most one spike every k+1 steps ${byTarget('tRef')}`)
+    .option('--reset <mode>', `reset after a spike: subtract (v -= threshold) or zero ${byTarget('reset')}`)
+    .option('--v-init <f|random|auto>', `initial membrane potential as a fraction of the threshold, random (uniform, seeded), or auto (0.5 or random, whichever gives the better accuracy-vs-t curve on calibration images) ${byTarget('vInit')}`)
     .option('--predistort', 'pre-distort currents so that rates stay linear up to r_max despite the refractory period')
     .option('--neuron <model>', 'if (no leak) or lif (leaky, with --tau-m)', d.neuron)
     .option('--tau-m <steps>', 'LIF membrane time constant in timesteps')
     .option('--readout <mode>', 'membrane (accumulated output current) or spikes (output spike counts)', d.readout)
-    .option('--maxpool <mode>', 'spiking (gated by spike counts) or avg (replace by average pooling: changes the ANN)', d.maxpool)
-    .option('--calibrate <mode>', 'after conversion, correct mean rate errors per channel: none, bias or potential', d.calibrate)
+    .option('--maxpool <mode>', `spiking (gated by spike counts) or avg (replace by average pooling: changes the ANN) ${byTarget('maxpool')}`)
+    .option('--calibrate <mode>', `after conversion, correct mean rate errors per channel: none, bias or potential ${byTarget('calibrate')}`)
     .option('--calib-timesteps <T>', `timesteps of the calibration runs (default: --timesteps, or ${DEFAULT_CONVERSION.calibTimesteps})`);
+}
+
+/** The conversion flags a target sets, with the user's value where given; a value NIR cannot express is a user error. */
+function targetOptions(o: RawOptions): { target: 'snnc' | 'nir'; values: TargetFlags } {
+  const target = parseChoice('--target', String(o.target ?? 'snnc'), ['snnc', 'nir'] as const);
+  const defaults = target === 'nir' ? NIR_TARGET : SNNC_TARGET;
+  const values: TargetFlags = { ...defaults };
+  for (const key of Object.keys(defaults) as (keyof TargetFlags)[]) if (o[key] !== undefined) values[key] = String(o[key]);
+  if (target === 'nir') {
+    const refuse = (flag: string, value: string, why: string) => {
+      throw new UserError(`${flag}${value === '' ? '' : ` ${value}`}: --target nir ${why}; drop ${flag} or use --target snnc`);
+    };
+    if (values.reset !== 'zero') refuse('--reset', values.reset, 'resets to zero (NIR neurons reset to v_reset)');
+    if (values.vInit.trim() === '' || Number(values.vInit) !== 0) refuse('--v-init', values.vInit, 'starts at v(0) = 0 (NIR stores no initial state)');
+    if (values.tRef.trim() === '' || Number(values.tRef) !== 0) refuse('--t-ref', values.tRef, 'has no refractory period (NIR neurons have none)');
+    if (values.calibrate === 'potential') refuse('--calibrate', values.calibrate, 'calibrates biases only (v(0) shifts are not expressible in NIR)');
+    if (o.predistort === true) refuse('--predistort', '', 'has no refractory period to pre-distort for');
+  }
+  return { target, values };
 }
 
 /**
@@ -215,18 +266,20 @@ export function calibSource(o: RawOptions): CalibSource {
 
 /** `timesteps`: the run the conversion is for (calibration runs default to it). */
 export function conversionOptions(o: RawOptions, timesteps = DEFAULT_CONVERSION.calibTimesteps): ConversionOptions {
+  const { target, values } = targetOptions(o);
   return {
-    ...percentileOption(String(o.percentile)),
+    ...(target === 'nir' ? { target } : {}),
+    ...percentileOption(values.percentile),
     channelwise: o.channelwise === true,
     calibSamples: parseNumber('--calib-samples', String(o.calibSamples), { min: 1, integer: true }),
-    reset: parseChoice('--reset', String(o.reset), ['subtract', 'zero'] as const),
-    tRefSteps: parseNumber('--t-ref', String(o.tRef), { min: 0, max: 1000, integer: true }),
-    ...vInitOption(String(o.vInit)),
+    reset: parseChoice('--reset', values.reset, ['subtract', 'zero'] as const),
+    tRefSteps: parseNumber('--t-ref', values.tRef, { min: 0, max: 1000, integer: true }),
+    ...vInitOption(values.vInit),
     predistort: o.predistort === true,
     ...neuronOption(o),
     readout: parseChoice('--readout', String(o.readout), ['membrane', 'spikes'] as const),
-    maxpool: parseChoice('--maxpool', String(o.maxpool), ['spiking', 'avg'] as const),
-    calibrate: parseChoice('--calibrate', String(o.calibrate), ['none', 'bias', 'potential'] as const),
+    maxpool: parseChoice('--maxpool', values.maxpool, ['spiking', 'avg'] as const),
+    calibrate: parseChoice('--calibrate', values.calibrate, ['none', 'bias', 'potential'] as const),
     calibTimesteps: o.calibTimesteps === undefined ? timesteps : parseTimesteps(o.calibTimesteps, '--calib-timesteps'),
   };
 }

@@ -14,6 +14,7 @@ import {
   CONVERSION_FLAGS,
   conversionOptions,
   dataOptions,
+  maxMemoryOfCommand,
   preprocessFlags,
   runOptions,
   simulationOptions,
@@ -27,7 +28,7 @@ export interface PreparePlan {
   file: string;
   /** --data (the evaluation data, and the default calibration data's name) and --data-dir. */
   data: { spec: string; options: DataOptions };
-  run: { batchSize: number; threads: number; limit?: number };
+  run: { batchSize: number; threads: number; limit?: number; maxMemoryBytes: number };
   /** How an ANN is converted; null for a converted network, which takes no conversion flag. */
   conversion: { options: ConversionOptions; calib: CalibSource } | null;
   /** The preprocessing flags given, over the default or what a converted network stores. */
@@ -51,14 +52,15 @@ export function refuseConversionFlags(file: string, given: readonly string[]): v
 
 /** The plan of convert and export; `simulation`: the run that eval, check and sweep calibrate for. */
 export function planPrepare(file: string, cmd: Command, o: RawOptions, simulation?: SimulationOptions): PreparePlan {
-  const run = runOptions(o);
+  const maxMemoryBytes = maxMemoryOfCommand(cmd);
+  const run = { ...runOptions(o), maxMemoryBytes };
   const given = CONVERSION_FLAGS.filter((k) => ['cli', 'config'].includes(cmd.getOptionValueSource(k) ?? '')).map((k) => `--${kebab(k)}`);
   // Known to be spiking by its name: refused before the flags' values are parsed.
   if (holdsSpikingNetwork(file)) refuseConversionFlags(file, given);
   const conversion = holdsSpikingNetwork(file) ? null : { options: conversionOptions(o, simulation?.timesteps), calib: calibSource(o) };
   return {
     file,
-    data: { spec: String(o.data), options: dataOptions(o) },
+    data: { spec: String(o.data), options: { ...dataOptions(o), maxMemoryBytes } },
     run,
     conversion,
     preprocess: preprocessFlags(o),

@@ -40,11 +40,11 @@ function preprocessOver(base: Preprocess, plan: PreparePlan, channels: number): 
 export async function prepareSnn(plan: PreparePlan, progress: Progress): Promise<Prepared> {
   const { file } = plan;
   progress.update(`loading ${file}`);
-  const loaded = await loadModel(file);
+  const loaded = await loadModel(file, { maxMemoryBytes: plan.run.maxMemoryBytes });
   if (loaded.kind === 'snn') {
     refuseConversionFlags(file, plan.conversionFlagsGiven);
     const preprocess = preprocessOver(loaded.model.preprocess, plan, loaded.model.snn.input.shape[0]!);
-    return { model: { ...loaded.model, preprocess }, calibrationSeconds: 0, log: [] };
+    return { model: { ...loaded.model, preprocess }, calibrationSeconds: 0, log: loaded.log ?? [] };
   }
   const preprocess = preprocessOver({ ...DEFAULT_PREPROCESS, ...loaded.preprocess }, plan, loaded.graph.input.shape[0]!);
   // Every file not named as a spiking network has conversion options in the plan.
@@ -56,6 +56,7 @@ export async function prepareSnn(plan: PreparePlan, progress: Progress): Promise
   const converted = await namingFlagsAsync(runFlags(plan), () => convertAnn(loaded, preprocess, options, calibData, {
     threads: plan.run.threads,
     batchSize: plan.run.batchSize,
+    maxMemoryBytes: plan.run.maxMemoryBytes,
     onBatch: (done, total) => progress.update(batchText(`calibrating on ${calibData.name}`, done, total)),
     onLayer: (text) => progress.update(text),
     warn: (message) => progress.warn(message),
@@ -82,6 +83,7 @@ export async function runEvaluation(prepared: Prepared, ds: Dataset, plan: EvalP
       ...sim,
       batchSize: plan.run.batchSize,
       threads: plan.run.threads,
+      maxMemoryBytes: plan.run.maxMemoryBytes,
       onProgress: (phase, done, total) => progress.update(batchText(phase === 'ann' ? 'ANN' : `SNN, T=${sim.timesteps}`, done, total)),
     }),
   );

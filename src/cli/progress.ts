@@ -3,6 +3,7 @@
  * stdout carries only results and logs stay clean in CI.
  */
 import ora, { type Ora } from 'ora';
+import { printWarning } from './print.js';
 
 export class Progress {
   private readonly spinner: Ora | null;
@@ -31,7 +32,7 @@ export class Progress {
     if (this.warned.has(message)) return;
     this.warned.add(message);
     if (this.spinner) this.spinner.clear();
-    process.stderr.write(`snnc: warning: ${message}\n`);
+    printWarning(message);
     if (this.spinner) this.spinner.render();
   }
 

@@ -11,7 +11,7 @@
  */
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { UserError } from '../errors.js';
+import { oneLine, UserError } from '../errors.js';
 import { meanFiringRate, stepsToReach } from '../eval/metrics.js';
 import { expandGrid, normalizeGrid, shardOf, sweepFile, type Configuration, type GridAxis, type Shard, type SweepResult } from '../eval/sweep.js';
 import type { EvalReport } from '../eval/report-record.js';
@@ -20,11 +20,13 @@ import { pct } from '../util/format.js';
 import { addConfigOption } from './config.js';
 import { holdsSpikingNetwork } from '../io/load-model.js';
 import { DEFAULT_PREPROCESS } from '../model/dataset.js';
-import { addConversionOptions, addDataOptions, addSimulationOptions, CONVERSION_FLAGS, namingFlags, parseNumber, type RawOptions } from './options.js';
+import { addConversionOptions, addDataOptions, addSimulationOptions, CONVERSION_FLAGS, namingFlags, parseNumber, TARGET_HELP, type RawOptions } from './options.js';
 import { planEval, type EvalPlan } from './plan.js';
 import { loadEvalData, prepareSnn, runEvaluation } from './prepare.js';
 import { Progress } from './progress.js';
-import { checkOutDir, writeSweepOutputs } from './sweep-output.js';
+import { checkOutputs, commandInputs } from './outputs.js';
+import { printOut } from './print.js';
+import { checkOutDir, SWEEP_FILES, writeSweepOutputs } from './sweep-output.js';
 
 /** Preprocessing flags (defined with the data options) that a grid may vary. */
 const PREPROCESS_KEYS = ['input-scale', 'input-mean', 'input-std'];
@@ -115,28 +117,34 @@ function sweepResult(c: Configuration, r: EvalReport, target: number | null): Sw
 export function sweepCommand(): Command {
   const cmd = new Command('sweep')
     .description('run the SNN for every configuration of a grid of options; write results.json, results.csv and SVG charts')
-    .argument('<model>', 'ONNX model (.onnx) or converted network (.snn.json)')
+    .argument('<model>', 'ONNX model (.onnx), converted network (.snn.json) or NIR graph (.nir)')
     .option('--out <dir>', 'output folder (required; created if missing)')
     .addOption(new Option('--grid <key=values>', 'an option and its values, e.g. t-ref=0,1,2; repeat for more axes').argParser(parseGridFlag).default([], 'none'))
-    .option('--target <acc>', 'accuracy (fraction) for the Pareto chart (default: 1 pp below the ANN)')
+    .option('--target <target|acc>', `${TARGET_HELP}; a number in [0, 1] is read as --target-accuracy (its older spelling)`, 'snnc')
+    .option('--target-accuracy <acc>', 'accuracy (fraction) for the Pareto chart (default: 1 pp below the ANN)')
     .option('--shard <i/n>', 'run configurations i, i+n, i+2n, ... only (1 <= i <= n); join shards with snnc merge')
     .option('--no-timing', 'leave wall-clock times out of results.json (for byte-identical reruns)')
     .option('-q, --quiet', 'no progress on stderr');
   addSimulationOptions(cmd);
   addDataOptions(cmd);
-  addConversionOptions(cmd);
+  addConversionOptions(cmd, { target: false });
   addConfigOption(cmd);
   return cmd.action(async (file: string, raw: RawOptions) => {
+    if (/^[\d.]+$/.test(String(raw.target))) {
+      raw.targetAccuracy ??= raw.target;
+      raw.target = 'snnc';
+    }
     const began = performance.now();
     if (raw.out === undefined) throw new UserError('--out <dir> is required');
     const out = String(raw.out);
     checkOutDir(out);
+    checkOutputs(SWEEP_FILES.map((f) => ({ flag: '--out', file: path.join(out, f) })), commandInputs(file, raw), { inNewFolder: true });
     const o = raw as RawOptions & { grid: GridAxis[] };
     const axes = namingFlags(Object.fromEntries(o.grid.map((a) => [`grid ${a.key}`, `--grid ${a.key}`])), () => normalizeGrid(o.grid));
     checkGrid(cmd, axes, file);
     const base = planEval(file, cmd, o);
     const { timesteps } = base.simulation;
-    const target = o.target === undefined ? null : parseNumber('--target', String(o.target), { min: 0, max: 1 });
+    const target = o.targetAccuracy === undefined ? null : parseNumber('--target-accuracy', String(o.targetAccuracy), { min: 0, max: 1 });
     const shard = o.shard === undefined ? undefined : parseShard(String(o.shard));
     const all = expandGrid(axes);
     // Every configuration's values are parsed before any work, so a bad value fails at once.
@@ -180,7 +188,7 @@ export function sweepCommand(): Command {
       const written = await writeSweepOutputs(out, sweep);
       progress.stop();
       const lines = [
-        `sweep of ${file} on ${String(o.data)} (${samples} samples), T = ${timesteps}: ${mine.length} of ${all.length} configurations` +
+        `sweep of ${oneLine(file)} on ${oneLine(String(o.data))} (${samples} samples), T = ${timesteps}: ${mine.length} of ${all.length} configurations` +
           `${shard ? ` (shard ${shard.index}/${shard.count})` : ''}, ${groups.size} conversion${groups.size === 1 ? '' : 's'}`,
         renderTable(
           ['id', 'configuration', 'ANN', `SNN t=${timesteps}`, 'to target', 'within 1 pp', 'mean rate'],
@@ -194,9 +202,9 @@ export function sweepCommand(): Command {
             r.meanFiringRate.toFixed(4),
           ]),
         ),
-        `wrote ${written.map((f) => path.join(out, f)).join(', ')}`,
+        `wrote ${written.map((f) => oneLine(path.join(out, f))).join(', ')}`,
       ];
-      process.stdout.write(lines.join('\n') + '\n');
+      printOut(lines);
     } finally {
       progress.stop();
     }

@@ -11,17 +11,16 @@
  * of the calibration images (the first ones): the correction is a mean per channel over images
  * and positions, which a few hundred images pin down.
  */
-import { limitDataset, maxAbsInput, preprocessBatch, type Dataset } from '../model/dataset.js';
+import { limitDataset, maxAbsInput, type Dataset } from '../model/dataset.js';
 import type { SnnModel } from '../model/snn-model.js';
 import type { Graph, SpikeNode } from '../ir/graph.js';
 import { inferShapes } from '../ir/shapes.js';
 import { sizeOf } from '../ir/tensor.js';
 import { shiftCurrents, type CalibrationMode } from '../passes/shift-currents.js';
 import { runAnn } from '../runtime/ann.js';
-import type { OrtOptions } from '../runtime/ort.js';
+import { driveSnn } from '../runtime/batch-driver.js';
+import { defaultThreads, type OrtOptions } from '../runtime/ort.js';
 import type { RuntimeSettings } from '../runtime/settings.js';
-import { SnnSimulator } from '../runtime/simulator.js';
-import { simBatchSize } from '../runtime/simulate.js';
 import { maxRate } from '../snn/layer.js';
 
 export const CALIB_RUN_MIN_IMAGES = 256;
@@ -40,6 +39,8 @@ function prefixGraph(graph: Graph, layer: SpikeNode): Graph {
 
 export interface CalibrateRun extends OrtOptions {
   batchSize: number;
+  /** The run's memory budget (--max-memory); default: half of this machine's memory. */
+  maxMemoryBytes?: number;
   runtime?: RuntimeSettings;
   onLayer?: (layer: string, index: number, total: number) => void;
 }
@@ -77,7 +78,6 @@ export async function calibrateLayers(
   calib = limitDataset(calib, used);
   const targets = await targetRates(model, calib, layers, run);
   const shapes = inferShapes(model.snn);
-  const inputPer = sizeOf(model.snn.input.shape);
   let snn = model.snn;
   const log: string[] = [];
   for (const [index, layer] of layers.entries()) {
@@ -87,20 +87,21 @@ export async function calibrateLayers(
     const channels = shape[0]!;
     const plane = per / channels;
     const missing = new Float64Array(channels);
-    const sim = await SnnSimulator.create(prefixGraph(snn, layer), timesteps, { ...run, inputScale: maxAbsInput(model.preprocess, snn.input.shape[0]!) });
-    try {
-      const batch = simBatchSize(sim, run.batchSize);
-      for (let start = 0; start < calib.count; start += batch) {
-        const count = Math.min(batch, calib.count - start);
-        const x = preprocessBatch(calib, start, count, model.preprocess, new Float32Array(count * inputPer));
-        const r = await sim.runBatch(x, count, { capture: new Set([layer.name]), firstSample: start });
+    const target = targets.get(layer.name)!;
+    await driveSnn(
+      prefixGraph(snn, layer),
+      timesteps,
+      { ...(run.runtime ? { runtime: run.runtime } : {}), inputScale: maxAbsInput(model.preprocess, snn.input.shape[0]!) },
+      calib,
+      model.preprocess,
+      { threads: run.threads ?? defaultThreads(), batchSize: run.batchSize, capture: [layer.name] },
+      // Batches arrive in dataset order: the sums are the same whatever the threads.
+      (r, start, count) => {
         const spikes = r.counts.get(layer.name)!;
-        const target = targets.get(layer.name)!.subarray(start * per, (start + count) * per);
-        for (let i = 0; i < spikes.length; i++) missing[Math.floor(i / plane) % channels]! += target[i]! - spikes[i]! / timesteps;
-      }
-    } finally {
-      await sim.release();
-    }
+        const want = target.subarray(start * per, (start + count) * per);
+        for (let i = 0; i < spikes.length; i++) missing[Math.floor(i / plane) % channels]! += want[i]! - spikes[i]! / timesteps;
+      },
+    );
     const delta = Float32Array.from(missing, (m) => m / (calib.count * plane));
     const result = shiftCurrents(layer.name, delta, mode, timesteps).run(snn);
     snn = result.graph;

@@ -6,7 +6,7 @@ import { fitLambda } from './lambda-fit.js';
 import { maxRate } from '../snn/layer.js';
 import { checkFits, limitDataset, type Dataset, type Preprocess } from '../model/dataset.js';
 import type { LoadedAnn } from '../io/load-model.js';
-import type { ConversionOptions, ConversionSettings } from '../model/conversion-settings.js';
+import { VINIT_SEARCH_FIRST_STEP, VINIT_SEARCH_SAMPLES, type ConversionOptions, type ConversionSettings } from '../model/conversion-settings.js';
 import type { SnnModel } from '../model/snn-model.js';
 import type { NeuronLayerParams } from '../ir/graph.js';
 import { convertPipeline } from '../passes/pipelines.js';
@@ -26,6 +26,8 @@ export interface ConvertRun {
   warn?: (message: string) => void;
   /** The run the conversion is calibrated for (seed, encoding, noise). */
   runtime?: RuntimeSettings;
+  /** The run's memory budget (--max-memory); default: half of this machine's memory. */
+  maxMemoryBytes?: number;
 }
 
 export function neuronOf(settings: ConversionOptions): NeuronLayerParams {
@@ -44,6 +46,14 @@ export function neuronOf(settings: ConversionOptions): NeuronLayerParams {
 
 /** Percentiles `--percentile auto` tries. */
 export const PERCENTILE_CANDIDATES = [99, 99.5, 99.9, 99.95, 99.99, 99.999, 100];
+
+/**
+ * With --target nir, lower percentiles too: after a reset to zero the charge above the
+ * threshold is lost and a neuron starts from v(0) = 0, so it fires later and less than the
+ * ANN asks; a smaller scale (more current per threshold) makes up for both, at the cost of
+ * clipping the largest activations.
+ */
+export const NIR_PERCENTILE_CANDIDATES = [90, 93, 95, 97, 98, 99, 99.5, 99.9, 99.99, 100];
 
 /**
  * Converts `ann` with lambda taken from the first settings.calibSamples images of `calibData`;
@@ -73,7 +83,7 @@ export async function convertAnn(
     calib,
     preprocess,
     { channelwise: settings.channelwise, output: settings.readout === 'spikes' },
-    { threads: run.threads, batchSize: run.batchSize, onBatch: run.onBatch },
+    { threads: run.threads, batchSize: run.batchSize, onBatch: run.onBatch, ...(run.maxMemoryBytes ? { maxMemoryBytes: run.maxMemoryBytes } : {}) },
   );
   const build = (percentile: number, chosen: ConversionSettings = settings): { model: SnnModel; log: string[] } => {
     const stats = chosen.percentileFit
@@ -96,7 +106,7 @@ export async function convertAnn(
   let percentile = settings.percentile;
   let percentileSearch: ConversionSettings['percentileSearch'];
   if (settings.percentileAuto && !settings.percentileFit) {
-    const search = await searchPercentile(build, searchImages, settings.calibTimesteps, run);
+    const search = await searchPercentile(build, settings.target === 'nir' ? NIR_PERCENTILE_CANDIDATES : PERCENTILE_CANDIDATES, searchImages, settings.calibTimesteps, run);
     percentile = search.best;
     percentileSearch = search.tried;
     log.push(`percentile auto: ${search.tried.map((c) => `p${c.percentile} ${(100 * c.accuracy).toFixed(2)}%`).join(', ')} on ${searchImages.count} calibration images at T=${settings.calibTimesteps}: p${percentile}`);
@@ -105,7 +115,7 @@ export async function convertAnn(
   if (settings.vInitAuto) {
     const search = await searchVInit((c) => build(percentile, c), chosen, searchImages, settings.calibTimesteps, run);
     chosen = search.best;
-    log.push(`v-init auto: mean accuracy over t = ${Math.min(VINIT_SEARCH_FIRST_STEP, settings.calibTimesteps)}..${settings.calibTimesteps} on ${Math.min(calib.count, VINIT_SEARCH_SAMPLES)} calibration images: ${search.tried.map((c) => `${c.vInit} ${(100 * c.accuracy).toFixed(2)}%`).join(', ')}: ${chosen.vInitRandom ? 'random' : '0.5'}`);
+    log.push(`v-init auto: mean accuracy over t = ${Math.min(VINIT_SEARCH_FIRST_STEP, settings.calibTimesteps)}..${settings.calibTimesteps} on ${Math.min(searchImages.count, VINIT_SEARCH_SAMPLES)} calibration images: ${search.tried.map((c) => `${c.vInit} ${(100 * c.accuracy).toFixed(2)}%`).join(', ')}: ${chosen.vInitRandom ? 'random' : '0.5'}`);
   }
   const built = build(percentile, chosen);
   let model: SnnModel = built.model;
@@ -115,6 +125,7 @@ export async function convertAnn(
       threads: run.threads,
       batchSize: run.batchSize,
       ...(run.runtime ? { runtime: run.runtime } : {}),
+      ...(run.maxMemoryBytes ? { maxMemoryBytes: run.maxMemoryBytes } : {}),
       onLayer: (layer, i, n) => run.onLayer?.(`calibrating ${settings.calibrate} of ${layer} (${i + 1}/${n})`),
     });
     model = calibrated.model;
@@ -125,16 +136,13 @@ export async function convertAnn(
 
 /** A candidate conversion's SNN accuracy on the calibration images at step T (the searches' measure). */
 async function accuracyAt(model: SnnModel, calib: Dataset, timesteps: number, run: ConvertRun): Promise<number> {
-  const r = await simulate(model, calib, { timesteps, batchSize: run.batchSize, ...(run.threads ? { threads: run.threads } : {}), ...(run.runtime ? { runtime: run.runtime } : {}) });
+  const r = await simulate(model, calib, { timesteps, batchSize: run.batchSize, ...(run.threads ? { threads: run.threads } : {}), ...(run.runtime ? { runtime: run.runtime } : {}), ...(run.maxMemoryBytes ? { maxMemoryBytes: run.maxMemoryBytes } : {}) });
   return r.accuracyByStep[timesteps - 1]!;
 }
 
-/** The first step --v-init auto's mean accuracy counts (see searchVInit). */
-export const VINIT_SEARCH_FIRST_STEP = 2;
-
 /** A candidate conversion's SNN accuracy on `images` averaged over steps 2..T (step 1 if T = 1). */
 async function meanAccuracy(model: SnnModel, images: Dataset, timesteps: number, run: ConvertRun): Promise<number> {
-  const r = await simulate(model, images, { timesteps, batchSize: run.batchSize, ...(run.threads ? { threads: run.threads } : {}), ...(run.runtime ? { runtime: run.runtime } : {}) });
+  const r = await simulate(model, images, { timesteps, batchSize: run.batchSize, ...(run.threads ? { threads: run.threads } : {}), ...(run.runtime ? { runtime: run.runtime } : {}), ...(run.maxMemoryBytes ? { maxMemoryBytes: run.maxMemoryBytes } : {}) });
   const counted = r.accuracyByStep.slice(Math.min(VINIT_SEARCH_FIRST_STEP, timesteps) - 1);
   return counted.reduce((sum, a) => sum + a, 0) / counted.length;
 }
@@ -146,21 +154,19 @@ async function meanAccuracy(model: SnnModel, images: Dataset, timesteps: number,
  */
 async function searchPercentile(
   build: (p: number) => { model: SnnModel },
+  candidates: readonly number[],
   calib: Dataset,
   timesteps: number,
   run: ConvertRun,
 ): Promise<{ best: number; tried: { percentile: number; accuracy: number }[] }> {
   const tried: { percentile: number; accuracy: number }[] = [];
-  for (const p of PERCENTILE_CANDIDATES) {
+  for (const p of candidates) {
     run.onLayer?.(`percentile auto: trying p${p}`);
     tried.push({ percentile: p, accuracy: await accuracyAt(build(p).model, calib, timesteps, run) });
   }
   const best = tried.reduce((a, b) => (b.accuracy >= a.accuracy ? b : a));
   return { best: best.percentile, tried };
 }
-
-/** Calibration images `--v-init auto` runs each candidate on (the first ones). */
-export const VINIT_SEARCH_SAMPLES = 256;
 
 /**
  * --v-init auto: converts with v(0) = θ/2 and with random v(0) and keeps the one whose SNN has

@@ -9,8 +9,9 @@ import { assertValid } from '../ir/verify.js';
 import { importPipeline } from '../passes/pipelines.js';
 import { runPasses } from '../passes/pass.js';
 
-export async function loadModel(file: string): Promise<LoadedModel> {
-  const loaded = await readModel(file);
+/** `maxMemoryBytes`: the run's memory budget (--max-memory); default: half of this machine's memory. */
+export async function loadModel(file: string, options: { maxMemoryBytes?: number } = {}): Promise<LoadedModel> {
+  const loaded = await readModel(file, options);
   if (loaded.kind === 'snn') return loaded;
   return withContextAsync(file, async () => {
     const cleaned = runPasses(loaded.graph, importPipeline);

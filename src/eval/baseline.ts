@@ -17,6 +17,7 @@
  * significant digits, so comparisons allow a relative 1e-6.
  */
 import { UserError } from '../errors.js';
+import { anything, arrayOf, checkAgainst, literal, num, object, str } from '../util/schema.js';
 import { reportedSteps, type EvalReport } from './report-record.js';
 import { pct } from '../util/format.js';
 import { firstStepWithin } from './evaluate.js';
@@ -43,7 +44,7 @@ export interface Baseline {
   dropFromAnn?: { t: number; max: number };
   meanFiringRate?: { max: number };
   latency?: { withinPp: number; max: number }[];
-  measuredOn?: Record<string, unknown>;
+  measuredOn?: { model?: string; dataset?: string; samples?: number; conversion?: unknown; preprocess?: unknown };
 }
 
 export interface ConditionResult {
@@ -54,69 +55,46 @@ export interface ConditionResult {
   measured: string;
 }
 
-const TOP_KEYS = ['format', 'schemaVersion', 'timesteps', 'tolerance', 'annAccuracy', 'accuracy', 'dropFromAnn', 'meanFiringRate', 'latency', 'measuredOn'];
+const step = num({ integer: true, min: 1, max: 100000 });
+const fraction = num({ min: 0, max: 1 });
+/** Lists longer than this are no baseline anyone wrote (and would only cost time). */
+const MAX_CONDITIONS = 10000;
 
-type Obj = Record<string, unknown>;
+/** A baseline file, as data (util/schema.ts); unknown fields are refused, since a misspelt condition would check nothing. */
+const BASELINE = object(
+  {
+    format: literal(BASELINE_FORMAT),
+    schemaVersion: literal(BASELINE_SCHEMA_VERSION),
+    timesteps: step,
+    'tolerance?': object({ 'accuracy?': fraction, 'firingRate?': num({ min: 0, max: 100 }), 'steps?': num({ integer: true, min: 0, max: 100000 }) }, { strict: true }),
+    'annAccuracy?': object({ min: fraction }, { strict: true }),
+    'accuracy?': arrayOf(object({ t: step, min: fraction }, { strict: true }), { max: MAX_CONDITIONS }),
+    'dropFromAnn?': object({ 't?': step, max: num({ min: -1, max: 1 }) }, { strict: true }),
+    'meanFiringRate?': object({ max: fraction }, { strict: true }),
+    'latency?': arrayOf(object({ withinPp: num({ min: 0, max: 100 }), max: step }, { strict: true }), { max: MAX_CONDITIONS }),
+    // Informational: where --update measured it; read only to warn when this run differs.
+    'measuredOn?': object({ 'model?': str, 'dataset?': str, 'samples?': num({ integer: true, min: 0 }), 'conversion?': anything, 'preprocess?': anything }),
+  },
+  { strict: true },
+);
 
-function record(v: unknown, where: string, keys: readonly string[], required: readonly string[] = keys): Obj {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new UserError(`${where}: expected a mapping, got ${JSON.stringify(v)}`);
-  const o = v as Obj;
-  for (const k of Object.keys(o)) if (!keys.includes(k)) throw new UserError(`${where}: unknown field '${k}' (expected ${keys.join(', ')})`);
-  for (const k of required) if (!(k in o)) throw new UserError(`${where}: field '${k}' is missing`);
-  return o;
-}
-
-function num(v: unknown, where: string, min: number, max: number, integer = false): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new UserError(`${where}: expected a number, got ${JSON.stringify(v)}`);
-  if (integer && !Number.isInteger(v)) throw new UserError(`${where}: expected an integer, got ${v}`);
-  if (v < min || v > max) throw new UserError(`${where}: ${v} is outside [${min}, ${max}]`);
-  return v;
-}
-
-function list(v: unknown, where: string): unknown[] {
-  if (!Array.isArray(v)) throw new UserError(`${where}: expected a list, got ${JSON.stringify(v)}`);
-  return v;
-}
+type BaselineFile = Omit<Baseline, 'tolerance' | 'dropFromAnn'> & { tolerance?: Partial<Tolerance>; dropFromAnn?: { t?: number; max: number } };
 
 /** Validates a parsed baseline; `file` names it in errors. */
 export function parseBaseline(data: unknown, file: string): Baseline {
-  const o = record(data, file, TOP_KEYS, ['format', 'schemaVersion', 'timesteps']);
-  if (o.format !== BASELINE_FORMAT) throw new UserError(`${file}: format is '${String(o.format)}', expected '${BASELINE_FORMAT}'`);
-  if (o.schemaVersion !== BASELINE_SCHEMA_VERSION) throw new UserError(`${file}: schemaVersion ${String(o.schemaVersion)} is not supported (expected ${BASELINE_SCHEMA_VERSION})`);
-  const T = num(o.timesteps, `${file}: timesteps`, 1, 100000, true);
-  const tol = o.tolerance === undefined ? {} : record(o.tolerance, `${file}: tolerance`, ['accuracy', 'firingRate', 'steps'], []);
+  const o = checkAgainst<BaselineFile>(BASELINE, data, file);
   const b: Baseline = {
     format: BASELINE_FORMAT,
     schemaVersion: BASELINE_SCHEMA_VERSION,
-    timesteps: T,
-    tolerance: {
-      accuracy: tol.accuracy === undefined ? DEFAULT_TOLERANCE.accuracy : num(tol.accuracy, `${file}: tolerance.accuracy`, 0, 1),
-      firingRate: tol.firingRate === undefined ? DEFAULT_TOLERANCE.firingRate : num(tol.firingRate, `${file}: tolerance.firingRate`, 0, 100),
-      steps: tol.steps === undefined ? DEFAULT_TOLERANCE.steps : num(tol.steps, `${file}: tolerance.steps`, 0, 100000, true),
-    },
+    timesteps: o.timesteps,
+    tolerance: { ...DEFAULT_TOLERANCE, ...o.tolerance },
+    ...(o.annAccuracy ? { annAccuracy: { min: o.annAccuracy.min } } : {}),
+    ...(o.accuracy ? { accuracy: o.accuracy.map((a) => ({ t: a.t, min: a.min })) } : {}),
+    ...(o.dropFromAnn ? { dropFromAnn: { t: o.dropFromAnn.t ?? o.timesteps, max: o.dropFromAnn.max } } : {}),
+    ...(o.meanFiringRate ? { meanFiringRate: { max: o.meanFiringRate.max } } : {}),
+    ...(o.latency ? { latency: o.latency.map((l) => ({ withinPp: l.withinPp, max: l.max })) } : {}),
+    ...(o.measuredOn ? { measuredOn: o.measuredOn } : {}),
   };
-  const step = (v: unknown, where: string) => num(v, where, 1, 100000, true);
-  if (o.annAccuracy !== undefined) b.annAccuracy = { min: num(record(o.annAccuracy, `${file}: annAccuracy`, ['min']).min, `${file}: annAccuracy.min`, 0, 1) };
-  if (o.accuracy !== undefined) {
-    b.accuracy = list(o.accuracy, `${file}: accuracy`).map((e, i) => {
-      const r = record(e, `${file}: accuracy[${i}]`, ['t', 'min']);
-      return { t: step(r.t, `${file}: accuracy[${i}].t`), min: num(r.min, `${file}: accuracy[${i}].min`, 0, 1) };
-    });
-  }
-  if (o.dropFromAnn !== undefined) {
-    const r = record(o.dropFromAnn, `${file}: dropFromAnn`, ['t', 'max'], ['max']);
-    b.dropFromAnn = { t: r.t === undefined ? T : step(r.t, `${file}: dropFromAnn.t`), max: num(r.max, `${file}: dropFromAnn.max`, -1, 1) };
-  }
-  if (o.meanFiringRate !== undefined) {
-    b.meanFiringRate = { max: num(record(o.meanFiringRate, `${file}: meanFiringRate`, ['max']).max, `${file}: meanFiringRate.max`, 0, 1) };
-  }
-  if (o.latency !== undefined) {
-    b.latency = list(o.latency, `${file}: latency`).map((e, i) => {
-      const r = record(e, `${file}: latency[${i}]`, ['withinPp', 'max']);
-      return { withinPp: num(r.withinPp, `${file}: latency[${i}].withinPp`, 0, 100), max: step(r.max, `${file}: latency[${i}].max`) };
-    });
-  }
-  if (o.measuredOn !== undefined) b.measuredOn = record(o.measuredOn, `${file}: measuredOn`, Object.keys(o.measuredOn as Obj), []);
   if (conditionCount(b) === 0) throw new UserError(`${file}: states no condition (give annAccuracy, accuracy, dropFromAnn, meanFiringRate or latency)`);
   return b;
 }

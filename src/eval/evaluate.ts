@@ -59,6 +59,7 @@ export async function evaluate(model: SnnModel, ds: Dataset, options: EvalOption
     threads: options.threads,
     batchSize: options.batchSize,
     onBatch: (done, total) => options.onProgress?.('ann', done, total),
+    ...(options.maxMemoryBytes ? { maxMemoryBytes: options.maxMemoryBytes } : {}),
   });
   const annSeconds = (performance.now() - annBegan) / 1000;
 

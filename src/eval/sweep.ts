@@ -8,6 +8,8 @@
  * merging them gives the record of the unsharded sweep.
  */
 import { UserError } from '../errors.js';
+import { CONVERSION, PREPROCESS } from '../io/snn-schema.js';
+import { arrayOf, checkAgainst, literal, mapOf, nullable, num, object, str } from '../util/schema.js';
 import type { Preprocess } from '../model/dataset.js';
 import type { ConversionSettings } from '../model/conversion-settings.js';
 import type { LayerResult } from './evaluate.js';
@@ -58,6 +60,7 @@ export function configurationLabel(params: Record<string, string>): string {
 
 /** The cartesian product of the axes, first axis slowest. No axes: one configuration. */
 export function expandGrid(axes: readonly GridAxis[]): Configuration[] {
+  gridSize(axes);
   let combos: Record<string, string>[] = [{}];
   for (const axis of axes) combos = combos.flatMap((c) => axis.values.map((v) => ({ ...c, [axis.key]: v })));
   return combos.map((params, id) => ({ id, params, label: configurationLabel(params) }));
@@ -133,14 +136,83 @@ export function sweepFile(header: SweepHeader, results: SweepResult[], shard?: S
 
 const HEADER_KEYS = ['model', 'dataset', 'samples', 'timesteps', 'target', 'grid', 'configurations'] as const;
 
-/** Checks a parsed results.json enough to merge it; `file` names it in errors. */
+/** Most configurations a grid may have (each one is a full SNN run). */
+export const MAX_CONFIGURATIONS = 100_000;
+
+const fraction = num({ min: 0, max: 1 });
+const step = num({ integer: true, min: 1, max: 100_000 });
+const count = num({ integer: true, min: 0 });
+const seconds = num({ min: 0 });
+const opsPerImage = num({ min: 0 });
+
+const RESULT = object({
+  id: num({ integer: true, min: 0, max: MAX_CONFIGURATIONS - 1 }),
+  label: str,
+  params: mapOf(str),
+  ann: object({ accuracy: fraction }),
+  snn: object({
+    accuracyByStep: arrayOf(fraction, { min: 1, max: 100_000 }),
+    finalAccuracy: fraction,
+    latency: object({ within1pp: nullable(step), within0_1pp: nullable(step) }),
+  }),
+  target: object({ accuracy: num(), steps: nullable(step) }),
+  meanFiringRate: num({ min: 0 }),
+  conversion: CONVERSION,
+  preprocess: PREPROCESS,
+  layers: arrayOf(
+    object({
+      name: str,
+      neurons: count,
+      firingRate: num({ min: 0 }),
+      saturatedFraction: fraction,
+      clippedFraction: fraction,
+      lambda: arrayOf(num()),
+      synOpsPerImage: opsPerImage,
+      annMacsPerImage: opsPerImage,
+      snnMacsPerImage: opsPerImage,
+    }),
+  ),
+});
+
+/** A results.json, as data (util/schema.ts): every field merge and its renderers read. */
+const SWEEP_RECORD = object({
+  format: literal(SWEEP_FORMAT),
+  schemaVersion: literal(SWEEP_SCHEMA_VERSION),
+  model: str,
+  dataset: str,
+  samples: count,
+  timesteps: step,
+  target: nullable(fraction),
+  grid: arrayOf(object({ key: str, values: arrayOf(str, { min: 1, max: MAX_CONFIGURATIONS }) }), { max: 64 }),
+  configurations: num({ integer: true, min: 1, max: MAX_CONFIGURATIONS }),
+  'shard?': object({ index: num({ integer: true, min: 1 }), count: num({ integer: true, min: 1 }) }),
+  results: arrayOf(RESULT, { max: MAX_CONFIGURATIONS }),
+  'timing?': object({
+    totalSeconds: seconds,
+    configurations: arrayOf(object({ id: count, calibrationSeconds: seconds, annSeconds: seconds, snnSeconds: seconds }), { max: MAX_CONFIGURATIONS }),
+  }),
+});
+
+/** Configurations in the grid of `axes` (the product of their value counts); refuses a grid above MAX_CONFIGURATIONS. */
+export function gridSize(axes: readonly GridAxis[], where = '--grid'): number {
+  let n = 1;
+  for (const axis of axes) {
+    n *= axis.values.length;
+    if (n > MAX_CONFIGURATIONS) throw new UserError(`${where}: more than ${MAX_CONFIGURATIONS} configurations`);
+  }
+  return n;
+}
+
+/** Checks a parsed results.json against the schema and its own consistency; `file` names it in errors. */
 export function checkSweepFile(data: unknown, file: string): SweepFile {
-  const s = data as Partial<SweepFile>;
-  if (typeof s !== 'object' || s === null || s.format !== SWEEP_FORMAT) throw new UserError(`${file}: not a snnc sweep record (format '${String(s?.format)}')`);
-  if (s.schemaVersion !== SWEEP_SCHEMA_VERSION) throw new UserError(`${file}: schemaVersion ${String(s.schemaVersion)} is not supported (expected ${SWEEP_SCHEMA_VERSION})`);
-  for (const k of HEADER_KEYS) if (!(k in s)) throw new UserError(`${file}: field '${k}' is missing`);
-  if (!Array.isArray(s.results) || s.results.some((r) => !Number.isInteger(r?.id))) throw new UserError(`${file}: 'results' must be a list of configurations with ids`);
-  return s as SweepFile;
+  const s = checkAgainst<SweepFile>(SWEEP_RECORD, data, file);
+  const size = gridSize(s.grid, `${file}: grid`);
+  if (s.configurations !== size) throw new UserError(`${file}: configurations is ${s.configurations}, the grid has ${size}`);
+  for (const [i, r] of s.results.entries()) {
+    if (r.id >= size) throw new UserError(`${file}: results[${i}].id ${r.id} lies outside the grid of ${size}`);
+    if (r.snn.accuracyByStep.length !== s.timesteps) throw new UserError(`${file}: results[${i}].snn.accuracyByStep has ${r.snn.accuracyByStep.length} values for ${s.timesteps} timesteps`);
+  }
+  return s;
 }
 
 /** Joins shards (or any split of one sweep) into the record of the whole sweep. */

@@ -9,24 +9,24 @@ import type { Graph } from '../ir/graph.js';
 import { inferShapes } from '../ir/shapes.js';
 import { firstNonFinite, shapeString, type Tensor } from '../ir/tensor.js';
 import { verify } from '../ir/verify.js';
-import { checkAllocation } from '../util/memory-limit.js';
+import { checkAllocation, defaultMaxMemoryBytes } from '../util/memory-limit.js';
 
 /** Refuses a value shape (without batch) that is not made of sizes or needs more than --max-memory for one sample. */
-export function checkValueSize(shape: readonly number[], what: string): void {
+export function checkValueSize(shape: readonly number[], what: string, maxMemoryBytes = defaultMaxMemoryBytes()): void {
   if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new UserError(`${what}: shape ${shapeString(shape)} is not a list of sizes`);
   const elements = shape.reduce((a, b) => a * b, 1);
   if (!Number.isSafeInteger(elements)) throw new UserError(`${what}: shape ${shapeString(shape)} has too many elements`);
-  checkAllocation(elements * 4, `${what}: shape ${shapeString(shape)} for one sample`);
+  checkAllocation(elements * 4, `${what}: shape ${shapeString(shape)} for one sample`, maxMemoryBytes);
 }
 
-export function checkLoadedGraph(graph: Graph): void {
-  checkValueSize(graph.input.shape, `input ${oneLine(graph.input.name, 80)}`);
+export function checkLoadedGraph(graph: Graph, maxMemoryBytes = defaultMaxMemoryBytes()): void {
+  checkValueSize(graph.input.shape, `input ${oneLine(graph.input.name, 80)}`, maxMemoryBytes);
   const problems = verify(graph);
   if (problems.length > 0) {
     throw new UserError(`invalid graph: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : ''}`);
   }
   const shapes = inferShapes(graph);
-  for (const node of graph.nodes) checkValueSize(shapes.get(node.output)!, `node ${oneLine(node.name, 80)} (${node.op})`);
+  for (const node of graph.nodes) checkValueSize(shapes.get(node.output)!, `node ${oneLine(node.name, 80)} (${node.op})`, maxMemoryBytes);
 }
 
 /**

@@ -10,11 +10,15 @@ import { UserError, withContextAsync } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import type { Preprocess } from '../model/dataset.js';
 import type { SnnModel } from '../model/snn-model.js';
+import { defaultMaxMemoryBytes } from '../util/memory-limit.js';
 import { readFileBytes } from '../util/read-file.js';
 import { checkLoadedGraph } from './graph-checks.js';
+import { assertValid } from '../ir/verify.js';
 import { importOnnx } from './onnx/import.js';
 import { loadSnn, sha256 } from './snn-file.js';
 import { importTfjs } from './tfjs/import.js';
+import { importNir } from './nir/import.js';
+import { readNir } from './nir/read.js';
 
 export interface LoadedAnn {
   kind: 'ann';
@@ -32,32 +36,39 @@ export interface LoadedSnn {
   kind: 'snn';
   file: string;
   model: SnnModel;
+  /** What loading did (NIR imports), one line each. */
+  log?: string[];
 }
 
 export type LoadedModel = LoadedAnn | LoadedSnn;
 
-type Format = 'onnx' | 'tfjs' | 'snn';
+type Format = 'onnx' | 'tfjs' | 'snn' | 'nir';
 
 /** A file that holds a spiking network already, by its name (conversion options do not apply to it). */
 export function holdsSpikingNetwork(file: string): boolean {
-  return file.endsWith('.snn.json');
+  return file.endsWith('.snn.json') || path.extname(file).toLowerCase() === '.nir';
 }
 
 function formatOf(file: string): { format: Format; path: string } {
-  if (holdsSpikingNetwork(file)) return { format: 'snn', path: file };
+  if (file.endsWith('.snn.json')) return { format: 'snn', path: file };
+  if (path.extname(file).toLowerCase() === '.nir') return { format: 'nir', path: file };
   if (path.extname(file).toLowerCase() === '.onnx') return { format: 'onnx', path: file };
   if (path.extname(file).toLowerCase() === '.json') return { format: 'tfjs', path: file };
   if (fs.existsSync(file) && fs.statSync(file).isDirectory() && fs.existsSync(path.join(file, 'model.json'))) {
     return { format: 'tfjs', path: path.join(file, 'model.json') };
   }
-  throw new UserError('unknown model format: expected an ONNX file (.onnx), a TF.js model.json (or its folder) or a converted network (.snn.json)');
+  throw new UserError('unknown model format: expected an ONNX file (.onnx), a TF.js model.json (or its folder), a converted network (.snn.json) or a NIR graph (.nir)');
 }
 
 /** Imports an ANN in its own format. */
-async function importAnn(format: 'onnx' | 'tfjs', file: string): Promise<{ graph: Graph; log: string[]; sha256: string; preprocess?: Partial<Preprocess> }> {
+async function importAnn(
+  format: 'onnx' | 'tfjs',
+  file: string,
+  maxMemoryBytes: number,
+): Promise<{ graph: Graph; log: string[]; sha256: string; preprocess?: Partial<Preprocess> }> {
   if (format === 'onnx') {
-    const bytes = readFileBytes(file);
-    const r = importOnnx(bytes);
+    const bytes = readFileBytes(file, maxMemoryBytes);
+    const r = importOnnx(bytes, { maxMemoryBytes });
     const declared = r.preprocess
       ? [`input preprocessing from the file's metadata: ${Object.entries(r.preprocess).map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(',') : v}`).join(', ')}`]
       : [];
@@ -68,7 +79,7 @@ async function importAnn(format: 'onnx' | 'tfjs', file: string): Promise<{ graph
       ...(r.preprocess ? { preprocess: r.preprocess } : {}),
     };
   }
-  const r = await importTfjs(file);
+  const r = await importTfjs(file, maxMemoryBytes);
   return { graph: r.graph, log: [`TF.js layers model, produced by ${r.producer}`, ...r.log], sha256: r.sha256 };
 }
 
@@ -76,12 +87,14 @@ async function importAnn(format: 'onnx' | 'tfjs', file: string): Promise<{ graph
  * The model in `file` as its importer built it; the graph a file describes must be valid and
  * fit --max-memory whatever the format. Errors are prefixed with the file name.
  */
-export async function readModel(file: string): Promise<LoadedModel> {
+export async function readModel(file: string, options: { maxMemoryBytes?: number } = {}): Promise<LoadedModel> {
+  const maxMemoryBytes = options.maxMemoryBytes ?? defaultMaxMemoryBytes();
   return withContextAsync(file, async () => {
     const { format, path: target } = formatOf(file);
-    if (format === 'snn') return { kind: 'snn', file, model: loadSnn(target) };
-    const imported = await importAnn(format, target);
-    checkLoadedGraph(imported.graph);
+    if (format === 'snn') return { kind: 'snn', file, model: loadSnn(target, maxMemoryBytes) };
+    if (format === 'nir') return loadNirModel(file, maxMemoryBytes);
+    const imported = await importAnn(format, target, maxMemoryBytes);
+    checkLoadedGraph(imported.graph, maxMemoryBytes);
     return {
       kind: 'ann',
       file,
@@ -92,4 +105,43 @@ export async function readModel(file: string): Promise<LoadedModel> {
       ...(imported.preprocess ? { preprocess: imported.preprocess } : {}),
     };
   });
+}
+
+/**
+ * A NIR graph (another framework's, or snnc's export) as a converted network: its spiking
+ * graph as it is, the rate model beside it as the reference, settings saying what it is.
+ */
+async function loadNirModel(file: string, maxMemoryBytes: number): Promise<LoadedSnn> {
+  if (!fs.existsSync(file)) throw new UserError('no such file');
+  const imported = importNir(await readNir(file));
+  checkLoadedGraph(imported.snn, maxMemoryBytes);
+  assertValid(imported.snn, 'the NIR import');
+  const first = imported.snn.nodes.find((n) => n.op === 'spike');
+  const model: SnnModel = {
+    source: { model: file, sha256: sha256(readFileBytes(file, maxMemoryBytes)) },
+    preprocess: imported.preprocess,
+    conversion: {
+      target: 'nir',
+      percentile: 100,
+      percentileAuto: false,
+      channelwise: false,
+      calibSamples: 0,
+      calibData: 'imported from NIR',
+      reset: 'zero',
+      tRefSteps: 0,
+      vInitFraction: 0,
+      vInitRandom: false,
+      predistort: false,
+      neuron: imported.neuron,
+      ...(first?.op === 'spike' && first.neuron.tauSteps !== undefined ? { tauSteps: first.neuron.tauSteps } : {}),
+      readout: 'membrane',
+      maxpool: 'avg',
+      calibrate: 'none',
+      calibTimesteps: 32,
+    },
+    calibration: [],
+    snn: imported.snn,
+    ann: imported.ann,
+  };
+  return { kind: 'snn', file, model, log: [...imported.log, 'reference ANN: every spiking layer as ReLU(z / (v_threshold - v_reset)) clipped at 1 spike per step (the rate model)'] };
 }

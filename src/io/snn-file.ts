@@ -21,7 +21,9 @@ import { inferShapes } from '../ir/shapes.js';
 import { shapeString, sizeOf, tensor, type Tensor } from '../ir/tensor.js';
 import type { SnnModel } from '../model/snn-model.js';
 import { writeFilesAtomic } from '../util/atomic-write.js';
+import { defaultMaxMemoryBytes } from '../util/memory-limit.js';
 import { readFileBytes } from '../util/read-file.js';
+import { parseJsonText } from '../util/structured-text.js';
 import { checkLoadedGraph } from './graph-checks.js';
 import { checkManifest, NODE_FIELDS, TENSOR_REF } from './snn-schema.js';
 
@@ -95,7 +97,7 @@ export function sha256(bytes: Uint8Array): string {
  * lie inside the file with dims that match its length, and the references together may not
  * exceed the file (no tensor can be read twice to multiply memory).
  */
-function unpackGraph(raw: unknown, weights: Float32Array, used: { floats: number }, what: string): Graph {
+function unpackGraph(raw: unknown, weights: Float32Array, used: { floats: number }, what: string, maxMemoryBytes: number): Graph {
   const g = raw as Graph & { nodes: Record<string, unknown>[] };
   const nodes = g.nodes.map((node, index) =>
     Object.fromEntries(
@@ -118,17 +120,18 @@ function unpackGraph(raw: unknown, weights: Float32Array, used: { floats: number
     ),
   ) as unknown as Node[];
   const graph: Graph = { name: g.name, input: g.input, output: g.output, nodes };
-  withContext(what, () => checkLoadedGraph(graph));
+  withContext(what, () => checkLoadedGraph(graph, maxMemoryBytes));
   return graph;
 }
 
 function parseManifest(file: string, bytes: Uint8Array): Record<string, unknown> {
-  let manifest: unknown;
+  let text: string;
   try {
-    manifest = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch (err) {
-    throw new UserError(`${file}: not valid JSON (${(err as Error).message})`);
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new UserError(`${file}: not valid UTF-8 text`);
   }
+  const manifest = parseJsonText(text, file);
   if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) {
     throw new UserError(`${file}: expected a JSON object, got ${Array.isArray(manifest) ? 'an array' : typeof manifest}`);
   }
@@ -143,16 +146,13 @@ function weightsPath(file: string, name: string): string {
   return path.join(path.dirname(file), name);
 }
 
-export function loadSnn(file: string): SnnModel {
-  const manifest = parseManifest(file, readFileBytes(file));
-  if (manifest.format !== SNN_FORMAT) throw new UserError(`${file}: format is '${String(manifest.format)}', expected '${SNN_FORMAT}'`);
-  if (manifest.schemaVersion !== SNN_SCHEMA_VERSION) {
-    throw new UserError(`${file}: schemaVersion ${String(manifest.schemaVersion)} is not supported (expected ${SNN_SCHEMA_VERSION})`);
-  }
+/** Reads a converted network within `maxMemoryBytes` (the run's --max-memory). */
+export function loadSnn(file: string, maxMemoryBytes = defaultMaxMemoryBytes()): SnnModel {
+  const manifest = parseManifest(file, readFileBytes(file, maxMemoryBytes));
   checkManifest(manifest, file);
   const m = manifest as unknown as SnnModel & { weights: { file: string; bytes: number; sha256: string } };
   const binFile = weightsPath(file, m.weights.file);
-  const bin = readFileBytes(binFile);
+  const bin = readFileBytes(binFile, maxMemoryBytes);
   if (bin.length !== m.weights.bytes) throw new UserError(`${binFile}: ${bin.length} bytes, manifest says ${m.weights.bytes}`);
   if (bin.length % 4 !== 0) throw new UserError(`${binFile}: ${bin.length} bytes is not a whole number of float32 values`);
   if (sha256(bin) !== m.weights.sha256) throw new UserError(`${binFile}: checksum does not match the manifest (file changed or corrupt)`);
@@ -163,8 +163,8 @@ export function loadSnn(file: string): SnnModel {
     preprocess: m.preprocess,
     conversion: m.conversion,
     calibration: m.calibration,
-    snn: unpackGraph(m.snn, weights, used, `${file}: snn`),
-    ann: unpackGraph(m.ann, weights, used, `${file}: ann`),
+    snn: unpackGraph(m.snn, weights, used, `${file}: snn`, maxMemoryBytes),
+    ann: unpackGraph(m.ann, weights, used, `${file}: ann`, maxMemoryBytes),
   };
   checkPair(model, file);
   return model;

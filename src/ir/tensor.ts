@@ -1,3 +1,5 @@
+import { InternalError } from '../errors.js';
+
 /** A dense float32 tensor in row-major (C) order. The IR keeps every parameter in float32. */
 export interface Tensor {
   readonly dims: readonly number[];
@@ -13,7 +15,7 @@ export function sizeOf(dims: readonly number[]): number {
 export function tensor(dims: readonly number[], data?: Float32Array | number[]): Tensor {
   const n = sizeOf(dims);
   const buf = data === undefined ? new Float32Array(n) : data instanceof Float32Array ? data : Float32Array.from(data);
-  if (buf.length !== n) throw new Error(`tensor: dims [${dims.join(',')}] need ${n} values, got ${buf.length}`);
+  if (buf.length !== n) throw new InternalError(`tensor: dims [${dims.join(',')}] need ${n} values, got ${buf.length}`);
   return { dims: [...dims], data: buf };
 }
 

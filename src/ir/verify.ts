@@ -1,3 +1,4 @@
+import { InternalError } from '../errors.js';
 import type { Graph, Node, OpName } from './graph.js';
 import { inferShapes } from './shapes.js';
 import { firstNonFinite, sizeOf } from './tensor.js';
@@ -122,5 +123,5 @@ export function verify(graph: Graph): string[] {
 /** Throws (as an internal error) when the graph is invalid: passes must never produce one. */
 export function assertValid(graph: Graph, stage: string): void {
   const problems = verify(graph);
-  if (problems.length > 0) throw new Error(`invalid graph after ${stage}:\n  ${problems.join('\n  ')}`);
+  if (problems.length > 0) throw new InternalError(`invalid graph after ${stage}:\n  ${problems.join('\n  ')}`);
 }

@@ -3,7 +3,14 @@
  * (`conversion` in .snn.json) and in every eval report, and snnc's defaults for them.
  */
 
+/** Calibration images `--v-init auto` simulates each candidate on (the first ones). */
+export const VINIT_SEARCH_SAMPLES = 256;
+/** The first step of the mean accuracy `--v-init auto` compares (the mean runs to calibTimesteps). */
+export const VINIT_SEARCH_FIRST_STEP = 2;
+
 export interface ConversionSettings {
+  /** --target nir: only what a NIR file expresses (reset to zero, v(0) = 0, no refractory period). */
+  target?: 'nir';
   /** Percentile of positive activations that sets lambda (the one chosen, with percentileAuto). */
   percentile: number;
   /** --percentile auto: the percentile was chosen by calibration accuracy at calibTimesteps. */

@@ -6,6 +6,7 @@
  */
 import { consumersOf, producersOf, type Graph, type Node, type SpikeNode } from '../ir/graph.js';
 import { tensor } from '../ir/tensor.js';
+import { InternalError } from '../errors.js';
 
 function transformed(producer: Node, gain: Float32Array, offset: Float32Array): Node | null {
   if (producer.op === 'conv' || producer.op === 'dense') {
@@ -30,7 +31,7 @@ function transformed(producer: Node, gain: Float32Array, offset: Float32Array): 
 /** Returns the new graph and where the change went. `gain` and `offset` have one value per channel. */
 export function transformCurrent(graph: Graph, layer: string, gain: Float32Array, offset: Float32Array, suffix: string): { graph: Graph; where: string } {
   const spike = graph.nodes.find((n): n is SpikeNode => n.op === 'spike' && n.name === layer);
-  if (!spike) throw new Error(`internal: no spiking layer ${layer}`);
+  if (!spike) throw new InternalError(`no spiking layer ${layer}`);
   const input = spike.inputs[0]!;
   const producer = producersOf(graph).get(input);
   const sole = consumersOf(graph).get(input)?.length === 1;

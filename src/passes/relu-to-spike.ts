@@ -6,6 +6,7 @@
 import type { Graph, NeuronLayerParams } from '../ir/graph.js';
 import type { ActivationStats } from '../model/activation-stats.js';
 import type { Pass } from './pass.js';
+import { InternalError } from '../errors.js';
 
 function summarize(lambda: number[]): string {
   if (lambda.length === 1) return lambda[0]!.toPrecision(4);
@@ -22,7 +23,7 @@ export function reluToSpike(stats: ReadonlyMap<string, ActivationStats>, neuron:
       const nodes = graph.nodes.map((node) => {
         if (node.op !== 'relu') return node;
         const s = stats.get(node.name);
-        if (!s) throw new Error(`internal: no calibration statistics for ReLU ${node.name}`);
+        if (!s) throw new InternalError(`no calibration statistics for ReLU ${node.name}`);
         log.push(
           `'${node.name}' -> ${neuron.model.toUpperCase()} neurons, lambda ${summarize(s.lambda)}, ` +
             `${(100 * s.clippedFraction).toFixed(3)}% of calibration activations clipped`,

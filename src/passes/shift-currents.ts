@@ -11,6 +11,7 @@
 import type { Graph, SpikeNode } from '../ir/graph.js';
 import { transformCurrent } from './current-transform.js';
 import type { Pass } from './pass.js';
+import { InternalError } from '../errors.js';
 
 export type CalibrationMode = 'bias' | 'potential';
 
@@ -19,7 +20,7 @@ export function shiftCurrents(layer: string, delta: Float32Array, mode: Calibrat
     name: `calibrate-${mode}`,
     run(graph: Graph) {
       const spike = graph.nodes.find((n): n is SpikeNode => n.op === 'spike' && n.name === layer);
-      if (!spike) throw new Error(`internal: no spiking layer ${layer}`);
+      if (!spike) throw new InternalError(`no spiking layer ${layer}`);
       const theta = spike.neuron.vThreshold;
       const meanAbs = delta.reduce((s, d) => s + Math.abs(d), 0) / delta.length;
       const summary = `'${layer}': mean |rate correction| ${meanAbs.toFixed(4)} spikes/step over ${delta.length} channels`;

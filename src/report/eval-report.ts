@@ -2,7 +2,8 @@
  * The eval report as text: the settings, accuracy against t, latency, per-layer activity and
  * the energy estimate. The record itself is built in eval/report-record.ts.
  */
-import type { ConversionSettings } from '../model/conversion-settings.js';
+import { oneLine } from '../errors.js';
+import { VINIT_SEARCH_FIRST_STEP, VINIT_SEARCH_SAMPLES, type ConversionSettings } from '../model/conversion-settings.js';
 import type { RuntimeSettings } from '../runtime/settings.js';
 import { reportedSteps, type EvalReport } from '../eval/report-record.js';
 import type { LayerResult } from '../eval/evaluate.js';
@@ -27,7 +28,9 @@ function energyLine(e: EvalReport['energy']): string {
 /** What --v-init auto measured: each candidate's mean calibration accuracy over steps 2..T. */
 function vInitSearchText(c: ConversionSettings): string {
   if (!c.vInitSearch) return '';
-  return `: ${c.vInitSearch.map((s) => `${s.vInit} ${(100 * s.accuracy).toFixed(1)}%`).join(', ')} mean calibration accuracy up to t = ${c.calibTimesteps}`;
+  const steps = `${Math.min(VINIT_SEARCH_FIRST_STEP, c.calibTimesteps)}..${c.calibTimesteps}`;
+  const images = Math.min(c.calibSamples, VINIT_SEARCH_SAMPLES);
+  return `: ${c.vInitSearch.map((s) => `${s.vInit} ${(100 * s.accuracy).toFixed(1)}%`).join(', ')}, mean accuracy over t = ${steps} on ${images} calibration images`;
 }
 
 /** One line each for the neurons, the normalisation and the run. */
@@ -38,8 +41,9 @@ export function describeSettings(c: ConversionSettings, rt: RuntimeSettings): st
     `t_ref ${c.tRefSteps} steps${c.predistort ? ' (currents pre-distorted)' : ''}`,
     (c.vInitRandom ? 'v(0) uniform in [0, threshold)' : `v(0) = ${c.vInitFraction} threshold`) + (c.vInitAuto ? ` (auto${vInitSearchText(c)})` : ''),
   ];
-  const normalisation = [
-    `${c.channelwise ? 'channel' : 'layer'}-wise ${c.percentileFit ? `λ fitted for T=${c.calibTimesteps}` : `p${c.percentile}`} on ${c.calibSamples} images of ${c.calibData}`,
+  const normalisation = c.calibSamples === 0 ? [`as stored (${oneLine(c.calibData)})`] : [
+    ...(c.target === 'nir' ? ['--target nir'] : []),
+    `${c.channelwise ? 'channel' : 'layer'}-wise ${c.percentileFit ? `λ fitted for T=${c.calibTimesteps}` : `p${c.percentile}`}${c.percentileAuto && !c.percentileFit ? ` (auto, at T=${c.calibTimesteps})` : ''} on ${c.calibSamples} images of ${oneLine(c.calibData)}`,
     ...(c.calibrate !== 'none' ? [`${c.calibrate} calibration at T=${c.calibTimesteps}`] : []),
     ...(c.maxpool === 'avg' ? ['max pooling replaced by average pooling'] : []),
   ];
@@ -56,8 +60,8 @@ export function describeSettings(c: ConversionSettings, rt: RuntimeSettings): st
 export function renderEvalReport(r: EvalReport): string {
   const ann = r.ann.accuracy;
   const lines = [
-    `model    ${r.model}`,
-    `dataset  ${r.dataset} (${r.samples} samples)`,
+    `model    ${oneLine(r.model)}`,
+    `dataset  ${oneLine(r.dataset)} (${r.samples} samples)`,
     ...describeSettings(r.conversion, r.runtime),
     '',
     `ANN accuracy  ${pct(ann)}`,

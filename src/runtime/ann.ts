@@ -8,7 +8,7 @@ import { exportOnnx } from '../io/onnx/export.js';
 import type { Graph } from '../ir/graph.js';
 import { inferShapes } from '../ir/shapes.js';
 import { sizeOf } from '../ir/tensor.js';
-import { checkAllocation } from '../util/memory-limit.js';
+import { checkAllocation, defaultMaxMemoryBytes } from '../util/memory-limit.js';
 import { OrtModel, type OrtOptions } from './ort.js';
 
 export interface AnnRunOptions extends OrtOptions {
@@ -16,6 +16,8 @@ export interface AnnRunOptions extends OrtOptions {
   /** Values whose activations the caller wants to see (besides the graph output). */
   watch?: string[];
   onBatch?: (done: number, total: number) => void;
+  /** The run's memory budget (--max-memory); default: half of this machine's memory. */
+  maxMemoryBytes?: number;
 }
 
 /** Index of the largest of `n` values starting at `offset` (the first one on ties). */
@@ -46,7 +48,7 @@ export async function runAnn(
   // One batch of inputs and of every output onnxruntime returns (the watched values too) must fit the memory limit.
   const shapes = inferShapes(graph);
   const perSample = [graph.input.name, graph.output, ...(options.watch ?? [])].reduce((n, v) => n + sizeOf(shapes.get(v)!), 0);
-  checkAllocation(options.batchSize * perSample * 4, `batch ${options.batchSize}: one batch of inputs and outputs`);
+  checkAllocation(options.batchSize * perSample * 4, `batch ${options.batchSize}: one batch of inputs and outputs`, options.maxMemoryBytes ?? defaultMaxMemoryBytes());
   const model = await OrtModel.create(exportOnnx(graph, { extraOutputs: options.watch }), options);
   const predictions = new Uint16Array(ds.count);
   try {

@@ -5,9 +5,11 @@
  */
 import type { Node } from '../ir/graph.js';
 import { addInto, affine, concatChannels, repeatOverTime } from './kernels.js';
+import type { RuntimeNode } from './runtime-node.js';
 import { ensureFloat32, rowsOf, type Chunk, type Signal } from './signal.js';
+import { InternalError } from '../errors.js';
 
-export class ElementwiseNode {
+export class ElementwiseNode implements RuntimeNode {
   private out: Float32Array = new Float32Array(0);
   private repeated: Float32Array[] = [];
 
@@ -19,13 +21,13 @@ export class ElementwiseNode {
 
   begin(): void {}
 
-  run(inputs: Signal[], chunk: Chunk): Signal {
+  run(inputs: readonly Signal[], chunk: Chunk): Signal {
     const node = this.node;
     switch (node.op) {
       case 'flatten':
         return inputs[0]!;
       case 'relu':
-        throw new Error(`internal: ReLU ${node.name} left in a converted network`);
+        throw new InternalError(`ReLU ${node.name} left in a converted network`);
       case 'affine': {
         const x = inputs[0]!;
         const y = this.buffer(x.data.length);
@@ -42,7 +44,7 @@ export class ElementwiseNode {
         return { data: concatChannels(aligned.map((s) => s.data), this.inPers, rows, y), temporal: aligned[0]!.temporal };
       }
       default:
-        throw new Error(`internal: ${node.op} node ${node.name} is not element-wise`);
+        throw new InternalError(`${node.op} node ${node.name} is not element-wise`);
     }
   }
 
@@ -52,7 +54,7 @@ export class ElementwiseNode {
   }
 
   /** Makes all signals temporal if any is (a static one repeats over the chunk's steps). */
-  private alignTime(inputs: Signal[], chunk: Chunk): Signal[] {
+  private alignTime(inputs: readonly Signal[], chunk: Chunk): readonly Signal[] {
     if (!inputs.some((s) => s.temporal)) return inputs;
     return inputs.map((s, k) => {
       if (s.temporal) return s;

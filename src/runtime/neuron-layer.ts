@@ -4,27 +4,40 @@
  * the list of neurons that fired in each row, and keeps per-neuron spike counts for the
  * activity report and for callers that capture counts.
  *
- * The plain IF / LIF neuron runs the fused scans of neuron-scan.ts; any other neuron model
- * (or `scan: 'step'`) runs the shared step() of snn/neuron.ts and a second pass for the counts.
+ * The plain IF / LIF neuron (neuron-scan.ts says which layers are plain) runs the WebAssembly
+ * SIMD scans of wasm/kernels.ts, its state (membranes, refractory steps, counts) living in the
+ * kernels' memory, or the JavaScript fused scans of neuron-scan.ts where the kernels are not
+ * built (or `scan: 'js'`); any other neuron model (or `scan: 'step'`) runs the shared step()
+ * of snn/neuron.ts, one sample at a time with the sample's own noise generator, and a second
+ * pass for the counts. All three give the same spikes.
  */
 import type { SpikeNode } from '../ir/graph.js';
 import { mixKey } from '../snn/counter-random.js';
 import { fillInitialPotential } from '../snn/initial-potential.js';
 import { fromLayerParams, maxRate } from '../snn/layer.js';
 import { initialState, isPlain, step, type NeuronParams, type NeuronState } from '../snn/neuron.js';
+import { NormalSource } from '../snn/normal.js';
 import { predistort, RunningPredistortion } from '../snn/predistort.js';
+import type { BatchStats, RuntimeNode } from './runtime-node.js';
 import type { RuntimeSettings } from './settings.js';
-import { isPlainIf, isPlainNeuron, scanIfRow, scanLifRow, silentUnderConstantCurrent, type ScanBuffers, type ScanRow } from './neuron-scan.js';
+import { KernelArena } from './wasm/module.js';
+import { scanIfRow, scanLifRow, scanVariant, silentUnderConstantCurrent, type ScanBuffers, type ScanRow } from './neuron-scan.js';
 import { ensureFloat32, ensureInt32, growInt32, type Chunk, type Signal, type SparseRows } from './signal.js';
 
-export type ScanMode = 'fast' | 'step';
+/**
+ * 'fast': the WebAssembly SIMD scan for plain IF / LIF layers where the kernels are built,
+ * else the JavaScript fused scans; 'js': the JavaScript fused scans; 'step': snn/neuron.ts
+ * step() (the reference).
+ */
+export type ScanMode = 'fast' | 'js' | 'step';
 
-/** Layer parameters the fused scans handle (v(0) is set in begin(), pre-distortion before the scan). */
-const PLAIN_LAYER_KEYS = new Set(['model', 'vThreshold', 'vReset', 'reset', 'vInitFraction', 'vInitRandom', 'predistort', 'tRefSteps', 'tauSteps']);
+const NOISE_STREAM = 0x401;
 
-export class NeuronLayer {
+export class NeuronLayer implements RuntimeNode {
   private readonly params: NeuronParams;
   private readonly fast: boolean;
+  /** The fast scan this layer runs (runtime/neuron-scan.ts decides), or null for step(). */
+  private readonly variant: 'if' | 'lif' | null;
   private v: Float32Array = new Float32Array(0);
   private refractory: Int32Array = new Int32Array(0);
   private counts: Int32Array = new Int32Array(0);
@@ -39,12 +52,19 @@ export class NeuronLayer {
   private batch = 0;
   private spikes = 0;
   /** Noise generator and adaptation of the step() path, when the runtime asks for them. */
-  private extra: Omit<NeuronState, 'v' | 'refractory'> = {};
+  private extra: Omit<NeuronState, 'v' | 'refractory' | 'noise'> = {};
+  /** Membrane noise generators of the step() path, one per sample of the batch. */
+  private noise: NormalSource[] = [];
   private distorted: Float32Array = new Float32Array(0);
   /** Pre-distortion of spike-driven currents through their running mean (null: not asked for). */
   private readonly running: RunningPredistortion | null;
   /** A constant current is the same in every chunk of a batch: distorted once, in the first. */
   private staticDistorted = false;
+  /** The WebAssembly scan's memory (membranes, refractory steps, counts, current, one row's events), or null. */
+  private readonly arena: KernelArena | null;
+  private arenaEvents: Int32Array = new Int32Array(0);
+  /** The constant current of the batch has been copied into the arena. */
+  private staticLoaded = false;
 
   constructor(
     readonly node: SpikeNode,
@@ -57,8 +77,9 @@ export class NeuronLayer {
   ) {
     const { noisePerStep, adaptation } = runtime;
     this.params = fromLayerParams(node.neuron, { noisePerStep, ...(adaptation ? { adaptation } : {}) });
-    const plainLayer = Object.keys(node.neuron).every((k) => PLAIN_LAYER_KEYS.has(k)) && ['if', 'lif'].includes(node.neuron.model);
-    this.fast = scan === 'fast' && plainLayer && isPlainNeuron(this.params);
+    this.variant = scan === 'step' ? null : scanVariant(node.neuron, this.params);
+    this.fast = this.variant !== null;
+    this.arena = this.fast && scan === 'fast' ? KernelArena.create() : null;
     const { predistort: wanted, tRefSteps, vThreshold } = node.neuron;
     this.running = wanted && tRefSteps > 0 ? new RunningPredistortion(vThreshold, tRefSteps) : null;
   }
@@ -67,9 +88,15 @@ export class NeuronLayer {
   begin(batch: number, firstSample = 0): void {
     const n = batch * this.per;
     this.batch = batch;
-    this.v = ensureFloat32(this.v, n);
-    this.refractory = ensureInt32(this.refractory, n);
-    this.counts = ensureInt32(this.counts, n);
+    if (this.arena) {
+      this.arena.layout({ events: this.per * 4, v: n * 4, refractory: n * 4, counts: n * 4, z: 16 });
+      this.arenaViews(n);
+      this.staticLoaded = false;
+    } else {
+      this.v = ensureFloat32(this.v, n);
+      this.refractory = ensureInt32(this.refractory, n);
+      this.counts = ensureInt32(this.counts, n);
+    }
     fillInitialPotential(this.v.subarray(0, n), this.node, batch, this.runtime.seed, this.layerIndex, firstSample);
     this.refractory.fill(0, 0, n);
     this.counts.fill(0, 0, n);
@@ -78,19 +105,25 @@ export class NeuronLayer {
     this.running?.begin(n);
     this.staticDistorted = false;
     if (!isPlain(this.params)) {
-      // Noise draws are sequential per state: seeded by layer and the batch's first sample.
-      const { v: _v, refractory: _r, ...extra } = initialState(n, 0, this.params, { seed: mixKey(this.runtime.seed, this.layerIndex, firstSample) });
+      // Exact-timing and adaptation state for the whole batch; one noise generator per sample,
+      // keyed by the sample's dataset index (and the layer), so that its draws do not depend on
+      // how the dataset is cut into batches or spread over workers.
+      const { v: _v, refractory: _r, noise: _n, ...extra } = initialState(n, 0, { ...this.params, noiseStd: 0 });
       this.extra = extra;
+      this.noise = this.params.noiseStd
+        ? Array.from({ length: batch }, (_, b) => new NormalSource(mixKey(this.runtime.seed, NOISE_STREAM, this.layerIndex, firstSample + b)))
+        : [];
     }
   }
 
-  run(input: Signal, chunk: Chunk): Signal {
+  run(inputs: readonly Signal[], chunk: Chunk): Signal {
+    const input = inputs[0]!;
     const { batch, steps } = chunk;
     const rows = steps * batch;
     this.rowStart = ensureInt32(this.rowStart, rows);
     this.rowEnd = ensureInt32(this.rowEnd, rows);
     const current = this.distort(input, chunk);
-    const spikes = this.fast ? this.scanFast(current, chunk) : this.scanStep(current, chunk);
+    const spikes = this.arena ? this.scanWasm(current, chunk) : this.fast ? this.scanFast(current, chunk) : this.scanStep(current, chunk);
     this.spikes += spikes;
     const sparse = { start: this.rowStart.subarray(0, rows), end: this.rowEnd.subarray(0, rows), index: this.events };
     // The dense spikes [steps][batch][n] are built only if a consumer asks for them
@@ -144,6 +177,63 @@ export class NeuronLayer {
     return out;
   }
 
+  /** The state's views into the arena (again after its memory grew). */
+  private arenaViews(n: number): void {
+    const arena = this.arena!;
+    this.v = arena.f32('v', n);
+    this.refractory = arena.i32('refractory', n);
+    this.counts = arena.i32('counts', n);
+    this.arenaEvents = arena.i32('events', this.per);
+  }
+
+  /**
+   * The WebAssembly scans (wasm/kernels.ts): the current is copied into the arena (a constant
+   * one once per batch), then each (sample, step) row runs as one call whose events are
+   * appended to the layer's list. Same order of rows as scanFast.
+   */
+  private scanWasm(current: Signal, chunk: Chunk): number {
+    const arena = this.arena!;
+    const { batch, steps } = chunk;
+    const per = this.per;
+    const n = batch * per;
+    const zLength = (current.temporal ? steps : 1) * n;
+    if (current.temporal || !this.staticLoaded) {
+      if (arena.layout({ z: zLength * 4 })) this.arenaViews(n);
+      arena.f32('z', zLength).set(current.data.subarray(0, zLength));
+      this.staticLoaded = !current.temporal;
+    }
+    const k = arena.exports;
+    const p = this.params;
+    const plainIf = this.variant === 'if';
+    const subtract = p.reset === 'subtract' ? 1 : 0;
+    const drop = p.vThreshold - p.vReset;
+    const zAt = arena.at('z');
+    const vAt = arena.at('v');
+    const refAt = arena.at('refractory');
+    const countsAt = arena.at('counts');
+    const eventsAt = arena.at('events');
+    const rowEvents = this.arenaEvents;
+    let e = 0;
+    for (let b = 0; b < batch; b++) {
+      const s = b * per * 4;
+      for (let step = 0; step < steps; step++) {
+        const r = step * batch + b;
+        const z = zAt + (current.temporal ? r * per : b * per) * 4;
+        const count = plainIf
+          ? k.scanIf(z, vAt + s, countsAt + s, eventsAt, per, p.vThreshold, drop, subtract, p.vReset)
+          : k.scanLif(z, vAt + s, refAt + s, countsAt + s, eventsAt, per, p.decay, p.gain, p.vRest, p.vThreshold, drop, subtract, p.vReset, p.tRefSteps);
+        this.rowStart[r] = e;
+        if (count > 0) {
+          if (this.events.length < e + count) this.events = growInt32(this.events, e + count);
+          this.events.set(rowEvents.subarray(0, count), e);
+          e += count;
+        }
+        this.rowEnd[r] = e;
+      }
+    }
+    return e;
+  }
+
   /**
    * Sample by sample, and step by step within a sample, so that a sample's membranes and
    * currents stay in cache over the chunk's steps. Returns the number of spikes.
@@ -153,7 +243,7 @@ export class NeuronLayer {
     const per = this.per;
     if (!current.temporal && this.active === null) this.active = this.findActive(current.data);
     const buffers: ScanBuffers = { z: current.data, v: this.v, refractory: this.refractory, counts: this.counts, events: this.events };
-    const scan = isPlainIf(this.params) ? scanIfRow : scanLifRow;
+    const scan = this.variant === 'if' ? scanIfRow : scanLifRow;
     const row: ScanRow = { zOffset: 0, stateOffset: 0 };
     const a = this.active;
     let e = 0;
@@ -176,12 +266,22 @@ export class NeuronLayer {
     const { batch, steps } = chunk;
     const per = this.per;
     const n = batch * per;
-    const state = { ...this.extra, v: this.v.subarray(0, n), refractory: this.refractory.subarray(0, n) };
+    const { refractoryLeft, spikeTime, adaptation } = this.extra;
+    // One state per sample: views of the batch's arrays and the sample's noise generator.
+    const states: NeuronState[] = Array.from({ length: batch }, (_, b) => {
+      const at = (a: Float64Array | undefined) => a?.subarray(b * per, (b + 1) * per);
+      const state: NeuronState = { v: this.v.subarray(b * per, (b + 1) * per), refractory: this.refractory.subarray(b * per, (b + 1) * per) };
+      if (refractoryLeft) state.refractoryLeft = at(refractoryLeft);
+      if (spikeTime) state.spikeTime = at(spikeTime);
+      if (adaptation) state.adaptation = at(adaptation);
+      if (this.noise.length > 0) state.noise = this.noise[b];
+      return state;
+    });
     this.stepOut = ensureFloat32(this.stepOut, n);
     const out = this.stepOut.subarray(0, n);
     let e = 0;
     for (let k = 0; k < steps; k++) {
-      step(this.params, state, current.data, current.temporal ? k * n : 0, out, 0, n);
+      for (let b = 0; b < batch; b++) step(this.params, states[b]!, current.data, (current.temporal ? k * n : 0) + b * per, out, b * per, per);
       for (let b = 0; b < batch; b++) {
         const r = k * batch + b;
         this.rowStart[r] = e;
@@ -218,6 +318,11 @@ export class NeuronLayer {
     const n = this.batch * this.per;
     for (let i = 0; i < n; i++) if (this.counts[i]! >= full) saturated++;
     return { spikes: this.spikes, saturated };
+  }
+
+  report(stats: BatchStats, timesteps: number, capture: ReadonlySet<string>): void {
+    stats.activity.set(this.node.name, this.activity(timesteps));
+    if (capture.has(this.node.name)) stats.counts.set(this.node.name, this.spikeCounts());
   }
 
   /** Spike counts of the batch so far, [batch][neurons]. */

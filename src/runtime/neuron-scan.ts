@@ -6,14 +6,55 @@
  * in the same double-precision expression, so the spikes and membranes are identical
  * (test/runtime-scan.test.ts checks this against step()).
  */
-import { isPlain, type NeuronParams } from '../snn/neuron.js';
+import type { NeuronLayerParams } from '../ir/graph.js';
+import type { NeuronParams } from '../snn/neuron-params.js';
 
-/** The neuron parameters these scans know; a parameter added later goes to step() until they learn it. */
-const KNOWN_KEYS = new Set(['decay', 'gain', 'vRest', 'vThreshold', 'vReset', 'reset', 'tRefSteps', 'timing', 'noiseStd', 'adaptation']);
+/**
+ * The one place that says which neurons have fast scans (these JavaScript ones and the
+ * WebAssembly ones of wasm/kernels.ts, which compute the same): for every neuron parameter
+ * and every layer parameter, whether the scans handle the value a layer has. Both tables are
+ * keyed by the parameter types, so adding a parameter does not compile until it is decided
+ * here; a key no table knows (an object from elsewhere) sends the layer to step().
+ */
+const SCANS_HANDLE_PARAM: Record<keyof NeuronParams, (p: NeuronParams) => boolean> = {
+  decay: () => true,
+  gain: () => true,
+  vRest: () => true,
+  vThreshold: () => true,
+  vReset: () => true,
+  reset: () => true,
+  tRefSteps: () => true,
+  timing: (p) => p.timing !== 'exact',
+  noiseStd: (p) => !p.noiseStd,
+  adaptation: (p) => p.adaptation === undefined,
+};
+
+const SCANS_HANDLE_LAYER: Record<keyof NeuronLayerParams, (l: NeuronLayerParams) => boolean> = {
+  model: (l) => l.model === 'if' || l.model === 'lif',
+  vThreshold: () => true,
+  vReset: () => true,
+  reset: () => true,
+  // v(0) is set when a batch begins, pre-distortion applied to the current before the scan.
+  vInitFraction: () => true,
+  vInitRandom: () => true,
+  predistort: () => true,
+  tRefSteps: () => true,
+  tauSteps: () => true,
+};
+
+function handles<T extends object>(table: Record<keyof T, (x: T) => boolean>, x: T): boolean {
+  return Object.keys(x).every((k) => Object.hasOwn(table, k) && table[k as keyof T](x));
+}
 
 /** The plain IF / LIF step (no exact timing, noise or adaptation: those run step()). */
 export function isPlainNeuron(p: NeuronParams): boolean {
-  return isPlain(p) && Object.keys(p).every((k) => KNOWN_KEYS.has(k));
+  return handles(SCANS_HANDLE_PARAM, p);
+}
+
+/** The fast scan of a layer: 'if' (scanIfRow / scanIf), 'lif' (scanLifRow / scanLif), or null (step() only). */
+export function scanVariant(layer: NeuronLayerParams, p: NeuronParams): 'if' | 'lif' | null {
+  if (!handles(SCANS_HANDLE_LAYER, layer) || !isPlainNeuron(p)) return null;
+  return isPlainIf(p) ? 'if' : 'lif';
 }
 
 /** Where one row's inputs, state and outputs are. */

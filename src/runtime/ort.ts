@@ -1,9 +1,26 @@
 /**
  * onnxruntime-node behind a small interface: create a session from ONNX bytes, run a batch.
  * All heavy dense compute of snnc (the ANN reference and the SNN's linear ops) goes through here.
+ *
+ * The native module is loaded on the first session, not when this file is imported: commands
+ * that never run a network (inspect, export, check of a file, --help) do not pay its start-up.
  */
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import os from 'node:os';
+
+type OrtModule = typeof import('onnxruntime-node');
+let loaded: OrtModule | null = null;
+
+/** onnxruntime-node, loaded on first use. */
+export async function loadOrt(): Promise<OrtModule> {
+  return (loaded ??= await import('onnxruntime-node'));
+}
+
+/** onnxruntime-node once a session exists (OrtModel.create loaded it). */
+export function ortModule(): OrtModule {
+  if (loaded === null) throw new Error('internal: onnxruntime used before any session was created');
+  return loaded;
+}
 
 export interface OrtOptions {
   /** Intra-op threads; defaults to the cores available. */
@@ -22,7 +39,7 @@ export class OrtModel {
   ) {}
 
   static async create(bytes: Uint8Array, options: OrtOptions = {}): Promise<OrtModel> {
-    const session = await ort.InferenceSession.create(bytes, {
+    const session = await (await loadOrt()).InferenceSession.create(bytes, {
       intraOpNumThreads: options.threads ?? defaultThreads(),
       interOpNumThreads: 1,
       executionMode: 'sequential',
@@ -37,7 +54,7 @@ export class OrtModel {
    * output's data (views onnxruntime allocated; copy if you keep them past the next run).
    */
   async run(input: Float32Array, batch: number, sampleShape: readonly number[]): Promise<Map<string, Float32Array>> {
-    const feed = { [this.inputName]: new ort.Tensor('float32', input, [batch, ...sampleShape]) };
+    const feed = { [this.inputName]: new (ortModule().Tensor)('float32', input, [batch, ...sampleShape]) };
     const result = await this.session.run(feed);
     const out = new Map<string, Float32Array>();
     for (const name of this.outputNames) out.set(name, result[name]!.data as Float32Array);

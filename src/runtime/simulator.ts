@@ -16,21 +16,17 @@ import { inferShapes } from '../ir/shapes.js';
 import { sizeOf } from '../ir/tensor.js';
 import { ConstantCurrent, PoissonSpikes, type InputEncoder } from './encoders.js';
 import { ElementwiseNode } from './elementwise-node.js';
-import { LinearNode, type LinearMode } from './linear/linear-node.js';
+import { LinearNode, type ExecutorKind, type LinearMode } from './linear/linear-node.js';
 import { NeuronLayer, type ScanMode } from './neuron-layer.js';
 import { MAX_ORT_ROWS } from './linear/ort-linear.js';
 import type { OrtOptions } from './ort.js';
 import { AccumulatingReadout, SumOverTime } from './readout.js';
 import { DEFAULT_RUNTIME, type RuntimeSettings } from './settings.js';
 import type { Chunk, Signal } from './signal.js';
+import type { BatchStats, LayerActivity, RuntimeNode } from './runtime-node.js';
 import { SpikingMaxPool } from './spiking-maxpool.js';
 
-/** Activity of one spiking layer over a batch, summed over samples and steps. */
-export interface LayerActivity {
-  spikes: number;
-  /** Neuron-sample pairs that fired at the highest possible rate (at least floor(T r_max) spikes). */
-  saturated: number;
-}
+export type { LayerActivity };
 
 export interface BatchResult {
   /** Predicted class at every step: [T][batch]. */
@@ -50,6 +46,8 @@ export interface RunOptions {
   capture?: ReadonlySet<string>;
   /** Dataset index of the batch's first sample: random draws are keyed by it. */
   firstSample?: number;
+  /** Stop after the chunk that reaches this many steps (a probe of the input densities); default: all T. */
+  maxSteps?: number;
 }
 
 export interface SimOptions extends OrtOptions {
@@ -63,13 +61,16 @@ export interface SimOptions extends OrtOptions {
   runtime?: RuntimeSettings;
   /** Poisson encoding: spike amplitude s >= max |x| of the preprocessed input (see encoders.ts). */
   inputScale?: number;
+  /**
+   * Executors decided for the whole run, by linear node name (with linear 'auto'): a node
+   * not named here decides on its first temporal chunk from the input density.
+   */
+  executors?: Readonly<Record<string, ExecutorKind>>;
 }
 
 export const DEFAULT_CHUNK_STEPS = 8;
 
-type Executor = LinearNode | NeuronLayer | SpikingMaxPool | ElementwiseNode;
-
-const LINEAR_OPS = new Set<Node['op']>(['conv', 'dense', 'avgpool', 'globalavgpool']);
+type Executor = RuntimeNode;
 
 export class SnnSimulator {
   private readonly readout: AccumulatingReadout;
@@ -137,7 +138,16 @@ export class SnnSimulator {
   /** The executor each linear node uses for temporal inputs (after a first batch). */
   linearExecutors(): Map<string, string> {
     const out = new Map<string, string>();
-    for (const e of this.executors) if (e instanceof LinearNode) out.set(e.node.name, e.executor);
+    for (const e of this.executors) if (e.executor !== undefined) out.set(e.node.name, e.executor);
+    return out;
+  }
+
+  /** The executors decided so far (linear nodes that have seen a temporal chunk), to fix them for other simulators. */
+  decidedExecutors(): Record<string, ExecutorKind> {
+    const out: Record<string, ExecutorKind> = {};
+    for (const e of this.executors) {
+      if (e.decided !== undefined && e.decided !== null) out[e.node.name] = e.decided;
+    }
     return out;
   }
 
@@ -147,10 +157,7 @@ export class SnnSimulator {
     const nodes = this.graph.nodes;
     const firstSample = options.firstSample ?? 0;
     this.encoder.begin(x, batch, firstSample);
-    for (const e of this.executors) {
-      if (e instanceof NeuronLayer) e.begin(batch, firstSample);
-      else e.begin(batch);
-    }
+    for (const e of this.executors) e.begin(batch, firstSample);
     this.readout.begin(batch);
     const sums = new Map<string, SumOverTime>();
     nodes.forEach((node) => {
@@ -160,7 +167,8 @@ export class SnnSimulator {
 
     const staticValues = new Map<string, Signal>();
     const K = this.stepsFor(batch);
-    for (let t0 = 0; t0 < T; t0 += K) {
+    const last = Math.min(T, options.maxSteps ?? T);
+    for (let t0 = 0; t0 < last; t0 += K) {
       const chunk: Chunk = { batch, t0, steps: Math.min(K, T - t0), timesteps: T };
       const values = new Map(staticValues);
       const input = this.encoder.run(chunk);
@@ -169,7 +177,7 @@ export class SnnSimulator {
       for (let i = 0; i < nodes.length; i++) {
         const node = nodes[i]!;
         if (this.isStatic[i] && t0 > 0) continue;
-        const out = await this.runNode(i, node.inputs.map((v) => values.get(v)!), chunk);
+        const out = await this.executors[i]!.run(node.inputs.map((v) => values.get(v)!), chunk);
         values.set(node.output, out);
         if (this.isStatic[i]) staticValues.set(node.output, out);
       }
@@ -177,33 +185,15 @@ export class SnnSimulator {
       this.readout.add(values.get(this.graph.output)!, chunk);
     }
 
-    const activity = new Map<string, LayerActivity>();
-    const inputEvents = new Map<string, number>();
-    const counts = new Map<string, Float32Array>();
-    for (const e of this.executors) {
-      if (e instanceof NeuronLayer) {
-        activity.set(e.node.name, e.activity(T));
-        if (options.capture?.has(e.node.name)) counts.set(e.node.name, e.spikeCounts());
-      }
-      if (e instanceof LinearNode && LINEAR_OPS.has(e.node.op) && !this.isStatic[nodes.indexOf(e.node)]) inputEvents.set(e.node.name, e.inputEvents);
-    }
-    for (const [name, s] of sums) counts.set(name, s.view().slice());
-    return { predictions: this.readout.result(), activity, inputEvents, counts, seconds: (performance.now() - began) / 1000 };
-  }
-
-  private async runNode(i: number, inputs: Signal[], chunk: Chunk): Promise<Signal> {
-    const e = this.executors[i]!;
-    if (e instanceof LinearNode) return e.run(inputs[0]!, chunk);
-    if (e instanceof NeuronLayer) return e.run(inputs[0]!, chunk);
-    if (e instanceof SpikingMaxPool) {
-      const r = e.run(inputs[0]!.data, chunk.steps);
-      return { data: r.data, temporal: true, nonZero: r.nonZero };
-    }
-    return e.run(inputs, chunk);
+    const stats: BatchStats = { activity: new Map(), inputEvents: new Map(), counts: new Map() };
+    const capture = options.capture ?? new Set<string>();
+    this.executors.forEach((e, i) => e.report?.(stats, T, capture, !this.isStatic[i]));
+    for (const [name, s] of sums) stats.counts.set(name, s.view().slice());
+    return { predictions: this.readout.result(), ...stats, seconds: (performance.now() - began) / 1000 };
   }
 
   async release(): Promise<void> {
-    for (const e of this.executors) if (e instanceof LinearNode) await e.release();
+    for (const e of this.executors) await e.release?.();
   }
 }
 
@@ -231,7 +221,7 @@ async function executorFor(
     case 'dense':
     case 'avgpool':
     case 'globalavgpool':
-      return LinearNode.create(node, inShape, outShape, temporal ? (options.linear ?? 'auto') : 'dense', options);
+      return LinearNode.create(node, inShape, outShape, temporal ? (options.linear ?? 'auto') : 'dense', options, options.executors?.[node.name]);
     default:
       return new ElementwiseNode(node, node.inputs.map((v) => sizeOf(shapes.get(v)!)));
   }

@@ -9,7 +9,8 @@
  * favour of an input that spikes now.
  */
 import type { PoolNode } from '../ir/graph.js';
-import { ensureFloat32, ensureInt32 } from './signal.js';
+import type { RuntimeNode } from './runtime-node.js';
+import { ensureFloat32, ensureInt32, type Chunk, type Signal } from './signal.js';
 
 export interface MaxPoolGeometry {
   channels: number;
@@ -20,7 +21,7 @@ export interface MaxPoolGeometry {
 }
 
 /** The pooling over a batch, with the counts carried from one chunk of steps to the next. */
-export class SpikingMaxPool {
+export class SpikingMaxPool implements RuntimeNode {
   private counts: Int32Array = new Int32Array(0);
   private lastMax: Int32Array = new Int32Array(0);
   private out: Float32Array = new Float32Array(0);
@@ -29,7 +30,7 @@ export class SpikingMaxPool {
   private batch = 0;
 
   constructor(
-    private readonly node: PoolNode,
+    readonly node: PoolNode,
     private readonly g: MaxPoolGeometry,
   ) {
     this.inPer = g.channels * g.inH * g.inW;
@@ -44,8 +45,13 @@ export class SpikingMaxPool {
     this.lastMax.fill(0, 0, batch * this.outPer);
   }
 
+  run(inputs: readonly Signal[], chunk: Chunk): Signal {
+    const r = this.pool(inputs[0]!.data, chunk.steps);
+    return { data: r.data, temporal: true, nonZero: r.nonZero };
+  }
+
   /** Spikes [steps][batch][C][H][W] -> output spikes [steps][batch][C][outH][outW] (a reused buffer) and their number. */
-  run(spikes: Float32Array, steps: number): { data: Float32Array; nonZero: number } {
+  pool(spikes: Float32Array, steps: number): { data: Float32Array; nonZero: number } {
     const { channels, inH, inW, outH, outW } = this.g;
     const { inPer, outPer, batch, counts, lastMax } = this;
     this.out = ensureFloat32(this.out, steps * batch * outPer);
@@ -101,5 +107,5 @@ export function spikingMaxPool(
 ): Float32Array {
   const pool = new SpikingMaxPool(node, g);
   pool.begin(batch);
-  return pool.run(spikes, timesteps).data.slice();
+  return pool.pool(spikes, timesteps).data.slice();
 }

@@ -10,6 +10,7 @@
  * except for alif, which first adapts for min(5 tau_a, duration / 2).
  */
 import { initialState, step } from './neuron.js';
+import { invariant } from '../errors.js';
 import { checkNeuron, fromPhysical, tauMs, type PhysicalNeuron } from './physical.js';
 
 export interface FiPoint {
@@ -89,7 +90,16 @@ export function simulateFi(n: PhysicalNeuron, currentsNa: readonly number[], opt
 }
 
 /** Currents from:to:step (nA), endpoints included, rounded to 12 significant digits. */
+/** Most currents one f-I curve simulates. */
+export const MAX_CURRENTS = 10_000;
+
+/** How many currents from:step:to holds (endpoints included), computed without building the list: may be huge or Infinity. */
+export function currentCount(from: number, to: number, stepNa: number): number {
+  return Math.floor((to - from) / stepNa + 1e-9) + 1;
+}
+
 export function currentGrid(from: number, to: number, stepNa: number): number[] {
-  const count = Math.floor((to - from) / stepNa + 1e-9) + 1;
+  const count = currentCount(from, to, stepNa);
+  invariant(Number.isSafeInteger(count) && count >= 1 && count <= MAX_CURRENTS, `current grid of ${count} values`);
   return Array.from({ length: count }, (_, k) => Number((from + k * stepNa).toPrecision(12)));
 }

@@ -6,6 +6,7 @@
 import { initialState, step } from './neuron.js';
 import { checkNeuron, fromPhysical, tauMs, type PhysicalNeuron } from './physical.js';
 import { currentAt, type Stimulus } from './stimulus.js';
+import { InternalError, UserError } from '../errors.js';
 
 export interface Trace {
   /** Step boundaries 0, dt, ..., duration (steps + 1 values). */
@@ -50,6 +51,9 @@ export interface GainPoint {
   rcGain: number;
 }
 
+/** Bound on simulated neuron-steps of a gain measurement. */
+export const MAX_GAIN_STEPS = 50_000_000;
+
 export const GAIN_FREQUENCIES_HZ = [1, 2, 5, 10, 20, 50, 100, 200];
 
 /**
@@ -60,15 +64,19 @@ export const GAIN_FREQUENCIES_HZ = [1, 2, 5, 10, 20, 50, 100, 200];
  */
 export function passiveGain(n: PhysicalNeuron, freqsHz: readonly number[], ampNa = 0.01): GainPoint[] {
   checkNeuron(n);
-  if (n.gLNs === 0) throw new Error('internal: passive gain of a neuron without leak');
+  if (n.gLNs === 0) throw new InternalError('passive gain of a neuron without leak');
   const tau = tauMs(n);
   const passive: PhysicalNeuron = { ...n, model: 'lif', tRefMs: 0, timing: 'step', sigmaMvPerSqrtMs: 0 };
   delete passive.adaptation;
   const params = { ...fromPhysical(passive), vThreshold: Infinity };
   const count = freqsHz.length;
   const settleSteps = Math.ceil((10 * tau) / n.dtMs);
-  const windowSteps = freqsHz.map((f) => Math.round((Math.max(1, Math.ceil(0.2 * f)) * 1000) / f / n.dtMs));
+  // Periods first, then ms: (ceil(0.2 f) * 1000) / f would overflow to Infinity for a huge f.
+  const windowSteps = freqsHz.map((f) => Math.round(((Math.max(1, Math.ceil(0.2 * f)) / f) * 1000) / n.dtMs));
   const steps = settleSteps + Math.max(...windowSteps);
+  if (!(steps * count <= MAX_GAIN_STEPS)) {
+    throw new UserError(`the passive gain would need ${steps} steps of ${n.dtMs} ms for ${count} frequencies, above the limit ${MAX_GAIN_STEPS}`);
+  }
   const state = initialState(count, n.eLMv, params, { precision: 'float64' });
   const z = new Float64Array(count);
   const out = new Float64Array(count);

@@ -30,66 +30,12 @@
  *     tau_a da/dt = -a, a -> a + b at each spike.
  */
 import { NormalSource } from './normal.js';
+import { isPlain, type NeuronParams, type NeuronState, type ResetMode, type StateOptions } from './neuron-params.js';
 import { stepExtended } from './step-extended.js';
+import { InternalError } from '../errors.js';
 
-export type ResetMode = 'subtract' | 'zero';
-
-/** 'step': spikes at the end of the step that crosses the threshold; 'exact': at the crossing. */
-export type SpikeTiming = 'step' | 'exact';
-
-/**
- * Spike-triggered adaptation in step units. The state holds q = g_a a dt / C, the adaptation
- * conductance as a membrane rate per step: over a step, dv = -q (v - vReversal) besides the
- * leak, with q held at its mid-step value (error O((dt / tau_a)^2)); a decays as exp(-dt / tau_a).
- */
-export interface AdaptationParams {
-  /** Per-step decay of a: exp(-dt / tau_a). */
-  decay: number;
-  /** Increase of q at each spike: g_a b dt / C. */
-  increment: number;
-  /** Reversal potential E_K of the adaptation current (membrane units). */
-  vReversal: number;
-}
-
-export interface NeuronParams {
-  /** Membrane decay per step, exp(-dt / tau); 1 for a non-leaky integrator. */
-  decay: number;
-  /** Input gain per step: membrane change per unit of input held for one step. */
-  gain: number;
-  /** Resting (leak reversal) potential the membrane decays towards. */
-  vRest: number;
-  vThreshold: number;
-  vReset: number;
-  reset: ResetMode;
-  /** Absolute refractory period in steps (an integer unless timing is 'exact'). */
-  tRefSteps: number;
-  /** Default 'step'. */
-  timing?: SpikeTiming;
-  /** Standard deviation of the membrane noise added per step (membrane units): sigma sqrt(dt). */
-  noiseStd?: number;
-  adaptation?: AdaptationParams;
-}
-
-/** Per-neuron state of one layer: membrane potential, refractory steps left, and what the options need. */
-export interface NeuronState<V extends Float32Array | Float64Array = Float32Array> {
-  v: V;
-  refractory: Int32Array;
-  /** Exact timing: refractory time left, in steps (fractional). */
-  refractoryLeft?: Float64Array;
-  /** Exact timing: time of the neuron's last spike within the step, in (0, 1] steps (where it spiked). */
-  spikeTime?: Float64Array;
-  /** Adaptation: q = g_a a dt / C per neuron. */
-  adaptation?: Float64Array;
-  /** Noise: the seeded generator, shared by the layer's neurons in index order. */
-  noise?: NormalSource;
-}
-
-export interface StateOptions {
-  /** Seed of the noise generator (required when the params have noise). */
-  seed?: number;
-  /** float64 for long runs in physical units (the lab); float32 (default) for the converted SNN. */
-  precision?: 'float32' | 'float64';
-}
+export type { AdaptationParams, NeuronParams, NeuronState, ResetMode, SpikeTiming, StateOptions } from './neuron-params.js';
+export { isPlain, NEURON_PARAM_KEYS } from './neuron-params.js';
 
 /** State for `count` neurons at v = vInit; pass the params to allocate what their options need. */
 export function initialState(count: number, vInit: number, p?: NeuronParams, options?: StateOptions & { precision?: 'float32' }): NeuronState<Float32Array>;
@@ -103,7 +49,7 @@ export function initialState(count: number, vInit: number, p?: NeuronParams, opt
   }
   if (p?.adaptation) state.adaptation = new Float64Array(count);
   if (p?.noiseStd) {
-    if (options.seed === undefined) throw new Error('internal: a neuron state with noise needs a seed');
+    if (options.seed === undefined) throw new InternalError('a neuron state with noise needs a seed');
     state.noise = new NormalSource(options.seed);
   }
   return state;
@@ -112,11 +58,6 @@ export function initialState(count: number, vInit: number, p?: NeuronParams, opt
 /** The non-leaky IF neuron of the converted SNN: threshold 1, reset to 0 or by subtraction. */
 export function ifParams(reset: ResetMode, tRefSteps: number, vThreshold = 1): NeuronParams {
   return { decay: 1, gain: 1, vRest: 0, vThreshold, vReset: 0, reset, tRefSteps };
-}
-
-/** True when the params use none of the options: the plain loop runs. */
-export function isPlain(p: NeuronParams): boolean {
-  return p.timing !== 'exact' && !p.noiseStd && p.adaptation === undefined;
 }
 
 /**

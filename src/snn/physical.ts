@@ -70,6 +70,19 @@ export function rheobaseNa(n: PhysicalNeuron): number {
   return (n.gLNs * (n.vThMv - n.eLMv)) / 1000;
 }
 
+/**
+ * An upper bound on the spikes of one step while |I| <= iMaxNa: step timing fires at most
+ * once per step; exact timing at most once per t_ref, and no faster than the perfect
+ * integrator climbs from V_reset to V_th, dV/dt = I / C (mV/ms for nA/nF; a leak only slows
+ * it), plus one for a start above the threshold. Bounds the simulation loops before they run.
+ */
+export function maxSpikesPerStep(n: PhysicalNeuron, iMaxNa: number): number {
+  if (n.timing === 'step') return 1;
+  const byCurrent = (Math.abs(iMaxNa) / n.cNf) * (n.dtMs / (n.vThMv - n.vResetMv)) + 1;
+  const byRefractory = n.tRefMs > 0 ? n.dtMs / n.tRefMs + 1 : Infinity;
+  return Math.min(byCurrent, byRefractory);
+}
+
 /** Throws a one-line UserError for a parameter set the neuron cannot have. */
 export function checkNeuron(n: PhysicalNeuron): void {
   const bad = (message: string): never => {

@@ -24,7 +24,7 @@
  * the noise produced is put at the end of the step (the noise is sampled once per step).
  */
 import { invariant } from '../errors.js';
-import type { NeuronParams, NeuronState } from './neuron.js';
+import type { NeuronParams, NeuronState } from './neuron-params.js';
 
 export function stepExtended(
   p: NeuronParams,

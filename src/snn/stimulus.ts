@@ -24,6 +24,18 @@ export function currentAt(s: Stimulus, tMs: number): number {
   }
 }
 
+/** The largest |current| the stimulus reaches, in nA. */
+export function peakCurrentNa(s: Stimulus): number {
+  switch (s.kind) {
+    case 'constant':
+      return Math.abs(s.ampNa);
+    case 'pulse':
+      return Math.max(Math.abs(s.ampNa), Math.abs(s.baseNa));
+    case 'sine':
+      return Math.abs(s.offsetNa) + Math.abs(s.ampNa);
+  }
+}
+
 export function describeStimulus(s: Stimulus): string {
   switch (s.kind) {
     case 'constant':

@@ -5,7 +5,7 @@
  * exhausting the machine.
  *
  * Default: half of the machine's physical memory, and never more than the largest buffer
- * Node.js can allocate. The CLI sets it once from --max-memory before a command runs.
+ * Node.js can allocate. The CLI parses --max-memory and passes the budget down explicitly.
  */
 import { constants } from 'node:buffer';
 import os from 'node:os';
@@ -13,33 +13,23 @@ import { UserError } from '../errors.js';
 
 export const DEFAULT_MEMORY_FRACTION = 0.5;
 
-let limitBytes: number | null = null;
-let defaultBytes: number | null = null;
-
+/**
+ * Half of this machine's memory: what --max-memory defaults to. A constant of the machine,
+ * not a setting: the budget of a run is passed explicitly (a `maxMemoryBytes` parameter) from
+ * the CLI to every loader and runtime.
+ */
 export function defaultMaxMemoryBytes(): number {
-  defaultBytes ??= Math.floor(os.totalmem() * DEFAULT_MEMORY_FRACTION);
-  return defaultBytes;
-}
-
-export function maxMemoryBytes(): number {
-  return limitBytes ?? defaultMaxMemoryBytes();
-}
-
-/** Sets the budget for this process (null: back to the default). */
-export function setMaxMemoryBytes(bytes: number | null): void {
-  if (bytes !== null && !(Number.isSafeInteger(bytes) && bytes > 0)) throw new Error(`invariant violated: memory limit ${bytes}`);
-  limitBytes = bytes;
+  return Math.floor(os.totalmem() * DEFAULT_MEMORY_FRACTION);
 }
 
 /**
  * Refuses an allocation of `bytes` that `what` would need (e.g. "initializer 'w'") when it
- * exceeds --max-memory or what one Node.js buffer can hold. Call it before allocating. A
- * `what` ending in "weights" or other plurals reads "need": pass `plural`.
+ * exceeds `limitBytes` (the run's --max-memory) or what one Node.js buffer can hold. Call it
+ * before allocating. A `what` ending in "weights" or other plurals reads "need": pass `plural`.
  */
-export function checkAllocation(bytes: number, what: string, plural = false): void {
-  const limit = maxMemoryBytes();
+export function checkAllocation(bytes: number, what: string, limitBytes: number, plural = false): void {
   const needs = `${what} ${plural ? 'need' : 'needs'} ${formatBytes(bytes)}`;
-  if (!(bytes <= limit)) throw new UserError(`${needs}, more than --max-memory ${formatBytes(limit)}`);
+  if (!(bytes <= limitBytes)) throw new UserError(`${needs}, more than --max-memory ${formatBytes(limitBytes)}`);
   if (bytes > constants.MAX_LENGTH) throw new UserError(`${needs}, more than one Node.js buffer can hold (${formatBytes(constants.MAX_LENGTH)})`);
 }
 

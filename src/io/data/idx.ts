@@ -9,7 +9,7 @@
  */
 import zlib from 'node:zlib';
 import { UserError } from '../../errors.js';
-import { checkAllocation, formatBytes } from '../../util/memory-limit.js';
+import { checkAllocation, defaultMaxMemoryBytes, formatBytes } from '../../util/memory-limit.js';
 import { readFileBytes } from '../../util/read-file.js';
 
 // Kept here as well: loaders imported it from this module before util/read-file.ts existed.
@@ -107,10 +107,10 @@ function inflatedHead(file: string, raw: Uint8Array, want: number): Uint8Array {
   throw new UserError(`${file}: corrupt gzip data (inflation jumps past ${formatBytes(PROBE_OUTPUT_BYTES)} in one byte)`);
 }
 
-function inflate(file: string, raw: Uint8Array): Uint8Array {
+function inflate(file: string, raw: Uint8Array, maxMemoryBytes: number): Uint8Array {
   const header = parseHeader(file, inflatedHead(file, raw, MAX_HEADER_BYTES));
   const total = header.offset + header.count;
-  checkAllocation(total, `${file}: IDX header declares [${header.dims.join(',')}], which`);
+  checkAllocation(total, `${file}: IDX header declares [${header.dims.join(',')}], which`, maxMemoryBytes);
   try {
     return zlib.gunzipSync(raw, { maxOutputLength: Math.max(1, total) });
   } catch (err) {
@@ -121,8 +121,8 @@ function inflate(file: string, raw: Uint8Array): Uint8Array {
   }
 }
 
-export function parseIdx(file: string, raw: Uint8Array): IdxArray {
-  const bytes = raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b ? inflate(file, raw) : raw;
+export function parseIdx(file: string, raw: Uint8Array, maxMemoryBytes = defaultMaxMemoryBytes()): IdxArray {
+  const bytes = raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b ? inflate(file, raw, maxMemoryBytes) : raw;
   const { dims, offset, count } = parseHeader(file, bytes);
   if (bytes.length - offset !== count) {
     throw new UserError(
@@ -132,6 +132,6 @@ export function parseIdx(file: string, raw: Uint8Array): IdxArray {
   return { dims, offset, bytes };
 }
 
-export function readIdx(file: string): IdxArray {
-  return parseIdx(file, readFileBytes(file));
+export function readIdx(file: string, maxMemoryBytes = defaultMaxMemoryBytes()): IdxArray {
+  return parseIdx(file, readFileBytes(file, maxMemoryBytes), maxMemoryBytes);
 }

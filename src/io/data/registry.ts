@@ -46,6 +46,8 @@ function split(spec: string, name: string): 'train' | 't10k' {
 export interface DataOptions {
   /** Folder holding Fashion-MNIST (or other named datasets' IDX files), or CIFAR-10's cache root. */
   dataDir?: string;
+  /** The run's memory budget (--max-memory); default: half of this machine's memory. */
+  maxMemoryBytes?: number;
 }
 
 const DATASETS = 'mnist[:train], fashion-mnist[:train], cifar10[:train], cifar10-bin:<dir>[:train], or idx:<images>,<labels>';
@@ -110,8 +112,8 @@ export function loadDataset(spec: string, options: DataOptions = {}): Dataset {
     return readCifarBatches(cifar10Files(dir, part), spec);
   }
   const files = resolveDataFiles(spec, options);
-  const images = readIdx(files.images);
-  const labels = readIdx(files.labels);
+  const images = readIdx(files.images, options.maxMemoryBytes);
+  const labels = readIdx(files.labels, options.maxMemoryBytes);
   if (images.dims.length !== 3 && images.dims.length !== 4) {
     throw new UserError(`${files.images}: expected images [N,H,W] or [N,H,W,C], got [${images.dims.join(',')}]`);
   }

@@ -11,10 +11,13 @@
  *                  out of the divisor: SumPool2d, then Scale by 1 / (cells inside the input)
  *   globalavgpool  AvgPool2d over the whole plane
  *   maxpool        SumPool2d, a loss: NIR has no max-pool
- *   flatten        Flatten (start_dim 0: NIR shapes have no batch axis)
+ *   flatten        Flatten over the whole value: start_dim 0 in NIR's convention (shapes
+ *                  have no batch axis; nir's type inference flattens input_type from
+ *                  start_dim), or 1 in torch importers' convention (Norse and snnTorch pass
+ *                  start_dim to torch.nn.Flatten on a batched tensor; Sinabs adds 1 itself)
  * NIR pads both sides of an axis equally and has no ceil mode: other geometries are refused.
  */
-import { UserError } from '../../errors.js';
+import { InternalError, UserError } from '../../errors.js';
 import type { ConvNode, Node, Pads, Pair, PoolNode } from '../../ir/graph.js';
 import { windowOutput } from '../../ir/shapes.js';
 import { shapeString } from '../../ir/tensor.js';
@@ -102,7 +105,10 @@ export function concatPart(inShape: readonly number[], offset: number, total: nu
   return conv2d(w, [total, part, 1, 1], new Float32Array(total), [1, 1], [0, 0], [1, 1], inShape);
 }
 
-export function layerToNir(node: Node, inShape: readonly number[], outShape: readonly number[]): Pieces {
+/** Which axis numbering Flatten's start_dim uses: NIR's (no batch axis) or torch's (batch axis 0). */
+export type FlattenConvention = 'nir' | 'torch';
+
+export function layerToNir(node: Node, inShape: readonly number[], outShape: readonly number[], flatten: FlattenConvention = 'nir'): Pieces {
   switch (node.op) {
     case 'conv': {
       const w = node.group === 1 ? { dims: [...node.weight.dims], data: node.weight.data } : ungroupedWeight(node);
@@ -157,11 +163,11 @@ export function layerToNir(node: Node, inShape: readonly number[], outShape: rea
       };
     }
     case 'flatten':
-      return one(bare('Flatten', { start_dim: i64Scalar(0), end_dim: i64Scalar(-1), input_type: i64(inShape) }));
+      return one(bare('Flatten', { start_dim: i64Scalar(flatten === 'nir' ? 0 : 1), end_dim: i64Scalar(-1), input_type: i64(inShape) }));
     case 'relu':
     case 'spike':
     case 'add':
     case 'concat':
-      throw new Error(`internal: layerToNir called on ${node.op} node ${node.name}`);
+      throw new InternalError(`layerToNir called on ${node.op} node ${node.name}`);
   }
 }

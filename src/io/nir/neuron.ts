@@ -18,8 +18,10 @@
  *   I    (readout) NIR: dv/dt = R I  => r = 1 / dt, so v(t) = sum of the output current over
  *        steps 1..t: the accumulator whose argmax is snnc's prediction at step t.
  *
- * Spikes: NIR fires when v > v_threshold, snnc when v >= theta. v_threshold is the largest
- * float32 below theta, so that for a float32 membrane v > v_threshold is exactly v >= theta.
+ * Spikes: NIR fires when v > v_threshold (nir's IF, LIF and Threshold docstrings; Norse and
+ * snnTorch compare so too), snnc when v >= theta. v_threshold is the largest float32 below
+ * theta, so that for a float32 membrane v > v_threshold is exactly v >= theta. Importers that
+ * fire on v >= v_threshold (Sinabs) get theta itself with threshold 'ge'.
  * After a spike NIR sets v to v_reset: exact for snnc's reset to zero (v_reset = vReset), a
  * loss for reset by subtraction. NIR has no refractory period and no initial state (v(0),
  * including the per-channel shifts of potential calibration, is a loss).
@@ -51,23 +53,45 @@ export const ifResistance = (dtS: number): number => 1 / dtS;
 /** NIR r of a LIF neuron with time constant tau_steps whose step adds its input current with gain 1. */
 export const lifResistance = (tauSteps: number): number => 1 / -Math.expm1(-1 / tauSteps);
 
-export function spikeToNir(node: SpikeNode, shape: readonly number[], dtS: number): Translated {
-  const p = node.neuron;
-  const vThreshold = filled(shape, float32Below(p.vThreshold));
-  const vReset = filled(shape, p.vReset);
+/** How an importer compares the membrane with v_threshold: 'gt' (v > v_threshold, NIR's) or 'ge' (v >= v_threshold). */
+export type ThresholdTest = 'gt' | 'ge';
+
+export interface NeuronExport {
+  dtS: number;
+  threshold: ThresholdTest;
+  /** Write IF layers as LIF nodes whose leak is below float32 resolution (for importers that run IF otherwise). */
+  ifAsLif?: boolean;
+  /** Leave v_reset out (readers of nir <= 1.0.5 reject it; later ones default it to 0). */
+  omitVReset: boolean;
+}
+
+/**
+ * IF as a LIF of time constant IF_AS_LIF_TAU_STEPS steps: per step the membrane decays by
+ * e^(-1e-8), which leaves a float32 membrane unchanged (its resolution is 6e-8), and the input
+ * gain r (1 - e^(-dt/tau)) is 1. snnTorch maps NIR's IF to a leaky neuron (beta 0.9) but its
+ * LIF, with its fixed step of 1e-4 s, to beta = 1 - dt/tau: 1 in float32, i.e. an IF.
+ */
+export const IF_AS_LIF_TAU_STEPS = 1e8;
+
+export function spikeToNir(node: SpikeNode, shape: readonly number[], options: NeuronExport): Translated {
+  const asLif = options.ifAsLif === true && node.neuron.model === 'if';
+  const p = asLif ? { ...node.neuron, model: 'lif' as const, tauSteps: IF_AS_LIF_TAU_STEPS } : node.neuron;
+  const { dtS } = options;
+  const vThreshold = filled(shape, options.threshold === 'gt' ? float32Below(p.vThreshold) : p.vThreshold);
+  const vReset: NirNode['params'] = options.omitVReset ? {} : { v_reset: filled(shape, p.vReset) };
   const params: NirNode['params'] =
     p.model === 'if'
-      ? { r: filled(shape, ifResistance(dtS)), v_threshold: vThreshold, v_reset: vReset }
+      ? { r: filled(shape, ifResistance(dtS)), v_threshold: vThreshold, ...vReset }
       : {
           tau: filled(shape, p.tauSteps! * dtS),
           r: filled(shape, lifResistance(p.tauSteps!)),
           v_leak: filled(shape, 0),
           v_threshold: vThreshold,
-          v_reset: vReset,
+          ...vReset,
         };
   const vInit = p.vInitFraction * p.vThreshold;
   const metadata: NirNode['metadata'] = {
-    snnc_neuron: str(p.model),
+    snnc_neuron: str(node.neuron.model),
     snnc_v_threshold: f64Scalar(p.vThreshold),
     snnc_v_reset: f64Scalar(p.vReset),
     snnc_reset: str(p.reset),
@@ -76,10 +100,16 @@ export function spikeToNir(node: SpikeNode, shape: readonly number[], dtS: numbe
     snnc_v_init: f64Scalar(vInit),
     ...(p.vInitRandom ? { snnc_v_init_random: str('uniform in [0, v_threshold) per neuron and sample, from the run\'s seed') } : {}),
     snnc_lambda: f32([node.lambda.length], Float32Array.from(node.lambda)),
-    ...(p.model === 'lif' ? { snnc_tau_steps: f64Scalar(p.tauSteps!) } : {}),
+    ...(node.neuron.model === 'lif' ? { snnc_tau_steps: f64Scalar(p.tauSteps!) } : {}),
     ...(node.vInitShift ? { snnc_v_init_shift: f32([node.vInitShift.length], Float32Array.from(node.vInitShift)) } : {}),
   };
   const losses: Translated['losses'] = [];
+  if (asLif) {
+    losses.push({ kind: 'leak', message: `IF written as LIF with tau = ${IF_AS_LIF_TAU_STEPS} steps: a leak of 1e-8 per step, below float32 resolution` });
+  }
+  if (options.omitVReset && p.vReset !== 0) {
+    losses.push({ kind: 'reset', message: `v_reset = ${p.vReset} is left out for old nir readers, which reset to 0` });
+  }
   if (p.reset === 'subtract') {
     losses.push({
       kind: 'reset',

@@ -6,7 +6,13 @@
  * concat places each input in its channel range with a linear op first (concatPart), so
  * neither needs a NIR node of its own. The graph is Input -> ... -> readout -> Output, where
  * the readout integrates the output current (neuron.ts), or with readout 'current' the
- * Output carries the current itself.
+ * Output carries the current itself (every importer takes that: Norse rejects NIR's `I`,
+ * snnTorch and Sinabs drop it); snnc's prediction at step t is then the argmax of the
+ * Output summed over steps 1..t, which the graph metadata states.
+ *
+ * Compatibility with old nir readers ('1.0.4'): nir <= 1.0.4 passes every dataset of a node
+ * to the node's constructor and fails on `metadata`; nir 1.0.5 also on `v_reset`. That
+ * variant has neither (v_reset is 0 in every network snnc converts, the readers' default).
  *
  * NIR node names are the snnc node names reduced to [A-Za-z0-9_] (HDF5 group names, and
  * module names in torch importers), made unique; `snnc_name` in each node's metadata keeps
@@ -27,15 +33,24 @@ import {
   type NirDocument,
   type NirNode,
 } from './document.js';
-import { concatPart, layerToNir, type Pieces } from './layers.js';
-import { readoutIntegrator, spikeToNir } from './neuron.js';
+import { concatPart, layerToNir, type FlattenConvention, type Pieces } from './layers.js';
+import { readoutIntegrator, spikeToNir, type ThresholdTest } from './neuron.js';
 
 export type ReadoutKind = 'integrator' | 'current';
+export type NirCompat = 'current' | '1.0.4';
 
 export interface NirExportOptions {
   /** Seconds per snnc timestep. */
   dtS: number;
   readout: ReadoutKind;
+  /** Default 'gt' (NIR's v > v_threshold). */
+  threshold?: ThresholdTest;
+  /** Default 'nir' (start_dim 0). */
+  flatten?: FlattenConvention;
+  /** Default 'current' (nir >= 1.0.6). */
+  compat?: NirCompat;
+  /** IF layers as LIF nodes with a leak below float32 resolution (neuron.ts). */
+  ifAsLif?: boolean;
 }
 
 export const TIME_CONVENTION =
@@ -96,10 +111,10 @@ export function planNir(model: SnnModel, options: NirExportOptions): NirDocument
     }
     let translated: Pieces;
     if (node.op === 'spike') {
-      const neuron = spikeToNir(node, outShape, options.dtS);
+      const neuron = spikeToNir(node, outShape, { dtS: options.dtS, threshold: options.threshold ?? 'gt', omitVReset: options.compat === '1.0.4', ifAsLif: options.ifAsLif === true });
       translated = { pieces: [{ suffix: '', node: neuron.node }], losses: neuron.losses };
     } else {
-      translated = layerToNir(node, inShape, outShape);
+      translated = layerToNir(node, inShape, outShape, options.flatten ?? 'nir');
     }
     let from = ins[0]!;
     for (const piece of translated.pieces) {
@@ -121,11 +136,13 @@ export function planNir(model: SnnModel, options: NirExportOptions): NirDocument
     add(readoutName, readoutIntegrator(outShape, options.dtS), last);
     add(outputName, { type: 'Output', params: { shape: i64(outShape) }, metadata: {} }, [readoutName]);
   } else {
-    const message = 'the output is the last layer\'s current at each step; snnc predicts the argmax of its sum over steps 1..t (sum it, or export with --nir-readout integrator)';
-    add(outputName, { type: 'Output', params: { shape: i64(outShape) }, metadata: { loss_readout: str(message) } }, last);
-    doc.losses.push({ node: outputName, source: graph.output, type: 'Output', kind: 'readout', message });
+    add(outputName, { type: 'Output', params: { shape: i64(outShape) }, metadata: {} }, last);
   }
   doc.metadata = graphMetadata(model, options, doc.losses);
+  if (options.compat === '1.0.4') {
+    doc.metadata = {};
+    for (const node of doc.nodes.values()) node.metadata = {};
+  }
   return doc;
 }
 
@@ -135,6 +152,9 @@ function graphMetadata(model: SnnModel, options: NirExportOptions, losses: reado
     source_model: str(model.source.model),
     source_sha256: str(model.source.sha256),
     dt_s: f64Scalar(options.dtS),
+    ...(model.conversion.target ? { snnc_target: str(model.conversion.target) } : {}),
+    threshold_test: str((options.threshold ?? 'gt') === 'gt' ? 'v > v_threshold (NIR)' : 'v >= v_threshold'),
+    flatten_start_dim: str((options.flatten ?? 'nir') === 'nir' ? "NIR's: no batch axis" : 'torch: batch axis 0'),
     time_convention: str(TIME_CONVENTION),
     input_encoding: str('constant current: x = (pixel * input_scale - input_mean[c]) / input_std[c], applied at every step'),
     input_scale: f64Scalar(model.preprocess.scale),
@@ -143,7 +163,7 @@ function graphMetadata(model: SnnModel, options: NirExportOptions, losses: reado
     readout: str(
       options.readout === 'integrator'
         ? "node 'readout' (I) sums the output current over steps; its argmax at step t is snnc's prediction at t"
-        : "the Output carries the output current per step; snnc's prediction at step t is the argmax of its sum over steps 1..t",
+        : "the Output carries the output current per step; snnc's prediction at step t is the argmax of its sum over steps 1..t (sum or average it over the steps)",
     ),
     loss_count: i64Scalar(losses.length),
   };

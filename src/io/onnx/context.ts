@@ -3,7 +3,7 @@
  * known constant, which is a dynamic IR value (and its shape without batch), the IR nodes
  * emitted so far, the unsupported nodes found so far and the import log.
  */
-import { oneLine, UserError } from '../../errors.js';
+import { InternalError, oneLine, UserError } from '../../errors.js';
 import type { Node, NodeSpec, Pads } from '../../ir/graph.js';
 import { outputShape } from '../../ir/shapes.js';
 import { checkValueSize } from '../graph-checks.js';
@@ -56,7 +56,11 @@ export class ImportContext {
   readonly graphOutputs = new Set<string>();
   private readonly usedNames = new Set<string>();
 
-  constructor(readonly opset: number) {}
+  /** `maxMemoryBytes`: the run's memory budget (--max-memory), checked for every value's size. */
+  constructor(
+    readonly opset: number,
+    readonly maxMemoryBytes: number,
+  ) {}
 
   uniqueName(base: string): string {
     let name = base;
@@ -69,7 +73,7 @@ export class ImportContext {
   emit(node: Node): string {
     const inputShapes = node.inputs.map((i) => this.shapes.get(i)!);
     const shape = outputShape(node, inputShapes);
-    checkValueSize(shape, `node ${oneLine(node.name, 80)} (${node.op})`);
+    checkValueSize(shape, `node ${oneLine(node.name, 80)} (${node.op})`, this.maxMemoryBytes);
     this.shapes.set(node.output, shape);
     this.nodes.push(node);
     return node.output;
@@ -122,13 +126,13 @@ export class NodeView {
     if (!name) return undefined;
     const v = this.ctx.values.get(name);
     if (!v) this.fail(`input '${oneLine(name, 80)}' is not produced by any node, initializer or graph input`);
-    if (v.kind === 'unknown') throw new Error(`internal: node ${this.name} reads unknown value ${name}`);
+    if (v.kind === 'unknown') throw new InternalError(`node ${this.name} reads unknown value ${name}`);
     return v;
   }
 
   dynamicInput(i: number): string {
     const v = this.input(i);
-    if (v?.kind === 'padded') throw new Error(`internal: node ${this.name} reads the output of Pad ${v.by}`);
+    if (v?.kind === 'padded') throw new InternalError(`node ${this.name} reads the output of Pad ${v.by}`);
     if (!v || v.kind !== 'dynamic') this.refuse(`input ${i} must be a data tensor, not a constant`);
     return v.name;
   }
@@ -155,18 +159,32 @@ export class NodeView {
     return this.attrs.has(name);
   }
 
-  int(name: string, fallback: number): number {
+  /**
+   * An attribute of the expected type, or a one-line error naming it: a `group` written as a
+   * list must not read as group 0. An attribute without a type (old exporters) is read by
+   * which field it fills.
+   */
+  private typed(name: string, type: number, filled: (a: AttributeProto) => boolean, what: string): AttributeProto | undefined {
     const a = this.attrs.get(name);
+    if (!a) return undefined;
+    const t = a.type ?? 0;
+    if (t === type || (t === 0 && filled(a))) return a;
+    const names = onnx.AttributeProto.AttributeType as unknown as Record<number, string>;
+    return this.fail(`attribute ${name}: expected ${what}, got ${t === 0 ? 'no value' : `type ${names[t] ?? t}`}`);
+  }
+
+  int(name: string, fallback: number): number {
+    const a = this.typed(name, onnx.AttributeProto.AttributeType.INT, (x) => x.i !== undefined && x.i !== null, 'an integer');
     return a ? toNumber(a.i) : fallback;
   }
 
   ints(name: string, fallback: number[]): number[] {
-    const a = this.attrs.get(name);
+    const a = this.typed(name, onnx.AttributeProto.AttributeType.INTS, (x) => (x.ints?.length ?? 0) > 0, 'a list of integers');
     return a ? (a.ints ?? []).map((v) => toNumber(v)) : fallback;
   }
 
   float(name: string, fallback: number): number {
-    const a = this.attrs.get(name);
+    const a = this.typed(name, onnx.AttributeProto.AttributeType.FLOAT, (x) => x.f !== undefined && x.f !== null, 'a float');
     return a ? (a.f ?? 0) : fallback;
   }
 
@@ -178,7 +196,7 @@ export class NodeView {
   tensorAttr(name: string): ConstTensor | undefined {
     const a = this.attrs.get(name);
     if (!a) return undefined;
-    if (a.t) return decodeTensor(a.t, `${this.where} attribute ${name}`);
+    if (a.t) return decodeTensor(a.t, `${this.where} attribute ${name}`, { maxMemoryBytes: this.ctx.maxMemoryBytes });
     if (a.type === onnx.AttributeProto.AttributeType.FLOAT) return { dims: [], kind: 'float', data: Float32Array.of(a.f ?? 0) };
     if (a.type === onnx.AttributeProto.AttributeType.FLOATS) {
       return { dims: [a.floats?.length ?? 0], kind: 'float', data: Float32Array.from(a.floats ?? []) };

@@ -7,6 +7,7 @@ import type { Graph, Node } from '../../ir/graph.js';
 import { inferShapes } from '../../ir/shapes.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { onnx, type NodeProto, type TensorProto } from './proto.js';
+import { InternalError } from '../../errors.js';
 
 export const EXPORT_OPSET = 13;
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
@@ -107,7 +108,7 @@ function emitNode(b: Builder, node: Node, shapes: Map<string, number[]>): void {
       b.node('Concat', node.name, node.inputs, out, { axis: 1 });
       return;
     case 'spike':
-      throw new Error(`internal: spiking node ${node.name} cannot be exported to ONNX`);
+      throw new InternalError(`spiking node ${node.name} cannot be exported to ONNX`);
   }
 }
 

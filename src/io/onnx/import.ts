@@ -6,7 +6,7 @@
 import { oneLine, UserError } from '../../errors.js';
 import type { Graph } from '../../ir/graph.js';
 import type { Preprocess } from '../../model/dataset.js';
-import { checkAllocation } from '../../util/memory-limit.js';
+import { checkAllocation, defaultMaxMemoryBytes } from '../../util/memory-limit.js';
 import { checkValueSize } from '../graph-checks.js';
 import { ImportContext, NodeRefused, NodeView, PAD_ABSORBERS } from './context.js';
 import { REFUSED_ACTIVATIONS } from './ops/elementwise.js';
@@ -69,12 +69,14 @@ export interface ImportOptions {
    * backend tests pass weights this way.
    */
   constants?: ReadonlyMap<string, ConstTensor>;
+  /** The run's memory budget (--max-memory); default: half of this machine's memory. */
+  maxMemoryBytes?: number;
 }
 
 /** Ops that pass a padded value on unchanged (so that a later Conv or pool still absorbs it). */
 const PAD_PASSERS: ReadonlySet<string> = new Set(['Pad', 'Identity', 'Dropout']);
 
-function readInput(model: ModelProto, constants: Set<string>): { name: string; shape: number[] } {
+function readInput(model: ModelProto, constants: Set<string>, maxMemoryBytes: number): { name: string; shape: number[] } {
   const inputs = (model.graph!.input ?? []).filter((i) => i.name && !constants.has(i.name));
   if (inputs.length !== 1) {
     const names = inputs.slice(0, 5).map((i) => oneLine(i.name!, 80)).join(', ') + (inputs.length > 5 ? ', ...' : '');
@@ -96,7 +98,7 @@ function readInput(model: ModelProto, constants: Set<string>): { name: string; s
     }
     return v;
   });
-  checkValueSize(shape, what);
+  checkValueSize(shape, what, maxMemoryBytes);
   return { name: input.name!, shape };
 }
 
@@ -133,11 +135,11 @@ function build(view: NodeView, foreignDomain: string | undefined): void {
 }
 
 /** Decodes the model and seeds the context with its initializers and the given constants. */
-function begin(bytes: Uint8Array, constants: ReadonlyMap<string, ConstTensor> = new Map()) {
+function begin(bytes: Uint8Array, constants: ReadonlyMap<string, ConstTensor> = new Map(), maxMemoryBytes = defaultMaxMemoryBytes()) {
   const model = decodeModel(bytes);
   const g = model.graph!;
   const opset = opsetOf(model);
-  const ctx = new ImportContext(opset);
+  const ctx = new ImportContext(opset, maxMemoryBytes);
   if (opset > MAX_OPSET) ctx.log.push(`opset ${opset} is newer than the newest tested (${MAX_OPSET}); ops are read with opset-${MAX_OPSET} semantics`);
   const constNames = new Set<string>();
   let constantBytes = 0;
@@ -145,9 +147,9 @@ function begin(bytes: Uint8Array, constants: ReadonlyMap<string, ConstTensor> = 
     if (!init.name) throw new UserError('an initializer has no name');
     constNames.add(init.name);
     const what = `initializer '${oneLine(init.name, 80)}'`;
-    const tensor = decodeTensor(init, what);
+    const tensor = decodeTensor(init, what, { maxMemoryBytes });
     constantBytes += tensor.data.byteLength;
-    checkAllocation(constantBytes, `the model's weights up to ${what}`, true);
+    checkAllocation(constantBytes, `the model's weights up to ${what}`, maxMemoryBytes, true);
     ctx.values.set(init.name, { kind: 'const', tensor });
   }
   for (const [name, tensor] of constants) {
@@ -188,9 +190,9 @@ function runNodes(ctx: ImportContext, g: NonNullable<ModelProto['graph']>): void
 }
 
 export function importOnnx(bytes: Uint8Array, options: ImportOptions = {}): ImportResult {
-  const { model, g, ctx, constNames } = begin(bytes, options.constants);
+  const { model, g, ctx, constNames } = begin(bytes, options.constants, options.maxMemoryBytes);
   const opset = ctx.opset;
-  const input = readInput(model, constNames);
+  const input = readInput(model, constNames, ctx.maxMemoryBytes);
   ctx.values.set(input.name, { kind: 'dynamic', name: input.name });
   ctx.shapes.set(input.name, input.shape);
   runNodes(ctx, g);

@@ -5,7 +5,7 @@
  */
 import onnxProto from 'onnx-proto';
 import { UserError } from '../../errors.js';
-import { checkAllocation } from '../../util/memory-limit.js';
+import { checkAllocation, defaultMaxMemoryBytes } from '../../util/memory-limit.js';
 
 export const onnx = onnxProto.onnx;
 export type ModelProto = onnxProto.onnx.ModelProto;
@@ -112,7 +112,7 @@ function readRaw(raw: Uint8Array, type: number, count: number, out: Float32Array
  * header cannot make us allocate gigabytes. Float values must be finite (they are weights)
  * unless options.finite is false (test data).
  */
-export function decodeTensor(t: TensorProto, what: string, options: { finite?: boolean } = {}): ConstTensor {
+export function decodeTensor(t: TensorProto, what: string, options: { finite?: boolean; maxMemoryBytes?: number } = {}): ConstTensor {
   const dims = (t.dims ?? []).map((d) => toNumber(d));
   if (dims.some((d) => !Number.isInteger(d) || d < 0)) throw new UserError(`${what}: invalid dims [${dims.join(',')}]`);
   const count = dims.reduce((a, b) => a * b, 1);
@@ -135,7 +135,7 @@ export function decodeTensor(t: TensorProto, what: string, options: { finite?: b
   } else if (src!.length !== count) {
     throw new UserError(`${what}: holds ${src!.length} values, dims [${dims.join(',')}] need ${count}`);
   }
-  checkAllocation(count * (isFloat ? 4 : 8), what);
+  checkAllocation(count * (isFloat ? 4 : 8), what, options.maxMemoryBytes ?? defaultMaxMemoryBytes());
   const out = isFloat ? new Float32Array(count) : new Float64Array(count);
   if (src === null) readRaw(raw!, type, count, out);
   else {

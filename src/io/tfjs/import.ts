@@ -5,7 +5,7 @@
  * Unsupported layers are collected and reported together in one error line.
  */
 import type * as Tf from '@tensorflow/tfjs';
-import { UserError } from '../../errors.js';
+import { InternalError, UserError } from '../../errors.js';
 import type { Graph } from '../../ir/graph.js';
 import { LayerView, TfContext, type LayerLike, type TfValue } from './context.js';
 import { TFJS_LAYERS } from './layers.js';
@@ -54,7 +54,7 @@ function convert(model: Tf.LayersModel): { graph: Graph; log: string[] } {
     }
     const node = layer.inboundNodes[0]!;
     const inputs = node.inputTensors.map((t) => ctx.values.get(t.id));
-    if (inputs.some((v) => v === undefined)) throw new Error(`internal: layer ${layer.name} reads a tensor no earlier layer wrote`);
+    if (inputs.some((v) => v === undefined)) throw new InternalError(`layer ${layer.name} reads a tensor no earlier layer wrote`);
     // Layers after an unsupported one are skipped: their problem is already reported.
     if (inputs.some((v) => v === null)) {
       skip();
@@ -88,8 +88,8 @@ function convert(model: Tf.LayersModel): { graph: Graph; log: string[] } {
   return { graph: { name: model.name, input: { name: inputName, shape }, output: out.name, nodes: ctx.nodes }, log: ctx.log };
 }
 
-export async function importTfjs(file: string): Promise<TfjsImportResult> {
-  const { model, producer, sha256, warnings } = await readLayersModel(file);
+export async function importTfjs(file: string, maxMemoryBytes?: number): Promise<TfjsImportResult> {
+  const { model, producer, sha256, warnings } = await readLayersModel(file, maxMemoryBytes);
   try {
     const { graph, log } = convert(model);
     return { graph, log: [...warnings.map((w) => `TF.js warned: ${w}`), ...log], producer, sha256 };

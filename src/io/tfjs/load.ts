@@ -8,8 +8,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type * as Tf from '@tensorflow/tfjs';
-import { UserError } from '../../errors.js';
-import { checkAllocation } from '../../util/memory-limit.js';
+import { InternalError, UserError } from '../../errors.js';
+import { checkAllocation, defaultMaxMemoryBytes } from '../../util/memory-limit.js';
+import { readFileBytes } from '../../util/read-file.js';
+import { jsonDepth, MAX_NESTING } from '../../util/structured-text.js';
 import { checkTopology } from './topology-check.js';
 
 export type TfModule = typeof Tf;
@@ -35,8 +37,7 @@ export function resolveWeightPath(dir: string, name: string): string {
   if (path.isAbsolute(name) || path.win32.isAbsolute(name) || name.startsWith('/') || name.startsWith('\\')) refuse('is absolute');
   if (name.split(/[\\/]/).includes('..')) refuse("climbs out with '..'");
   const file = path.resolve(dir, name);
-  const rel = path.relative(dir, file);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) refuse('resolves outside the folder');
+  if (isOutside(dir, file)) refuse('resolves outside the folder');
   return file;
 }
 
@@ -50,41 +51,67 @@ export interface TfjsFile {
   warnings: string[];
 }
 
-function readOrRefuse(file: string, what: string, dir?: string): Buffer {
+/** Most weight files a manifest may list (tfjs writes one per 4 MiB shard). */
+export const MAX_WEIGHT_FILES = 1000;
+
+function readOrRefuse(file: string, what: string, budgetBytes: number, dir?: string): Buffer {
   try {
     // A symbolic link inside the folder must not lead out of it either.
-    if (dir !== undefined && path.relative(fs.realpathSync(dir), fs.realpathSync(file)).startsWith('..')) {
+    if (dir !== undefined && isOutside(fs.realpathSync(dir), fs.realpathSync(file))) {
       throw new UserError(`weight file ${file} is a link to a file outside the model's folder`);
     }
-    // Within --max-memory, and no device or pipe that never ends.
-    const stat = fs.statSync(file);
-    if (!stat.isFile()) throw new UserError(`${what} ${file} is not a regular file`);
-    checkAllocation(stat.size, `${what} ${file}`);
-    return fs.readFileSync(file);
+    // Within the budget, and no device or pipe that never ends (refused before it is opened).
+    return Buffer.from(readFileBytes(file, budgetBytes));
   } catch (err) {
-    if (err instanceof UserError) throw err;
+    if (err instanceof UserError) throw new UserError(err.message.startsWith(file) ? `${what} ${err.message}` : err.message);
     throw new UserError(`cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
 }
 
-export async function readLayersModel(file: string): Promise<TfjsFile> {
+/** The size of a weight file, 0 if it cannot be read (reading it then says why). */
+function fileSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** Whether `file` lies outside `dir` (a name such as '..weights.bin' inside it does not). */
+function isOutside(dir: string, file: string): boolean {
+  const rel = path.relative(dir, file);
+  return rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel);
+}
+
+/**
+ * Loads model.json and its weights within `budgetBytes` in total (every weight file listed,
+ * counted as often as the manifest lists it, since tfjs concatenates them all) and at most
+ * MAX_WEIGHT_FILES weight entries; both are checked before a weight file is read.
+ */
+export async function readLayersModel(file: string, budgetBytes = defaultMaxMemoryBytes()): Promise<TfjsFile> {
   const tf = await loadTf();
   const modelFile = path.resolve(file);
   const dir = path.dirname(modelFile);
   const weightFiles: string[] = [];
+  let manifestBytes = 0;
   const contents = new Map<string, Buffer>();
   const fetchFunc = async (url: string): Promise<Response> => {
     const isModel = url === modelFile;
-    if (!isModel && !weightFiles.includes(url)) throw new Error(`internal: unexpected request for ${url}`);
-    const bytes = isModel ? readOrRefuse(url, 'model file') : readOrRefuse(url, 'weight file', dir);
+    if (!isModel && !weightFiles.includes(url)) throw new InternalError(`unexpected request for ${url}`);
+    const bytes = isModel ? readOrRefuse(url, 'model file', budgetBytes) : readOrRefuse(url, 'weight file', budgetBytes, dir);
+    // tfjs parses model.json and recurses over it: bound its nesting first.
+    if (isModel && jsonDepth(bytes.toString('utf8'), MAX_NESTING) > MAX_NESTING) throw new UserError(`model.json is nested more than ${MAX_NESTING} levels deep`);
     contents.set(url, bytes);
     return new Response(bytes);
   };
   const handler = tf.io.http(modelFile, {
     fetchFunc: fetchFunc as typeof fetch,
     weightUrlConverter: async (name: string) => {
+      if (weightFiles.length >= MAX_WEIGHT_FILES) throw new UserError(`the weights manifest lists more than ${MAX_WEIGHT_FILES} weight files`);
       const resolved = resolveWeightPath(dir, name);
       weightFiles.push(resolved);
+      manifestBytes += fileSize(resolved);
+      checkAllocation(manifestBytes, `the weight files listed in the manifest (${weightFiles.length} so far)`, budgetBytes, true);
       return resolved;
     },
   });
@@ -110,11 +137,19 @@ export async function readLayersModel(file: string): Promise<TfjsFile> {
     model = await tf.loadLayersModel(recording, { strict: true });
   } catch (err) {
     if (err instanceof UserError) throw err;
-    throw new UserError(`not a loadable TF.js layers model: ${(err as Error).message.split('\n')[0]}`);
+    throw new UserError(`not a loadable TF.js layers model: ${tfjsReason(err)}`);
   } finally {
     console.warn = warn;
   }
   const hash = crypto.createHash('sha256');
   for (const f of [modelFile, ...weightFiles]) hash.update(contents.get(f) ?? Buffer.alloc(0));
   return { model, producer: producer || 'unknown', sha256: hash.digest('hex'), warnings };
+}
+
+/** Why tfjs refused a model, in one line; some of its errors have no message (a layer it cannot find). */
+function tfjsReason(err: unknown): string {
+  const message = err instanceof Error ? err.message.split('\n')[0]!.trim() : String(err ?? '').trim();
+  if (message !== '') return message;
+  const name = err instanceof Error ? err.name : typeof err;
+  return `tfjs failed with ${name} and no message (is an input or output layer named in model.json missing from its layers?)`;
 }

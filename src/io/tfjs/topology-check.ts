@@ -50,6 +50,16 @@ function checkFunctional(config: Json): void {
     for (const nodeData of inbound) pending.push({ layer: l.name, refs: refsOf(nodeData, l.name) });
     checkNested(l);
   }
+  for (const [snake, camel] of [['input_layers', 'inputLayers'], ['output_layers', 'outputLayers']] as const) {
+    const refs = field(config, snake, camel);
+    if (refs === undefined) continue;
+    if (!Array.isArray(refs)) throw new UserError(`model config: ${snake} must be a list`);
+    for (const ref of refs) {
+      const name = Array.isArray(ref) ? ref[0] : undefined;
+      if (typeof name !== 'string') throw new UserError(`model config: ${snake} entries must be [layer name, node index, tensor index]`);
+      if (!created.has(name)) throw new UserError(`model config: ${snake} names layer '${oneLine(name, 80)}', which the model does not have`);
+    }
+  }
   while (pending.length > 0) {
     const before = pending.length;
     for (let i = 0; i < pending.length; ) {

@@ -7,6 +7,7 @@
 import type { PoolNode } from '../../ir/graph.js';
 import type { Signal } from '../signal.js';
 import { nonZerosOfRow, type LinearOp } from './linear-op.js';
+import { InternalError } from '../../errors.js';
 
 export function eventAvgPoolApplies(node: PoolNode): boolean {
   return node.op === 'avgpool' && !node.ceilMode && node.pads.every((p) => p === 0);
@@ -30,9 +31,14 @@ export class EventAvgPool implements LinearOp {
   /** mark[o] === epoch when output o of the current row is in `touched`. */
   private readonly mark: Int32Array;
   private epoch = 0;
+  /**
+   * Output index of the one window holding input i (-1: none), when windows do not overlap
+   * (stride >= kernel); null otherwise. Spikes then take the fast path of runSpikes().
+   */
+  private readonly windowOfInput: Int32Array | null;
 
   constructor(node: PoolNode, inShape: readonly number[], outShape: readonly number[]) {
-    if (!eventAvgPoolApplies(node)) throw new Error(`internal: event average pooling does not apply to ${node.name}`);
+    if (!eventAvgPoolApplies(node)) throw new InternalError(`event average pooling does not apply to ${node.name}`);
     const [channels, inH, inW] = inShape as [number, number, number];
     const [, outH, outW] = outShape as [number, number, number];
     const [kH, kW] = node.kernel;
@@ -55,10 +61,54 @@ export class EventAvgPool implements LinearOp {
     this.value = new Float32Array(this.inPer);
     this.touched = new Int32Array(this.outPer);
     this.mark = new Int32Array(this.outPer);
+    if (sH >= kH && sW >= kW) {
+      this.windowOfInput = new Int32Array(this.inPer).fill(-1);
+      for (let c = 0; c < channels; c++) {
+        for (let p = 0; p < this.inPlane; p++) {
+          if (this.windowStart[p + 1]! > this.windowStart[p]!) this.windowOfInput[c * this.inPlane + p] = c * this.outPlane + this.windowOf[this.windowStart[p]!]!;
+        }
+      }
+    } else {
+      this.windowOfInput = null;
+    }
+  }
+
+  /**
+   * Spikes (every listed value 1) into windows that do not overlap: one add per spike into
+   * its window, the window listed when the add finds it still 0, then each listed window
+   * divided by its size. The same sums and quotients as run()'s general path.
+   */
+  private runSpikes(start: Int32Array, end: Int32Array, list: Int32Array, rows: number, y: Float32Array): void {
+    const { outPer, divisor, touched } = this;
+    const windowOf = this.windowOfInput!;
+    let nonZero = 0;
+    for (let r = 0; r < rows; r++) {
+      const yBase = r * outPer;
+      // Zeroed row by row, right before its adds: the row is then in cache (a whole chunk
+      // zeroed first is tens of MB, and every add would miss).
+      y.fill(0, yBase, yBase + outPer);
+      let t = 0;
+      for (let k = start[r]!; k < end[r]!; k++) {
+        const o = windowOf[list[k]!]!;
+        if (o < 0) continue;
+        // Branch-free: whether a window is new is unpredictable (about half of the adds).
+        const before = y[yBase + o]!;
+        touched[t] = o;
+        t += +(before === 0);
+        y[yBase + o] = before + 1;
+      }
+      for (let k = 0; k < t; k++) y[yBase + touched[k]!]! /= divisor;
+      nonZero += t;
+    }
+    this.nonZero = nonZero;
   }
 
   run(x: Signal, rows: number, y: Float32Array): void {
     const { inPer, outPer, inPlane, outPlane, divisor, windowStart, windowOf, index, value, touched, mark } = this;
+    if (x.sparse && !x.sparse.value && this.windowOfInput) {
+      this.runSpikes(x.sparse.start, x.sparse.end, x.sparse.index, rows, y);
+      return;
+    }
     y.fill(0, 0, rows * outPer);
     let nonZero = 0;
     for (let r = 0; r < rows; r++) {

@@ -11,6 +11,7 @@
  */
 import type { Node } from '../../ir/graph.js';
 import type { OrtOptions } from '../ort.js';
+import type { BatchStats, ExecutorKind, RuntimeNode } from '../runtime-node.js';
 import { countNonZero, ensureFloat32, rowsOf, type Chunk, type Signal } from '../signal.js';
 import { EventAvgPool, eventAvgPoolApplies } from './event-avgpool.js';
 import type { LinearOp } from './linear-op.js';
@@ -21,6 +22,8 @@ import { SparseDense } from './sparse-dense.js';
 /** 'auto': choose by input density; 'dense': onnxruntime only (the reference); 'sparse': event-driven wherever it exists. */
 export type LinearMode = 'auto' | 'dense' | 'sparse';
 
+export type { ExecutorKind };
+
 /**
  * Input density below which the event-driven kernel beats onnxruntime, per node kind. The
  * event-driven kernels are scalar JavaScript (about one add per ns); onnxruntime's dense
@@ -29,7 +32,9 @@ export type LinearMode = 'auto' | 'dense' | 'sparse';
  */
 export const CROSSOVER_DENSITY: Readonly<Record<'conv' | 'dense', number>> = { conv: 0.01, dense: 0.02 };
 
-export class LinearNode {
+const COUNTED_OPS = new Set<Node['op']>(['conv', 'dense', 'avgpool', 'globalavgpool']);
+
+export class LinearNode implements RuntimeNode {
   /** Non-zero inputs seen on temporal inputs in the current batch (synaptic events). */
   inputEvents = 0;
   private out: Float32Array = new Float32Array(0);
@@ -40,13 +45,16 @@ export class LinearNode {
     private readonly dense: LinearOp,
     private readonly events: LinearOp | null,
     mode: LinearMode,
+    decided?: ExecutorKind,
   ) {
     this.chosen = mode === 'dense' || !events ? dense : mode === 'sparse' ? events : null;
+    // A decision made for the whole run (see runtime/batch-driver.ts) overrides the density rule.
+    if (decided !== undefined && mode === 'auto') this.chosen = decided === 'events' && events ? events : dense;
   }
 
-  static async create(node: Node, inShape: number[], outShape: number[], mode: LinearMode, options: OrtOptions): Promise<LinearNode> {
+  static async create(node: Node, inShape: number[], outShape: number[], mode: LinearMode, options: OrtOptions, decided?: ExecutorKind): Promise<LinearNode> {
     const dense = await OrtLinear.create(node, inShape, outShape, options);
-    return new LinearNode(node, dense, mode === 'dense' ? null : eventKernel(node, inShape, outShape), mode);
+    return new LinearNode(node, dense, mode === 'dense' ? null : eventKernel(node, inShape, outShape), mode, decided);
   }
 
   /** The executor in use for temporal inputs ('ort', 'sparse', 'events'), or 'undecided'. */
@@ -54,11 +62,17 @@ export class LinearNode {
     return this.chosen?.kind ?? 'undecided';
   }
 
+  /** The decision in use for temporal inputs, or null before the first temporal chunk. */
+  get decided(): ExecutorKind | null {
+    return this.chosen === null ? null : this.chosen === this.dense ? 'ort' : 'events';
+  }
+
   begin(): void {
     this.inputEvents = 0;
   }
 
-  async run(x: Signal, chunk: Chunk): Promise<Signal> {
+  async run(inputs: readonly Signal[], chunk: Chunk): Promise<Signal> {
+    const x = inputs[0]!;
     const rows = rowsOf(x, chunk);
     const per = this.dense.outPer;
     this.out = ensureFloat32(this.out, rows * per);
@@ -79,6 +93,11 @@ export class LinearNode {
     if (events instanceof EventAvgPool) return events;
     const crossover = CROSSOVER_DENSITY[this.node.op as 'conv' | 'dense'];
     return density <= crossover ? events : this.dense;
+  }
+
+  /** Synaptic events of conv / dense / pooling nodes on temporal inputs. */
+  report(stats: BatchStats, _timesteps: number, _capture: ReadonlySet<string>, temporal: boolean): void {
+    if (temporal && COUNTED_OPS.has(this.node.op)) stats.inputEvents.set(this.node.name, this.inputEvents);
   }
 
   async release(): Promise<void> {

@@ -3,11 +3,10 @@
  * of at most MAX_ORT_ROWS; the output is written into the caller's buffer (onnxruntime fills
  * a preallocated tensor), so no array is allocated per call.
  */
-import * as ort from 'onnxruntime-node';
 import { exportOnnx } from '../../io/onnx/export.js';
 import type { Graph, Node } from '../../ir/graph.js';
 import { sizeOf } from '../../ir/tensor.js';
-import { OrtModel, type OrtOptions } from '../ort.js';
+import { OrtModel, ortModule, type OrtOptions } from '../ort.js';
 import type { Signal } from '../signal.js';
 import type { LinearOp } from './linear-op.js';
 
@@ -44,10 +43,11 @@ export class OrtLinear implements LinearOp {
   async run(signal: Signal, rows: number, y: Float32Array): Promise<void> {
     const { inPer, outPer } = this;
     const x = signal.data;
+    const { Tensor } = ortModule();
     for (let r0 = 0; r0 < rows; r0 += MAX_ORT_ROWS) {
       const n = Math.min(MAX_ORT_ROWS, rows - r0);
-      const input = new ort.Tensor('float32', x.subarray(r0 * inPer, (r0 + n) * inPer), [n, ...this.inShape]);
-      const output = new ort.Tensor('float32', y.subarray(r0 * outPer, (r0 + n) * outPer), [n, ...this.outShape]);
+      const input = new Tensor('float32', x.subarray(r0 * inPer, (r0 + n) * inPer), [n, ...this.inShape]);
+      const output = new Tensor('float32', y.subarray(r0 * outPer, (r0 + n) * outPer), [n, ...this.outShape]);
       await this.model.runInto(input, output);
     }
   }

@@ -7,6 +7,7 @@
 import type { ConvNode } from '../../ir/graph.js';
 import type { Signal } from '../signal.js';
 import { nonZerosOfRow, type LinearOp } from './linear-op.js';
+import { InternalError } from '../../errors.js';
 
 export class SparseConv implements LinearOp {
   readonly kind = 'sparse';
@@ -27,7 +28,7 @@ export class SparseConv implements LinearOp {
   private readonly value: Float32Array;
 
   constructor(node: ConvNode, inShape: readonly number[], outShape: readonly number[]) {
-    if (node.group !== 1) throw new Error(`internal: sparse conv ${node.name} needs group 1, got ${node.group}`);
+    if (node.group !== 1) throw new InternalError(`sparse conv ${node.name} needs group 1, got ${node.group}`);
     const [cIn, inH, inW] = inShape as [number, number, number];
     const [cOut, outH, outW] = outShape as [number, number, number];
     const [, , kH, kW] = node.weight.dims as [number, number, number, number];

@@ -92,6 +92,7 @@ export function transpose(n: NodeView): void {
     n.fail(`perm [${perm.join(',')}] is not a permutation of ${rank} axes`);
   }
   const dims = perm.map((p) => t.dims[p]!);
+  checkFoldSize(n, dims);
   const [si, so] = [stridesOf(t.dims), stridesOf(dims)];
   const out = new Array<number>(t.data.length);
   for (let i = 0; i < out.length; i++) {
@@ -112,6 +113,11 @@ export function slice(n: NodeView): void {
   const ends = list(2, 'ends', 'ends') ?? n.fail('missing ends');
   const axes = (list(3, 'axes', 'axes') ?? starts.map((_, i) => i)).map((a) => (a < 0 ? a + rank : a));
   const steps = (n.ctx.opset < 10 ? undefined : list(4, 'steps', 'steps')) ?? starts.map(() => 1);
+  // One entry per sliced axis in each list, each axis once (ONNX requires it; unequal lists would index past the end).
+  if (ends.length !== starts.length || axes.length !== starts.length || steps.length !== starts.length) {
+    n.fail(`starts, ends, axes and steps must have one value per sliced axis, got ${starts.length}, ${ends.length}, ${axes.length} and ${steps.length}`);
+  }
+  if (new Set(axes).size !== axes.length) n.fail(`axes [${axes.join(',')}] name an axis twice`);
   const begin = new Array<number>(rank).fill(0);
   const step = new Array<number>(rank).fill(1);
   const dims = [...t.dims];
@@ -128,6 +134,7 @@ export function slice(n: NodeView): void {
     step[axis] = s;
     dims[axis] = Math.max(0, Math.ceil((e - b) / s));
   });
+  checkFoldSize(n, dims);
   const [si, so] = [stridesOf(t.dims), stridesOf(dims)];
   const out = new Array<number>(sizeOf(dims));
   for (let i = 0; i < out.length; i++) {

@@ -1,0 +1,93 @@
+/**
+ * A signal ends snnc within a second whatever it is doing: the command runs in a child
+ * process under a supervisor (src/cli/supervisor.ts) that passes the signal on and kills the
+ * child if it does not end by itself, because it is inside synchronous work where no
+ * JavaScript handler can run. Inputs that would block in open() (FIFOs) are refused before
+ * they are opened.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/idx.js';
+import { BIN, convnetData, snnc, snncLines, startUntil, temporariesIn } from './cli.js';
+
+const dir = tempDir('snnc-signals-');
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** About three seconds of one synchronous loop (5001 neurons x 9900 steps), with no event-loop turn. */
+const SYNC_WORK = ['neuron', 'fi', '--currents', '0:1:0.0002', '--duration', '990'];
+
+function run(args: string[], signal: NodeJS.Signals, afterMs: number): Promise<{ code: number | null; stderr: string; endMs: number }> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  let sentAt = 0;
+  setTimeout(() => {
+    sentAt = performance.now();
+    child.kill(signal);
+  }, afterMs);
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr, endMs: performance.now() - sentAt })));
+}
+
+describe('signals during synchronous work', () => {
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const)('%s ends a synchronous loop within a second, one line, exit %i', async (signal, code) => {
+    const r = await run(SYNC_WORK, signal, 1200);
+    expect(r.code).toBe(code);
+    expect(r.endMs).toBeLessThan(1000);
+    expect(snncLines(r.stderr)).toEqual([`snnc: interrupted by ${signal}`]);
+  });
+
+  it('a process killed inside a synchronous write leaves no temporary file', async () => {
+    const json = path.join(dir, 'report.json');
+    const { child, done } = await startUntil(
+      ['eval', 'fixtures/onnx/convnet.onnx', '--data', convnetData(dir, 10), '--calib-data', convnetData(dir, 10), '-T', '2', '--json', json, '-q'],
+      'test-hook: stuck in fsync',
+      { preload: 'hang-in-fsync.mjs' },
+    );
+    const began = performance.now();
+    child.kill('SIGTERM');
+    const r = await done;
+    expect(performance.now() - began).toBeLessThan(1000);
+    expect(r.code).toBe(143);
+    expect(fs.existsSync(json)).toBe(false);
+    expect(temporariesIn(dir)).toEqual([]);
+  });
+});
+
+describe('inputs that would block', () => {
+  const fifo = path.join(dir, 'pipe');
+  const fifoModel = path.join(dir, 'model.onnx');
+  execFileSync('mkfifo', [fifo, fifoModel]);
+
+  it('a FIFO given as data, config, model or baseline is refused at once, naming it', async () => {
+    const data = convnetData(dir, 10);
+    const labels = data.split(',')[1]!;
+    for (const args of [
+      ['eval', 'fixtures/onnx/convnet.onnx', '--data', `idx:${fifo},${labels}`],
+      ['eval', 'fixtures/onnx/convnet.onnx', '--config', fifo],
+      ['inspect', fifoModel],
+      ['check', 'fixtures/onnx/convnet.onnx', '--baseline', fifo],
+    ]) {
+      const r = await snnc(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(snncLines(r.stderr), args.join(' ')).toEqual([expect.stringMatching(/(pipe|model\.onnx): is a FIFO \(named pipe\), expected a regular file$/)]);
+    }
+  });
+
+  it("a converted network whose weights file is a FIFO in its folder is refused, not waited on", async () => {
+    const out = path.join(dir, 'net.snn.json');
+    const data = convnetData(dir, 10);
+    expect((await snnc(['convert', 'fixtures/onnx/convnet.onnx', '--out', out, '--data', data, '--calib-data', data, '-q'])).code).toBe(0);
+    const manifest = JSON.parse(fs.readFileSync(out, 'utf8'));
+    manifest.weights.file = 'pipe';
+    fs.writeFileSync(out, JSON.stringify(manifest));
+    const r = await snnc(['inspect', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/pipe: is a FIFO/);
+  });
+});
+

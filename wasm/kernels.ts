@@ -1,0 +1,172 @@
+/**
+ * WebAssembly SIMD kernels of the spiking runtime, in AssemblyScript (compiled at install
+ * time by `npm run build:wasm` into dist/wasm/kernels.wasm; loaded by src/runtime/wasm/).
+ *
+ * Every kernel takes byte addresses into the module's own memory, which the JavaScript side
+ * lays out (src/runtime/wasm/arena.ts). Each computes exactly what its JavaScript reference
+ * computes, operation for operation in the same precision, so results are bit-identical:
+ *
+ * - scanIf / scanLif: one row of the plain IF / LIF neuron step of src/snn/neuron.ts, with
+ *   the membrane update in double precision (float32 state promoted, the result rounded back
+ *   to float32 on store, as a Float32Array store rounds), spike counts updated and the
+ *   indices of the neurons that fired appended to an event list.
+ *
+ * Four neurons per iteration: their float32 membranes and currents (one v128 each) are
+ * promoted to two f64x2 halves; the threshold comparison gives lane masks, which select the
+ * reset value, update the counts (a mask lane is -1: counts - mask) and, through a bitmask,
+ * list the neurons that fired.
+ */
+
+/** Low and high float32 pairs of a v128 as f64x2. */
+// @ts-ignore: decorator
+@inline function lo64(a: v128): v128 {
+  return f64x2.promote_low_f32x4(a);
+}
+// @ts-ignore: decorator
+@inline function hi64(a: v128): v128 {
+  return f64x2.promote_low_f32x4(v128.shuffle<f32>(a, a, 2, 3, 2, 3));
+}
+/** Two f64x2 halves rounded back into one f32x4. */
+// @ts-ignore: decorator
+@inline function join32(lo: v128, hi: v128): v128 {
+  return v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+}
+/** Two 64-bit lane masks as one i32x4 mask. */
+// @ts-ignore: decorator
+@inline function join64Masks(lo: v128, hi: v128): v128 {
+  return v128.shuffle<i32>(lo, hi, 0, 2, 4, 6);
+}
+
+/** Appends i + k for every set bit k of `bits` to events[e..]; returns the new e. */
+// @ts-ignore: decorator
+@inline function appendEvents(bits: i32, i: i32, events: usize, e: i32): i32 {
+  while (bits != 0) {
+    store<i32>(events + (<usize>e << 2), i + ctz(bits));
+    e++;
+    bits &= bits - 1;
+  }
+  return e;
+}
+
+/**
+ * IF neuron, no leak, no refractory period: v <- v + z; at v >= vThreshold a spike, and
+ * v <- v - drop (subtract != 0) or vReset. n neurons; z, v float32, counts int32, events int32.
+ * Returns the number of events written.
+ */
+export function scanIf(z: usize, v: usize, counts: usize, events: usize, n: i32, vThreshold: f64, drop: f64, subtract: i32, vReset: f64): i32 {
+  const thr = f64x2.splat(vThreshold);
+  const dr = f64x2.splat(drop);
+  const vr = f64x2.splat(vReset);
+  let e = 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const at = <usize>i << 2;
+    const v4 = v128.load(v + at);
+    const z4 = v128.load(z + at);
+    const sLo = f64x2.add(lo64(v4), lo64(z4));
+    const sHi = f64x2.add(hi64(v4), hi64(z4));
+    const mLo = f64x2.ge(sLo, thr);
+    const mHi = f64x2.ge(sHi, thr);
+    const m = join64Masks(mLo, mHi);
+    const bits = i32x4.bitmask(m);
+    if (bits == 0) {
+      v128.store(v + at, join32(sLo, sHi));
+      continue;
+    }
+    const rLo = subtract != 0 ? f64x2.sub(sLo, dr) : vr;
+    const rHi = subtract != 0 ? f64x2.sub(sHi, dr) : vr;
+    v128.store(v + at, join32(v128.bitselect(rLo, sLo, mLo), v128.bitselect(rHi, sHi, mHi)));
+    v128.store(counts + at, i32x4.sub(v128.load(counts + at), m));
+    e = appendEvents(bits, i, events, e);
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    const vi = <f64>load<f32>(v + at) + <f64>load<f32>(z + at);
+    if (vi >= vThreshold) {
+      store<f32>(v + at, <f32>(subtract != 0 ? vi - drop : vReset));
+      store<i32>(counts + at, load<i32>(counts + at) + 1);
+      store<i32>(events + (<usize>e << 2), i);
+      e++;
+    } else {
+      store<f32>(v + at, <f32>vi);
+    }
+  }
+  return e;
+}
+
+/**
+ * Plain LIF / IF neuron with refractory period (snn/neuron.ts step() without options):
+ * a refractory neuron counts its refractory steps down and keeps v; any other one integrates
+ * v <- vRest + decay (v - vRest) + gain z and, at v >= vThreshold, spikes, resets and
+ * becomes refractory for tRefSteps steps. Returns the number of events written.
+ */
+export function scanLif(
+  z: usize,
+  v: usize,
+  refractory: usize,
+  counts: usize,
+  events: usize,
+  n: i32,
+  decay: f64,
+  gain: f64,
+  vRest: f64,
+  vThreshold: f64,
+  drop: f64,
+  subtract: i32,
+  vReset: f64,
+  tRefSteps: i32,
+): i32 {
+  const dc = f64x2.splat(decay);
+  const gn = f64x2.splat(gain);
+  const rest = f64x2.splat(vRest);
+  const thr = f64x2.splat(vThreshold);
+  const dr = f64x2.splat(drop);
+  const vr = f64x2.splat(vReset);
+  const tRef = i32x4.splat(tRefSteps);
+  const one = i32x4.splat(1);
+  const zero = i32x4.splat(0);
+  let e = 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const at = <usize>i << 2;
+    const v4 = v128.load(v + at);
+    const z4 = v128.load(z + at);
+    const ref = v128.load(refractory + at);
+    const isRef = i32x4.gt_s(ref, zero);
+    // Same operations, same order as step(): vRest + decay (v - vRest) + gain z.
+    const sLo = f64x2.add(f64x2.add(rest, f64x2.mul(dc, f64x2.sub(lo64(v4), rest))), f64x2.mul(gn, lo64(z4)));
+    const sHi = f64x2.add(f64x2.add(rest, f64x2.mul(dc, f64x2.sub(hi64(v4), rest))), f64x2.mul(gn, hi64(z4)));
+    const fire = v128.andnot(join64Masks(f64x2.ge(sLo, thr), f64x2.ge(sHi, thr)), isRef);
+    const fireLo = i64x2.extend_low_i32x4_s(fire);
+    const fireHi = i64x2.extend_high_i32x4_s(fire);
+    const rLo = subtract != 0 ? f64x2.sub(sLo, dr) : vr;
+    const rHi = subtract != 0 ? f64x2.sub(sHi, dr) : vr;
+    const next = join32(v128.bitselect(rLo, sLo, fireLo), v128.bitselect(rHi, sHi, fireHi));
+    v128.store(v + at, v128.bitselect(v4, next, isRef));
+    v128.store(refractory + at, v128.bitselect(i32x4.sub(ref, one), v128.bitselect(tRef, ref, fire), isRef));
+    const bits = i32x4.bitmask(fire);
+    if (bits != 0) {
+      v128.store(counts + at, i32x4.sub(v128.load(counts + at), fire));
+      e = appendEvents(bits, i, events, e);
+    }
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    const r = load<i32>(refractory + at);
+    if (r > 0) {
+      store<i32>(refractory + at, r - 1);
+      continue;
+    }
+    const vi = vRest + decay * (<f64>load<f32>(v + at) - vRest) + gain * <f64>load<f32>(z + at);
+    if (vi >= vThreshold) {
+      store<f32>(v + at, <f32>(subtract != 0 ? vi - drop : vReset));
+      store<i32>(refractory + at, tRefSteps);
+      store<i32>(counts + at, load<i32>(counts + at) + 1);
+      store<i32>(events + (<usize>e << 2), i);
+      e++;
+    } else {
+      store<f32>(v + at, <f32>vi);
+    }
+  }
+  return e;
+}
