@@ -17,6 +17,7 @@
 import type { ConvNode } from '../../../ir/graph.js';
 import { tensor } from '../../../ir/tensor.js';
 import type { NodeView } from '../context.js';
+import { checkValueSize } from '../../graph-checks.js';
 import { slice as constSlice } from './constfold.js';
 
 /** y[o, i, j] = x[channels[o], begin[0] + i step[0], begin[1] + j step[1]]. */
@@ -25,6 +26,20 @@ interface Selection {
   channels: number[];
   begin: [number, number];
   step: [number, number];
+}
+
+/**
+ * Largest weight tensor a selection convolution may have (values). Its size comes from the
+ * file (a Slice's begin widens the kernel, a Pad's count adds rows): refused beyond what any
+ * real network's shortcut needs, before anything is allocated.
+ */
+export const MAX_SELECTION_WEIGHTS = 1 << 24;
+
+function checkSelectionSize(n: NodeView, dims: readonly number[], what: string): void {
+  const count = dims.reduce((a, b) => a * b, 1);
+  if (!dims.every((d) => Number.isSafeInteger(d) && d >= 0) || !(count <= MAX_SELECTION_WEIGHTS)) {
+    n.refuse(`${what} would need a selection convolution with weights [${dims.join(',')}]; snnc builds them up to ${MAX_SELECTION_WEIGHTS} values`);
+  }
 }
 
 /** The selection convolutions emitted during this import, to compose consecutive Slices. */
@@ -118,6 +133,7 @@ export function slice(n: NodeView): void {
     const rows = Math.floor((h0 - 1 - composed.begin[0]) / composed.step[0]) + 1;
     const cols = Math.floor((w0 - 1 - composed.begin[1]) / composed.step[1]) + 1;
     if (rows === h.count && cols === w.count) {
+      checkSelectionSize(n, [composed.channels.length, n.shapeOf(earlier.input)[0]!, composed.begin[0] + 1, composed.begin[1] + 1], 'this Slice');
       const node = { ...selectionConv(composed, n.shapeOf(earlier.input)[0]!), name: producer.name, output: producer.output };
       SELECTIONS.set(node, composed);
       n.ctx.nodes[n.ctx.nodes.indexOf(producer)] = node;
@@ -127,6 +143,7 @@ export function slice(n: NodeView): void {
       return;
     }
   }
+  checkSelectionSize(n, [sel.channels.length, shape[0]!, sel.begin[0] + 1, sel.begin[1] + 1], 'this Slice');
   const out = n.emit(selectionConv(sel, shape[0]!));
   SELECTIONS.set(n.ctx.producerOf(out)!, sel);
   n.note(`read as a selection convolution (strides ${h.step}x${w.step}, begin ${h.begin},${w.begin}, channels ${c.begin}+${c.step}k)`);
@@ -144,6 +161,14 @@ function onlyReader(n: NodeView, x: string): boolean {
 export function padChannels(n: NodeView, x: string, before: number, after: number): void {
   const channels = n.shapeOf(x)[0]!;
   const out = before + channels + after;
+  if (![before, after].every((p) => Number.isSafeInteger(p) && p >= 0)) n.fail(`channel pads ${before}, ${after} must be non-negative integers`);
+  // The padded value must fit --max-memory like every other value, and its weights the bound above.
+  checkValueSize([out, ...n.shapeOf(x).slice(1)], `${n.where}: the padded value`, n.ctx.maxMemoryBytes);
+  const producerWeights = (() => {
+    const p = n.ctx.producerOf(x);
+    return p?.op === 'conv' ? p.weight.data.length / p.weight.dims[0]! : channels;
+  })();
+  checkSelectionSize(n, [out, producerWeights], 'this channel Pad');
   const producer = n.ctx.producerOf(x);
   if (producer?.op === 'conv' && onlyReader(n, x) && producer.group === 1) {
     const [, cin, kh, kw] = producer.weight.dims as [number, number, number, number];
