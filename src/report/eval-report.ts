@@ -6,6 +6,7 @@ import { oneLine } from '../errors.js';
 import { VINIT_SEARCH_FIRST_STEP, VINIT_SEARCH_SAMPLES, type ConversionSettings } from '../model/conversion-settings.js';
 import type { RuntimeSettings } from '../runtime/settings.js';
 import { reportedSteps, type EvalReport } from '../eval/report-record.js';
+import type { LayerResult } from '../eval/evaluate.js';
 import { compact, pct, ppDelta } from '../util/format.js';
 import { renderTable } from './table.js';
 
@@ -42,7 +43,7 @@ export function describeSettings(c: ConversionSettings, rt: RuntimeSettings): st
   ];
   const normalisation = c.calibSamples === 0 ? [`as stored (${oneLine(c.calibData)})`] : [
     ...(c.target === 'nir' ? ['--target nir'] : []),
-    `${c.channelwise ? 'channel' : 'layer'}-wise p${c.percentile}${c.percentileAuto ? ` (auto, at T=${c.calibTimesteps})` : ''} on ${c.calibSamples} images of ${oneLine(c.calibData)}`,
+    `${c.channelwise ? 'channel' : 'layer'}-wise ${c.percentileFit ? `λ fitted for T=${c.calibTimesteps}` : `p${c.percentile}`}${c.percentileAuto && !c.percentileFit ? ` (auto, at T=${c.calibTimesteps})` : ''} on ${c.calibSamples} images of ${oneLine(c.calibData)}`,
     ...(c.calibrate !== 'none' ? [`${c.calibrate} calibration at T=${c.calibTimesteps}`] : []),
     ...(c.maxpool === 'avg' ? ['max pooling replaced by average pooling'] : []),
   ];
@@ -74,9 +75,9 @@ export function renderEvalReport(r: EvalReport): string {
     ),
     `latency  ${latencyLine(r, 'within1pp', '1 pp')}; ${latencyLine(r, 'within0_1pp', '0.1 pp')}`,
     '',
-    'layers',
+    `layers${layerErrorNote(r.layers)}`,
     renderTable(
-      ['name', 'neurons', 'firing rate', 'saturated', 'clipped (calib)', 'synops/image', 'ANN MACs/image'],
+      ['name', 'neurons', 'firing rate', 'saturated', 'clipped (calib)', 'rate error', 'rate bias', 'synops/image', 'ANN MACs/image'],
       [
         ...r.layers.map((l) => [
           l.name,
@@ -84,10 +85,12 @@ export function renderEvalReport(r: EvalReport): string {
           `${l.firingRate.toFixed(4)} /step`,
           pct(l.saturatedFraction),
           pct(l.clippedFraction, 3),
+          l.rateError === undefined ? '' : pct(l.rateError, 1),
+          l.rateBias === undefined ? '' : signedPct(l.rateBias),
           opsText(l.synOpsPerImage, l.snnMacsPerImage),
           compact(l.annMacsPerImage),
         ]),
-        ['(readout)', '', '', '', '', opsText(r.readout.synOpsPerImage, r.readout.snnMacsPerImage), compact(r.readout.annMacsPerImage)],
+        ['(readout)', '', '', '', '', '', '', opsText(r.readout.synOpsPerImage, r.readout.snnMacsPerImage), compact(r.readout.annMacsPerImage)],
       ],
     ),
     `energy   ${energyLine(r.energy)}`,
@@ -100,4 +103,14 @@ export function renderEvalReport(r: EvalReport): string {
     );
   }
   return lines.join('\n');
+}
+
+/** A rate as a signed percentage (+1.2%, -3.4%). */
+function signedPct(x: number): string {
+  return `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
+}
+
+function layerErrorNote(layers: readonly LayerResult[]): string {
+  const n = layers.find((l) => l.rateErrorSamples !== undefined)?.rateErrorSamples;
+  return n === undefined ? '' : ` (rate error and bias: spike rates against the ANN's on the first ${n} images, relative to the mean ANN rate)`;
 }

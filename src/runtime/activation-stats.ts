@@ -57,8 +57,13 @@ class LayerCollector {
 
   /** `ceiling`: the ReLU's upper bound (ReLU6, Clip(0, c)), which no activation exceeds. */
   finish(p: number, ceiling = Infinity): ActivationStats {
+    return this.finishWith((values) => (p >= 100 && this.channels === 1 ? this.max : percentile(values, p)), ceiling);
+  }
+
+  /** Statistics with lambda = choose(positive samples of the layer or channel). */
+  finishWith(choose: (values: Float32Array) => number, ceiling = Infinity): ActivationStats {
     const lambda = this.buffers.map((b) => {
-      const l = Math.min(ceiling, p >= 100 && this.channels === 1 ? this.max : percentile(b.view(), p));
+      const l = Math.min(ceiling, choose(b.view()));
       // A channel that never fired in calibration: any positive scale works, 1 keeps weights as they are.
       return Number.isFinite(l) && l > 0 ? l : 1;
     });
@@ -87,6 +92,13 @@ export class ActivationSamples {
   stats(p: number): Map<string, ActivationStats> {
     const out = new Map<string, ActivationStats>();
     for (const [name, { collector, ceiling }] of this.collectors) out.set(name, collector.finish(p, ceiling));
+    return out;
+  }
+
+  /** Statistics with lambda = choose(positive samples) per layer or channel (e.g. convert/lambda-fit.ts). */
+  statsWith(choose: (values: Float32Array) => number): Map<string, ActivationStats> {
+    const out = new Map<string, ActivationStats>();
+    for (const [name, { collector, ceiling }] of this.collectors) out.set(name, collector.finishWith(choose, ceiling));
     return out;
   }
 }

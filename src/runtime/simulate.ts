@@ -22,6 +22,12 @@ export interface SimulateOptions {
   /** The run's memory budget (--max-memory); default: half of this machine's memory. */
   maxMemoryBytes?: number;
   onProgress?: (phase: 'ann' | 'snn', done: number, total: number) => void;
+  /** Per-neuron spike counts of `layers` over all T steps, [batch][neurons], for the batches holding the first `samples` images. */
+  spikeCounts?: {
+    layers: ReadonlySet<string>;
+    samples: number;
+    visit: (layer: string, counts: Float32Array, start: number, count: number) => void;
+  };
 }
 
 /** The largest batch up to `requested` whose live values fit the memory budget. */
@@ -55,8 +61,11 @@ export async function simulate(model: SnnModel, ds: Dataset, options: SimulateOp
       ...(options.memoryBytes !== undefined ? { memoryBytes: options.memoryBytes } : {}),
       ...(options.maxMemoryBytes !== undefined ? { maxMemoryBytes: options.maxMemoryBytes } : {}),
       onBatch: (done, total) => options.onProgress?.('snn', done, total),
+      ...(options.spikeCounts ? { capture: [...options.spikeCounts.layers] } : {}),
     },
     (r, start, count) => {
+      const watch = options.spikeCounts;
+      if (watch && start < watch.samples) for (const [name, counts] of r.counts) watch.visit(name, counts, start, count);
       for (let t = 0; t < T; t++) {
         for (let b = 0; b < count; b++) if (r.predictions[t * count + b] === ds.labels[start + b]) correct[t]!++;
       }

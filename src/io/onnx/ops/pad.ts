@@ -2,9 +2,12 @@
  * ONNX Pad (mode constant, value 0) on the spatial axes of [N, C, H, W]. The IR has no pad
  * op: the padded value is handed to the next node, and Conv, MaxPool and AveragePool fold the
  * zeros into their own pads (ops/linear.ts, ops/pool.ts). Anything else reading it is refused.
+ * Zero channels (padding of the channel axis alone) are exact zero rows of a convolution
+ * (ops/select.ts).
  */
 import type { Pads } from '../../../ir/graph.js';
 import type { NodeView } from '../context.js';
+import { padChannels } from './select.js';
 
 /** Element-wise sum of two pads. */
 export function addPads(a: Pads, b: Pads): Pads {
@@ -61,12 +64,22 @@ export function pad(n: NodeView): void {
     n.unsupported(`padding value ${p.value} is not supported; only zero padding folds into a Conv or pool`);
     return;
   }
-  if (rank !== 4 || p.begin.slice(0, 2).some((v) => v !== 0) || p.end.slice(0, 2).some((v) => v !== 0)) {
-    n.unsupported(`${what}: only padding of the spatial axes of [N,C,H,W] is supported`);
-    return;
-  }
   if ([...p.begin, ...p.end].some((v) => v < 0)) {
     n.unsupported(`${what}: negative pads (cropping) are not supported`);
+    return;
+  }
+  const spatial = rank === 4 && [p.begin, p.end].some((s) => s[2] !== 0 || s[3] !== 0);
+  const channels = rank === 4 && (p.begin[1] !== 0 || p.end[1] !== 0);
+  if (rank !== 4 || p.begin[0] !== 0 || p.end[0] !== 0 || (spatial && channels)) {
+    n.unsupported(`${what}: only padding of the spatial axes, or of the channel axis alone, of [N,C,H,W] is supported`);
+    return;
+  }
+  if (channels) {
+    if (x.by) {
+      n.unsupported(`${what}: zero channels after the spatial Pad '${x.by}' are not supported`);
+      return;
+    }
+    padChannels(n, x.name, p.begin[1]!, p.end[1]!);
     return;
   }
   const pads = addPads(x.pads, [p.begin[2]!, p.begin[3]!, p.end[2]!, p.end[3]!]);

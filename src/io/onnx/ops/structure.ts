@@ -148,6 +148,7 @@ export function reshape(n: NodeView): void {
 
 export function concat(n: NodeView): void {
   const inputs = n.inputNames.map((_, i) => n.input(i)).filter((v) => v !== undefined);
+  if (inputs.length === 0) n.fail('Concat has no inputs');
   if (inputs.every((v) => v.kind === 'const')) {
     constConcat(n, inputs.map((v) => (v as { tensor: ConstTensor }).tensor));
     return;

@@ -5,7 +5,8 @@
  */
 import type { NodeView } from '../context.js';
 import { arithmetic, batchNorm, clip, refusedActivation, REFUSED_ACTIVATIONS, relu } from './elementwise.js';
-import { constantOfShape, slice, transpose } from './constfold.js';
+import { constantOfShape, transpose } from './constfold.js';
+import { slice } from './select.js';
 import { conv, gemm, matmul } from './linear.js';
 import { pad } from './pad.js';
 import { globalAveragePool, globalMaxPool, pool } from './pool.js';
@@ -63,7 +64,7 @@ export const ONNX_OPS: Record<string, Builder> = {
   Squeeze: constantsOnly(squeezeOrUnsqueeze),
   Cast: constantsOnly(cast),
   ConstantOfShape: constantsOnly(constantOfShape),
-  Slice: constantsOnly(slice),
+  Slice: slice,
   Transpose: constantsOnly(transpose),
   ...Object.fromEntries(Object.keys(REFUSED_ACTIVATIONS).map((op) => [op, refusedActivation])),
 };
