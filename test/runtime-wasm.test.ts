@@ -8,25 +8,11 @@
 import fc from 'fast-check';
 import { beforeAll, expect, it } from 'vitest';
 import { initialState, step, type NeuronParams } from '../src/snn/neuron.js';
+import { f32, neuronParams } from './helpers/neuron-params.js';
 import { isPlainIf } from '../src/runtime/neuron-scan.js';
 import { KernelArena, wasmAvailable } from '../src/runtime/wasm/module.js';
 
-const f32 = (min: number, max: number) => fc.float({ min: Math.fround(min), max: Math.fround(max), noNaN: true });
-
-const params: fc.Arbitrary<NeuronParams> = fc.oneof(
-  fc.record({ reset: fc.constantFrom('subtract', 'zero') as fc.Arbitrary<'subtract' | 'zero'>, vThreshold: f32(0.25, 2) }).map(
-    ({ reset, vThreshold }): NeuronParams => ({ decay: 1, gain: 1, vRest: 0, vThreshold, vReset: 0, reset, tRefSteps: 0 }),
-  ),
-  fc.record({
-    decay: f32(0.5, 1),
-    gain: f32(0.5, 2),
-    vRest: f32(-0.5, 0),
-    vThreshold: f32(0.25, 2),
-    vReset: f32(-0.5, 0.2),
-    reset: fc.constantFrom('subtract', 'zero') as fc.Arbitrary<'subtract' | 'zero'>,
-    tRefSteps: fc.integer({ min: 0, max: 3 }),
-  }),
-);
+const params = neuronParams;
 
 /** The wasm scan of `n` neurons over rows of z, with the state in an arena. */
 function wasmScanner(p: NeuronParams, n: number, v0: Float32Array) {
