@@ -4,7 +4,7 @@
  * stdout in place of the text (for pipes: `snnc inspect m.onnx --json - | jq .totals`).
  */
 import type { Command } from 'commander';
-import { checkWritable, writeFileAtomic } from '../util/atomic-write.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import type { RawOptions } from './options.js';
 import type { OutputFile } from './outputs.js';
 import { printJson, printOut } from './print.js';
@@ -15,11 +15,6 @@ export const JSON_FLAGS = '--json <file>';
 /** Adds `--json <file>`; `what` names the record ("the report", "the f-I curve"). */
 export function addJsonOption(cmd: Command, what: string): Command {
   return cmd.option(JSON_FLAGS, `also write ${what} as JSON to <file> ('-': print the JSON on stdout instead of the text)`);
-}
-
-/** Refuses an unwritable --json target before any work. */
-export function checkJsonTarget(o: RawOptions): void {
-  if (o.json !== undefined && o.json !== '-') checkWritable(String(o.json), '--json');
 }
 
 /** The --json file as an output for checkOutputs (outputs.ts); none for '-' (stdout). */

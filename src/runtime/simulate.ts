@@ -6,12 +6,10 @@
 import type { Dataset } from '../model/dataset.js';
 import { maxAbsInput } from '../model/dataset.js';
 import type { SnnModel } from '../model/snn-model.js';
-import { batchForBudget, DEFAULT_SIM_MEMORY_BYTES, driveSnn } from './batch-driver.js';
+import { driveSnn } from './batch-driver.js';
 import { defaultThreads } from './ort.js';
 import { DEFAULT_RUNTIME, type RuntimeSettings } from './settings.js';
-import type { LayerActivity, SnnSimulator } from './simulator.js';
-
-export { DEFAULT_SIM_MEMORY_BYTES };
+import type { LayerActivity } from './simulator.js';
 
 export interface SimulateOptions {
   timesteps: number;
@@ -28,11 +26,6 @@ export interface SimulateOptions {
     samples: number;
     visit: (layer: string, counts: Float32Array, start: number, count: number) => void;
   };
-}
-
-/** The largest batch up to `requested` whose live values fit the memory budget. */
-export function simBatchSize(sim: SnnSimulator, requested: number, memoryBytes = DEFAULT_SIM_MEMORY_BYTES): number {
-  return batchForBudget(sim.peakBytesPerSample(), requested, memoryBytes);
 }
 
 export interface SimulationRun {
