@@ -66,6 +66,18 @@ export function convnetData(dir: string, n: number): string {
   return `idx:${images},${labels}`;
 }
 
+/**
+ * The convnet fixture converted on `n` generated images in `dir`: the data spec and the
+ * converted network's manifest, for suites that need a valid .snn.json to start from.
+ */
+export async function convertedConvnet(dir: string, n: number, name = 'convnet.snn.json'): Promise<{ data: string; net: string }> {
+  const data = convnetData(dir, n);
+  const net = path.join(dir, name);
+  const r = await snnc(['convert', 'fixtures/onnx/convnet.onnx', '--out', net, '--data', data, '--calib-data', data, '-q']);
+  if (r.code !== 0) throw new Error(`converting the convnet fixture failed: ${r.stderr}`);
+  return { data, net };
+}
+
 /** Temporary files (atomic writes in progress) left in a folder. */
 export function temporariesIn(dir: string): string[] {
   return fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'));

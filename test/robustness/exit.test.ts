@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/idx.js';
-import { BIN, convnetData, snnc, snncLines, startUntil, temporariesIn } from './cli.js';
+import { BIN, convertedConvnet, snnc, snncLines, startUntil, temporariesIn } from './cli.js';
 
 const dir = tempDir('snnc-exit-');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -18,10 +18,7 @@ let data = '';
 let model = '';
 
 beforeAll(async () => {
-  data = convnetData(dir, 40);
-  model = path.join(dir, 'convnet.snn.json');
-  const r = await snnc(['convert', 'fixtures/onnx/convnet.onnx', '--out', model, '--data', data, '--calib-data', data, '-q']);
-  expect(r.code, r.stderr).toBe(0);
+  ({ data, net: model } = await convertedConvnet(dir, 40, 'convnet.snn.json'));
 });
 
 /** eval of the converted network on 40 samples in batches of 10: ANN runs 1-4, then the SNN's. */

@@ -12,7 +12,7 @@ import { UserError } from '../../src/errors.js';
 import { checkSweepFile } from '../../src/eval/sweep.js';
 import { jsonDepth, parseJsonText, parseYamlText, valueDepth } from '../../src/util/structured-text.js';
 import { tempDir } from '../helpers/idx.js';
-import { convnetData, snnc, snncLines } from './cli.js';
+import { convertedConvnet, snnc, snncLines } from './cli.js';
 
 const dir = tempDir('snnc-files-');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -26,10 +26,7 @@ let data = '';
 let net = '';
 
 beforeAll(async () => {
-  data = convnetData(dir, 10);
-  net = path.join(dir, 'c.snn.json');
-  const r = await snnc(['convert', 'fixtures/onnx/convnet.onnx', '--out', net, '--data', data, '--calib-data', data, '-q']);
-  expect(r.code, r.stderr).toBe(0);
+  ({ data, net: net } = await convertedConvnet(dir, 10, 'c.snn.json'));
 });
 
 describe('nesting is bounded before anything recurses', () => {

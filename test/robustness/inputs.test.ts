@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oneLine, UserError } from '../../src/errors.js';
 import { loadModel } from '../../src/convert/load-model.js';
 import { idxBytes, tempDir } from '../helpers/idx.js';
-import { convnetData, snnc } from './cli.js';
+import { convertedConvnet, snnc } from './cli.js';
 import { editOnnx, setFloats } from './onnx-edit.js';
 
 const dir = tempDir('snnc-inputs-');
@@ -37,10 +37,7 @@ function writeOnnx(name: string, bytes: Uint8Array): string {
 let data = '';
 let snn = '';
 beforeAll(async () => {
-  data = convnetData(dir, 20);
-  snn = path.join(dir, 'convnet.snn.json');
-  const r = await snnc(['convert', 'fixtures/onnx/convnet.onnx', '--out', snn, '--data', data, '--calib-data', data, '-q']);
-  expect(r.code, r.stderr).toBe(0);
+  ({ data, net: snn } = await convertedConvnet(dir, 20, 'convnet.snn.json'));
 });
 
 /** The converted network's manifest, edited, saved under a new name beside a copy of its weights. */
