@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { UserError } from '../errors.js';
 import type { Preprocess } from '../model/dataset.js';
 import type { DataOptions } from '../io/data/registry.js';
-import { DEFAULT_CONVERSION, type ConversionOptions } from '../model/conversion-settings.js';
+import { DEFAULT_CONVERSION, type ConversionOptions, type DeepDefault } from '../model/conversion-settings.js';
 import { DEFAULT_RUNTIME, DEFAULT_TIMESTEPS, type RuntimeSettings } from '../runtime/settings.js';
 import { defaultThreads } from '../runtime/ort.js';
 import { defaultMaxMemoryBytes, formatBytes, parseByteSize } from '../util/memory-limit.js';
@@ -281,7 +281,15 @@ export function conversionOptions(o: RawOptions, timesteps = DEFAULT_CONVERSION.
     maxpool: parseChoice('--maxpool', values.maxpool, ['spiking', 'avg'] as const),
     calibrate: parseChoice('--calibrate', values.calibrate, ['none', 'bias', 'potential'] as const),
     calibTimesteps: o.calibTimesteps === undefined ? timesteps : parseTimesteps(o.calibTimesteps, '--calib-timesteps'),
+    ...deepDefaultsOption(o, target),
   };
+}
+
+/** The settings a deep network may replace: those of --percentile, --channelwise, --calibrate not given (convert/convert.ts deepSettings). */
+function deepDefaultsOption(o: RawOptions, target: 'snnc' | 'nir'): { deepDefaults?: DeepDefault[] } {
+  if (target === 'nir') return {};
+  const left = (['percentile', 'channelwise', 'calibrate'] as const).filter((k) => o[k] === undefined);
+  return left.length > 0 ? { deepDefaults: [...left] } : {};
 }
 
 function percentileOption(value: string): { percentile: number; percentileAuto: boolean; percentileFit?: true } {

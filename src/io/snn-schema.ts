@@ -80,6 +80,8 @@ export const CONVERSION = object({
   'maxpool?': oneOf('spiking', 'avg'),
   'percentileAuto?': bool,
   'percentileFit?': bool,
+  'fitTimesteps?': num({ integer: true, min: 1 }),
+  'deepDefaults?': arrayOf(oneOf('percentile', 'channelwise', 'calibrate')),
   'percentileSearch?': arrayOf(object({ percentile: finite, accuracy: finite })),
   'vInitAuto?': bool,
   'vInitSearch?': arrayOf(object({ vInit: oneOf('0.5', 'random'), accuracy: finite })),

@@ -8,6 +8,27 @@ export const VINIT_SEARCH_SAMPLES = 256;
 /** The first step of the mean accuracy `--v-init auto` compares (the mean runs to calibTimesteps). */
 export const VINIT_SEARCH_FIRST_STEP = 2;
 
+/**
+ * A network with at least this many spiking layers is deep: its conversion error accumulates
+ * layer by layer, and the settings left at their defaults (`deepDefaults`) become the deep
+ * network's (DEEP_DEFAULTS). The shipped MNIST CNNs have 3, CIFAR-10 ResNet-20 has 19.
+ */
+export const DEEP_NETWORK_LAYERS = 8;
+
+/** Settings a deep network gets in place of the defaults it was left at (docs/deep-networks.md). */
+export const DEEP_DEFAULTS = {
+  /** One λ per channel. */
+  channelwise: true,
+  /** λ fitted (convert/lambda-fit.ts) for half the calibration run: each layer adds rounding to the noise it inherits. */
+  percentileFit: true,
+  fitTimestepsFraction: 0.5,
+  /** Light calibration of v(0), layer by layer. */
+  calibrate: 'potential',
+} as const;
+
+/** The settings a conversion may change for a deep network, where the user left them at their defaults. */
+export type DeepDefault = 'percentile' | 'channelwise' | 'calibrate';
+
 export interface ConversionSettings {
   /** --target nir: only what a NIR file expresses (reset to zero, v(0) = 0, no refractory period). */
   target?: 'nir';
@@ -17,8 +38,15 @@ export interface ConversionSettings {
   percentileAuto: boolean;
   /** With percentileAuto: each candidate's SNN accuracy on the calibration images. */
   percentileSearch?: { percentile: number; accuracy: number }[];
-  /** --percentile fit: lambda per layer (or channel) minimising clipping + rate quantisation at calibTimesteps (convert/lambda-fit.ts); percentile is then unused. */
+  /** --percentile fit: lambda per layer (or channel) minimising clipping + rate quantisation at fitTimesteps (convert/lambda-fit.ts); percentile is then unused. */
   percentileFit?: boolean;
+  /** The run length --percentile fit fits λ for (absent: calibTimesteps). */
+  fitTimesteps?: number;
+  /**
+   * Settings left at snnc's defaults, which a deep network (DEEP_NETWORK_LAYERS spiking layers
+   * or more) replaces by DEEP_DEFAULTS. In a stored conversion: those it replaced.
+   */
+  deepDefaults?: DeepDefault[];
   channelwise: boolean;
   calibSamples: number;
   calibData: string;
