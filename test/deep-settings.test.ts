@@ -39,6 +39,9 @@ describe('deep-network defaults', () => {
     const raw = { calibSamples: '1000', neuron: 'if', readout: 'membrane' };
     expect(conversionOptions(raw, 64).deepDefaults).toEqual(['percentile', 'channelwise', 'calibrate']);
     expect(conversionOptions({ ...raw, percentile: 'fit', channelwise: true }, 64).deepDefaults).toEqual(['calibrate']);
+    // --percentile without --channelwise asks for one λ per layer.
+    expect(conversionOptions({ ...raw, percentile: '99.9' }, 64).deepDefaults).toEqual(['calibrate']);
+    expect(conversionOptions({ ...raw, channelwise: true, calibrate: 'bias' }, 64).deepDefaults).toEqual(['percentile']);
     expect(conversionOptions({ ...raw, percentile: '99', channelwise: true, calibrate: 'none' }, 64).deepDefaults).toBeUndefined();
     expect(conversionOptions({ ...raw, target: 'nir' }, 64).deepDefaults).toBeUndefined();
     expect(deepSettings({ ...LEFT, target: 'nir' }, 19).options).toMatchObject({ channelwise: false, calibrate: 'none' });

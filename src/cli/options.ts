@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { UserError } from '../errors.js';
 import type { Preprocess } from '../model/dataset.js';
 import type { DataOptions } from '../io/data/registry.js';
-import { DEFAULT_CONVERSION, type ConversionOptions, type DeepDefault } from '../model/conversion-settings.js';
+import { DEEP_NETWORK_LAYERS, DEFAULT_CONVERSION, type ConversionOptions, type DeepDefault } from '../model/conversion-settings.js';
 import { DEFAULT_RUNTIME, DEFAULT_TIMESTEPS, type RuntimeSettings } from '../runtime/settings.js';
 import { defaultThreads } from '../runtime/ort.js';
 import { defaultMaxMemoryBytes, formatBytes, parseByteSize } from '../util/memory-limit.js';
@@ -106,15 +106,17 @@ const SNNC_TARGET: TargetFlags = {
   maxpool: CONVERSION_DEFAULT_TEXT.maxpool,
   calibrate: CONVERSION_DEFAULT_TEXT.calibrate,
 };
-const byTarget = (key: keyof TargetFlags): string => `(default ${SNNC_TARGET[key]}; --target nir: ${NIR_TARGET[key]})`;
+const byTarget = (key: keyof TargetFlags, deep = ''): string => `(default ${SNNC_TARGET[key]}; --target nir: ${NIR_TARGET[key]}${deep ? `; ${DEEP_HELP}: ${deep}` : ''})`;
+/** Networks that get the deep-network defaults (convert/convert.ts deepSettings). */
+const DEEP_HELP = `networks of ${DEEP_NETWORK_LAYERS}+ spiking layers`;
 
 /** `target: false`: the command defines --target itself (sweep, where it also takes an accuracy). */
 export function addConversionOptions(cmd: Command, { target = true }: { target?: boolean } = {}): Command {
   const d = CONVERSION_DEFAULT_TEXT;
   if (target) cmd.option('--target <target>', TARGET_HELP, 'snnc');
   return cmd
-    .option('--percentile <p|auto|fit>', `percentile of positive ReLU activations mapped to the highest rate (100 = max; auto: the most accurate on the calibration images; fit: per layer, the least clipping + quantisation error at the run's T) ${byTarget('percentile')}`)
-    .option('--channelwise', 'one scale per channel instead of per layer')
+    .option('--percentile <p|auto|fit>', `percentile of positive ReLU activations mapped to the highest rate (100 = max; auto: the most accurate on the calibration images; fit: per layer, the least clipping + quantisation error at the run's T) ${byTarget('percentile', 'fit for T/2')}`)
+    .option('--channelwise', `one scale per channel instead of per layer (always for ${DEEP_HELP} unless --percentile is given)`)
     .option('--calib-samples <n>', 'calibration images', d.calibSamples)
     .option('--calib-data <spec>', 'calibration dataset (default: the training split of --data)')
     .option('--t-ref <k>', `refractory period in timesteps: at most one spike every k+1 steps ${byTarget('tRef')}`)
@@ -125,7 +127,7 @@ export function addConversionOptions(cmd: Command, { target = true }: { target?:
     .option('--tau-m <steps>', 'LIF membrane time constant in timesteps')
     .option('--readout <mode>', 'membrane (accumulated output current) or spikes (output spike counts)', d.readout)
     .option('--maxpool <mode>', `spiking (gated by spike counts) or avg (replace by average pooling: changes the ANN) ${byTarget('maxpool')}`)
-    .option('--calibrate <mode>', `after conversion, correct mean rate errors per channel: none, bias or potential ${byTarget('calibrate')}`)
+    .option('--calibrate <mode>', `after conversion, correct mean rate errors per channel: none, bias or potential ${byTarget('calibrate', 'potential')}`)
     .option('--calib-timesteps <T>', `timesteps of the calibration runs (default: --timesteps, or ${DEFAULT_CONVERSION.calibTimesteps})`);
 }
 
@@ -285,10 +287,14 @@ export function conversionOptions(o: RawOptions, timesteps = DEFAULT_CONVERSION.
   };
 }
 
-/** The settings a deep network may replace: those of --percentile, --channelwise, --calibrate not given (convert/convert.ts deepSettings). */
+/**
+ * The settings a deep network may replace (convert/convert.ts deepSettings): --percentile and
+ * --calibrate when not given, channel-wise λ when neither --channelwise nor --percentile is
+ * (a --percentile without --channelwise asks for one λ per layer).
+ */
 function deepDefaultsOption(o: RawOptions, target: 'snnc' | 'nir'): { deepDefaults?: DeepDefault[] } {
   if (target === 'nir') return {};
-  const left = (['percentile', 'channelwise', 'calibrate'] as const).filter((k) => o[k] === undefined);
+  const left = (['percentile', 'channelwise', 'calibrate'] as const).filter((k) => o[k] === undefined && (k !== 'channelwise' || o.percentile === undefined));
   return left.length > 0 ? { deepDefaults: [...left] } : {};
 }
 
