@@ -92,4 +92,5 @@ export const DEFAULT_CONVERSION: ConversionOptions = {
   maxpool: 'spiking',
   calibrate: 'none',
   calibTimesteps: 32,
+  deepDefaults: ['percentile', 'channelwise', 'calibrate'],
 };
