@@ -95,6 +95,92 @@ export function scanIf(z: usize, v: usize, counts: usize, events: usize, n: i32,
 }
 
 /**
+ * scanIf over `steps` timesteps of one sample under a constant current z (the same every
+ * step): each group of four neurons keeps v, z and its counts in registers for all the steps.
+ * The same operations as `steps` calls of scanIf, so the same spikes and membranes, except that
+ * a group whose four neurons can never fire (z <= 0 and v < vThreshold: v never rises) is
+ * skipped and keeps its v, as the JavaScript scans skip such neurons. The events of step k go
+ * to events + k stride 4 bytes, their number to eventCounts[k]. Returns the number of events.
+ */
+export function scanIfSteps(
+  z: usize,
+  v: usize,
+  counts: usize,
+  events: usize,
+  eventCounts: usize,
+  stride: i32,
+  n: i32,
+  steps: i32,
+  vThreshold: f64,
+  drop: f64,
+  subtract: i32,
+  vReset: f64,
+): i32 {
+  const thr = f64x2.splat(vThreshold);
+  const dr = f64x2.splat(drop);
+  const vr = f64x2.splat(vReset);
+  memory.fill(eventCounts, 0, <usize>steps << 2);
+  let total = 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const at = <usize>i << 2;
+    let v4 = v128.load(v + at);
+    const z4 = v128.load(z + at);
+    // Silent: z <= 0 and v < vThreshold (in double precision, as scanIf compares) in every lane.
+    const below = join64Masks(f64x2.lt(lo64(v4), thr), f64x2.lt(hi64(v4), thr));
+    if (i32x4.all_true(v128.and(f32x4.le(z4, f32x4.splat(0)), below))) continue;
+    const zLo = lo64(z4);
+    const zHi = hi64(z4);
+    let c4 = v128.load(counts + at);
+    for (let k = 0; k < steps; k++) {
+      const sLo = f64x2.add(lo64(v4), zLo);
+      const sHi = f64x2.add(hi64(v4), zHi);
+      const mLo = f64x2.ge(sLo, thr);
+      const mHi = f64x2.ge(sHi, thr);
+      const m = join64Masks(mLo, mHi);
+      const bits = i32x4.bitmask(m);
+      if (bits == 0) {
+        v4 = join32(sLo, sHi);
+        continue;
+      }
+      const rLo = subtract != 0 ? f64x2.sub(sLo, dr) : vr;
+      const rHi = subtract != 0 ? f64x2.sub(sHi, dr) : vr;
+      v4 = join32(v128.bitselect(rLo, sLo, mLo), v128.bitselect(rHi, sHi, mHi));
+      c4 = i32x4.sub(c4, m);
+      const countAt = eventCounts + (<usize>k << 2);
+      const e = load<i32>(countAt);
+      const e2 = appendEvents(bits, i, events + ((<usize>k * stride) << 2), e);
+      store<i32>(countAt, e2);
+      total += e2 - e;
+    }
+    v128.store(v + at, v4);
+    v128.store(counts + at, c4);
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    const zi = <f64>load<f32>(z + at);
+    let vf = load<f32>(v + at);
+    if (zi <= 0 && <f64>vf < vThreshold) continue;
+    for (let k = 0; k < steps; k++) {
+      const vi = <f64>vf + zi;
+      if (vi >= vThreshold) {
+        vf = <f32>(subtract != 0 ? vi - drop : vReset);
+        store<i32>(counts + at, load<i32>(counts + at) + 1);
+        const countAt = eventCounts + (<usize>k << 2);
+        const e = load<i32>(countAt);
+        store<i32>(events + ((<usize>k * stride + e) << 2), i);
+        store<i32>(countAt, e + 1);
+        total++;
+      } else {
+        vf = <f32>vi;
+      }
+    }
+    store<f32>(v + at, vf);
+  }
+  return total;
+}
+
+/**
  * Plain LIF / IF neuron with refractory period (snn/neuron.ts step() without options):
  * a refractory neuron counts its refractory steps down and keeps v; any other one integrates
  * v <- vRest + decay (v - vRest) + gain z and, at v >= vThreshold, spikes, resets and
@@ -169,4 +255,34 @@ export function scanLif(
     }
   }
   return e;
+}
+
+export { convEvents, denseEvents } from './linear';
+
+/**
+ * Average pooling of one row of spikes, fused after a scan: `events` holds the `count` indices
+ * of the neurons that fired (increasing), window[i] the output of the one pooling window that
+ * holds neuron i (-1: none; windows do not overlap). The pooled row (outPer float32 at
+ * `pooled`) is zeroed, every spike adds 1 to its window, then each touched window is divided
+ * by `divisor` (sum first, then divide, as a dense average pool does). `touched` (outPer int32)
+ * is scratch. Returns the number of non-zero outputs.
+ */
+export function poolSpikes(events: usize, count: i32, window: usize, pooled: usize, outPer: i32, divisor: f32, touched: usize): i32 {
+  memory.fill(pooled, 0, <usize>outPer << 2);
+  let t = 0;
+  for (let k = 0; k < count; k++) {
+    const o = load<i32>(window + (<usize>load<i32>(events + (<usize>k << 2)) << 2));
+    if (o < 0) continue;
+    const at = pooled + (<usize>o << 2);
+    const before = load<f32>(at);
+    // Branch-free: whether a window is new is unpredictable.
+    store<i32>(touched + (<usize>t << 2), o);
+    t += i32(before == 0);
+    store<f32>(at, before + 1);
+  }
+  for (let k = 0; k < t; k++) {
+    const at = pooled + (<usize>load<i32>(touched + (<usize>k << 2)) << 2);
+    store<f32>(at, load<f32>(at) / divisor);
+  }
+  return t;
 }
