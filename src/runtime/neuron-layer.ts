@@ -248,7 +248,7 @@ export class NeuronLayer implements RuntimeNode {
     const plainIf = this.variant === 'if';
     // A constant current into an IF layer: all the chunk's steps of a sample in one call.
     const allSteps = plainIf && !current.temporal;
-    if (allSteps && arena.layout({ stepEvents: steps * per * 4, eventCounts: steps * 4 })) this.arenaViews(n);
+    if (allSteps && arena.layout({ stepEvents: steps * per * 4, eventCounts: steps * 4, active: per })) this.arenaViews(n);
     const subtract = p.reset === 'subtract' ? 1 : 0;
     const drop = p.vThreshold - p.vReset;
     const zAt = arena.at('z');
@@ -281,7 +281,7 @@ export class NeuronLayer implements RuntimeNode {
     for (let b = 0; b < batch; b++) {
       const s = b * per * 4;
       if (allSteps) {
-        k.scanIfSteps(zAt + s, vAt + s, countsAt + s, stepEventsAt, arena.at('eventCounts'), per, per, steps, p.vThreshold, drop, subtract, p.vReset);
+        k.scanIfSteps(zAt + s, vAt + s, countsAt + s, stepEventsAt, arena.at('eventCounts'), per, per, steps, p.vThreshold, drop, subtract, p.vReset, arena.at('active'));
         for (let step = 0; step < steps; step++) emit(step * batch + b, stepEventsAt + step * per * 4, eventCounts![step]!);
         continue;
       }

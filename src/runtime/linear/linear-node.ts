@@ -18,6 +18,7 @@ import type { LinearOp } from './linear-op.js';
 import { OrtLinear } from './ort-linear.js';
 import { SparseConv } from './sparse-conv.js';
 import { SparseDense } from './sparse-dense.js';
+import { WasmConv, WasmDense } from './wasm-linear.js';
 
 /** 'auto': choose by input density; 'dense': onnxruntime only (the reference); 'sparse': event-driven wherever it exists. */
 export type LinearMode = 'auto' | 'dense' | 'sparse';
@@ -109,9 +110,9 @@ export class LinearNode implements RuntimeNode {
 function eventKernel(node: Node, inShape: number[], outShape: number[]): LinearOp | null {
   switch (node.op) {
     case 'dense':
-      return new SparseDense(node);
+      return WasmDense.create(node) ?? new SparseDense(node);
     case 'conv':
-      return node.group === 1 ? new SparseConv(node, inShape, outShape) : null;
+      return node.group === 1 ? (WasmConv.create(node, inShape, outShape) ?? new SparseConv(node, inShape, outShape)) : null;
     case 'avgpool':
       return eventAvgPoolApplies(node) ? new EventAvgPool(node, inShape, outShape) : null;
     default:

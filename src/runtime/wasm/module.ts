@@ -23,6 +23,7 @@ export interface KernelExports {
     drop: number,
     subtract: number,
     vReset: number,
+    active: number,
   ): number;
   scanLif(
     z: number,
