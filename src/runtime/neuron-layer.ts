@@ -105,6 +105,20 @@ export class NeuronLayer implements RuntimeNode {
     return true;
   }
 
+  /**
+   * Where a producer may write this layer's input current of `length` values for the next
+   * run() (in the WebAssembly arena: the scan then reads it without a copy); null when the
+   * layer has no arena or pre-distorts its current.
+   */
+  currentBuffer(length: number, rows: number): Float32Array | null {
+    const arena = this.arena;
+    if (arena === null || this.running !== null) return null;
+    // Laid out with everything run() lays out, so that run() does not grow the memory.
+    const pooled: Record<string, number> = this.pool ? { pooled: rows * this.pool.outPer * 4 } : {};
+    if (arena.layout({ z: length * 4, ...pooled })) this.arenaViews(this.batch * this.per);
+    return arena.f32('z', length);
+  }
+
   /** The pooled spikes of the last chunk (fusePool). */
   pooledOutput(): Signal {
     if (this.pooledOut === null) throw new InternalError(`${this.node.name}: pooled output read before the layer ran`);
@@ -237,9 +251,13 @@ export class NeuronLayer implements RuntimeNode {
     const zLength = (current.temporal ? steps : 1) * n;
     const pool = this.pool;
     const pooledLength = pool ? steps * batch * pool.outPer : 0;
-    if (pool && arena.layout({ pooled: pooledLength * 4 })) this.arenaViews(n);
-    if (current.temporal || !this.staticLoaded) {
-      if (arena.layout({ z: zLength * 4 })) this.arenaViews(n);
+    // The producer wrote the current straight into the arena (currentBuffer()): no copy.
+    const inPlace = current.data.buffer === arena.buffer && current.data.byteOffset === arena.at('z');
+    const pooled: Record<string, number> = pool ? { pooled: pooledLength * 4 } : {};
+    if (arena.layout({ z: zLength * 4, ...pooled })) this.arenaViews(n);
+    if (inPlace) {
+      this.staticLoaded = !current.temporal;
+    } else if (current.temporal || !this.staticLoaded) {
       arena.f32('z', zLength).set(current.data.subarray(0, zLength));
       this.staticLoaded = !current.temporal;
     }

@@ -111,6 +111,11 @@ export class SnnSimulator {
       if (executor instanceof NeuronLayer) layers.set(node.output, executor);
       executors.push(executor);
     }
+    // A linear node read only by a spiking layer writes its current into the layer's memory.
+    graph.nodes.forEach((node, i) => {
+      const producer = executors[graph.nodes.findIndex((n) => n.output === node.inputs[0])];
+      if (node.op === 'spike' && producer instanceof LinearNode && readers.get(node.inputs[0]!) === 1) producer.writeInto(executors[i] as NeuronLayer);
+    });
     return new SnnSimulator(graph, timesteps, shapes, executors, isStatic, encoder, options.chunkSteps ?? DEFAULT_CHUNK_STEPS);
   }
 

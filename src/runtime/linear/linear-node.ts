@@ -25,6 +25,11 @@ export type LinearMode = 'auto' | 'dense' | 'sparse';
 
 export type { ExecutorKind };
 
+/** A node that takes its input current in a buffer of its own (NeuronLayer.currentBuffer). */
+export interface CurrentSink {
+  currentBuffer(length: number, rows: number): Float32Array | null;
+}
+
 /**
  * Input density below which the event-driven kernel beats onnxruntime, per node kind. The
  * event-driven kernels are scalar JavaScript (about one add per ns); onnxruntime's dense
@@ -40,6 +45,8 @@ export class LinearNode implements RuntimeNode {
   inputEvents = 0;
   private out: Float32Array = new Float32Array(0);
   private chosen: LinearOp | null;
+  /** The spiking layer that alone reads this node's temporal output, to write it into that layer's memory. */
+  private consumer: CurrentSink | null = null;
 
   private constructor(
     readonly node: Node,
@@ -56,6 +63,11 @@ export class LinearNode implements RuntimeNode {
   static async create(node: Node, inShape: number[], outShape: number[], mode: LinearMode, options: OrtOptions, decided?: ExecutorKind): Promise<LinearNode> {
     const dense = await OrtLinear.create(node, inShape, outShape, options);
     return new LinearNode(node, dense, mode === 'dense' ? null : eventKernel(node, inShape, outShape), mode, decided);
+  }
+
+  /** Temporal outputs go into `sink`'s buffer (its only reader) instead of this node's own. */
+  writeInto(sink: CurrentSink): void {
+    this.consumer = sink;
   }
 
   /** The executor in use for temporal inputs ('ort', 'sparse', 'events'), or 'undecided'. */
@@ -85,8 +97,9 @@ export class LinearNode implements RuntimeNode {
     const nonZero = x.nonZero ?? countNonZero(x.data, rows * this.dense.inPer);
     if (this.node.op !== 'maxpool') this.inputEvents += nonZero;
     const op = (this.chosen ??= this.choose(nonZero / (rows * this.dense.inPer)));
-    await op.run(x, rows, y);
-    return { data: y, temporal: true, ...(op instanceof EventAvgPool ? { nonZero: op.nonZero } : {}) };
+    const out = this.consumer?.currentBuffer(rows * per, rows) ?? y;
+    await op.run(x, rows, out);
+    return { data: out, temporal: true, ...(op instanceof EventAvgPool ? { nonZero: op.nonZero } : {}) };
   }
 
   private choose(density: number): LinearOp {

@@ -140,6 +140,11 @@ export class KernelArena {
     return true;
   }
 
+  /** The memory's current buffer (a new one after the memory grew). */
+  get buffer(): ArrayBuffer {
+    return this.memory.buffer;
+  }
+
   /** Byte address of a region. */
   at(name: string): number {
     return this.offsets.get(name)!;
