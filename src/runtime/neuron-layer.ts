@@ -312,7 +312,7 @@ export class NeuronLayer implements RuntimeNode {
         emit(r, eventsAt, count);
       }
     }
-    if (pool) this.pooledOut = { data: arena.f32('pooled', pooledLength), temporal: true, nonZero: pooledNonZero };
+    if (pool) this.pooledOut = { data: arena.f32('pooled', pooledLength), temporal: true, nonZero: pooledNonZero, levels: pool.divisor };
     return e;
   }
 

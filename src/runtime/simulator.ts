@@ -164,6 +164,20 @@ export class SnnSimulator {
     return out;
   }
 
+  /**
+   * The cheaper executor of each linear node on temporal inputs at the input densities of a
+   * batch's result (its synaptic events over `rows` = T x samples rows), by measured cost
+   * (linear/executor-costs.ts).
+   */
+  executorsAt(inputEvents: ReadonlyMap<string, number>, rows: number): Record<string, ExecutorKind> {
+    const out: Record<string, ExecutorKind> = {};
+    this.executors.forEach((e, i) => {
+      const events = inputEvents.get(e.node.name);
+      if (e instanceof LinearNode && !this.isStatic[i] && events !== undefined) out[e.node.name] = e.preferredAt(events / (rows * e.inPer));
+    });
+    return out;
+  }
+
   async runBatch(x: Float32Array, batch: number, options: RunOptions = {}): Promise<BatchResult> {
     const began = performance.now();
     const T = this.timesteps;

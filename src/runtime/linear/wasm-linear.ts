@@ -29,6 +29,7 @@ abstract class WasmLinear implements LinearOp {
   run(signal: Signal, rows: number, y: Float32Array): void {
     const { inPer, outPer, arena } = this;
     const x = signal.data;
+    this.prepare(signal);
     const xIn = arena.f32('x', SLICE_ROWS * inPer);
     const yOut = arena.f32('y', SLICE_ROWS * outPer);
     for (let r0 = 0; r0 < rows; r0 += SLICE_ROWS) {
@@ -41,7 +42,13 @@ abstract class WasmLinear implements LinearOp {
 
   /** Runs the kernel on the first `rows` rows of region x into region y. */
   protected abstract kernel(rows: number): void;
+
+  /** Called with each input before its rows run. */
+  protected prepare(_signal: Signal): void {}
 }
+
+/** Largest product-table size (levels x weights) kept for inputs of few levels. */
+const MAX_TABLE_BYTES = 8 * 2 ** 20;
 
 /** Event-driven convolution, group 1 (wasm/linear.ts convEvents). */
 export class WasmConv extends WasmLinear {
@@ -51,6 +58,9 @@ export class WasmConv extends WasmLinear {
   private readonly cOutPad: number;
   private readonly outPlane: number;
   private readonly taps: number;
+  /** Levels of the product tables in region 'tables' (0: none; see convEvents), and of the current input. */
+  private tableLevels = 0;
+  private levels = 0;
 
   private constructor(arena: KernelArena, node: ConvNode, inShape: readonly number[], outShape: readonly number[]) {
     const [cIn, inH, inW] = inShape as [number, number, number];
@@ -111,6 +121,31 @@ export class WasmConv extends WasmLinear {
     return arena && new WasmConv(arena, node, inShape, outShape);
   }
 
+  /**
+   * Inputs of few levels (pooled spikes) run on product tables: table j - 1 holds each weight
+   * times fround(j / levels), rounded to float32 (the product the multiply gives: a double
+   * product rounded to float32 is the correctly rounded float32 product).
+   */
+  protected override prepare(signal: Signal): void {
+    const levels = signal.levels ?? 0;
+    const weights = this.cIn * this.taps * this.cOutPad;
+    if (levels <= 0 || levels * weights * 4 > MAX_TABLE_BYTES) {
+      this.levels = 0;
+      return;
+    }
+    if (levels !== this.tableLevels) {
+      this.arena.layout({ tables: levels * weights * 4 });
+      const w = this.arena.f32('weights', weights);
+      const tables = this.arena.f32('tables', levels * weights);
+      for (let j = 1; j <= levels; j++) {
+        const x = Math.fround(j / levels);
+        for (let i = 0; i < weights; i++) tables[(j - 1) * weights + i] = x * w[i]!;
+      }
+      this.tableLevels = levels;
+    }
+    this.levels = levels;
+  }
+
   protected kernel(rows: number): void {
     const a = this.arena;
     a.exports.convEvents(
@@ -125,10 +160,11 @@ export class WasmConv extends WasmLinear {
       this.taps,
       a.at('pairStart'),
       a.at('pairs'),
-      a.at('weights'),
+      a.at(this.levels > 0 ? 'tables' : 'weights'),
       a.at('bias'),
       a.at('lists'),
       a.at('counts'),
+      this.levels,
     );
   }
 }

@@ -57,6 +57,7 @@ export interface KernelExports {
     bias: number,
     lists: number,
     counts: number,
+    levels: number,
   ): void;
   poolSpikes(events: number, count: number, window: number, pooled: number, outPer: number, divisor: number, touched: number): number;
   denseEvents(x: number, y: number, rows: number, inPer: number, outPer: number, outPad: number, weights: number, bias: number, index: number, value: number): void;
