@@ -20,7 +20,7 @@
  * lists + (p channels + k) 8 bytes. Channels are visited in increasing order.
  */
 // @ts-ignore: decorator
-@inline function listByPosition(x: usize, channels: i32, plane: i32, channelBytes: i32, lists: usize, counts: usize): void {
+@inline function listByPosition(x: usize, channels: i32, plane: i32, channelBytes: i32, lists: usize, counts: usize, levels: f32, tableBytes: i32): void {
   memory.fill(counts, 0, <usize>plane << 2);
   for (let c = 0; c < channels; c++) {
     const row = x + ((<usize>c * plane) << 2);
@@ -30,22 +30,24 @@
       let bits = i32x4.bitmask(f32x4.ne(v128.load(row + (<usize>p << 2)), f32x4.splat(0)));
       while (bits != 0) {
         const q = p + ctz(bits);
-        append(row, q, channels, weightAt, lists, counts);
+        append(row, q, channels, weightAt, lists, counts, levels, tableBytes);
         bits &= bits - 1;
       }
     }
     for (; p < plane; p++) {
-      if (load<f32>(row + (<usize>p << 2)) != 0) append(row, p, channels, weightAt, lists, counts);
+      if (load<f32>(row + (<usize>p << 2)) != 0) append(row, p, channels, weightAt, lists, counts, levels, tableBytes);
     }
   }
 }
 
 // @ts-ignore: decorator
-@inline function append(row: usize, q: i32, channels: i32, weightAt: i32, lists: usize, counts: usize): void {
+@inline function append(row: usize, q: i32, channels: i32, weightAt: i32, lists: usize, counts: usize, levels: f32, tableBytes: i32): void {
   const n = load<i32>(counts + (<usize>q << 2));
   const at = lists + ((<usize>(q * channels + n)) << 3);
-  store<i32>(at, weightAt);
-  store<f32>(at, load<f32>(row + (<usize>q << 2)), 4);
+  const x = load<f32>(row + (<usize>q << 2));
+  // With levels: x = j / levels, and table j - 1 holds the weights times x.
+  store<i32>(at, levels > 0 ? weightAt + (<i32>nearest(x * levels) - 1) * tableBytes : weightAt);
+  store<f32>(at, x, 4);
   store<i32>(counts + (<usize>q << 2), n + 1);
 }
 
@@ -69,7 +71,9 @@
 
 /**
  * Event-driven convolution of `rows` rows: x [rows][cIn][inPlane] float32 (dense, mostly
- * zeros), y [rows][cOut][outPlane]. For output position o, pairs[pairStart[o] ..
+ * zeros), y [rows][cOut][outPlane]. With levels > 0 every input is j / levels (j = 1 ..
+ * levels: pooled spikes) and `weights` holds `levels` tables, table j - 1 the weights times
+ * j / levels rounded to float32 (what the multiply would give): the inner loop only adds. For output position o, pairs[pairStart[o] ..
  * pairStart[o + 1]) are the (input position, tap byte offset tap cOutPad 4) pairs of the taps
  * inside the input, in increasing tap order. weights [cIn][taps][cOutPad], bias [cOutPad].
  * lists (inPlane cIn 8 bytes) and counts (inPlane 4 bytes) are scratch.
@@ -90,16 +94,47 @@ export function convEvents(
   bias: usize,
   lists: usize,
   counts: usize,
+  levels: i32,
 ): void {
   const channelBytes = taps * cOutPad * 4;
+  const tableBytes = cIn * channelBytes;
   for (let r = 0; r < rows; r++) {
     const xr = x + ((<usize>r * cIn * inPlane) << 2);
     const yr = y + ((<usize>r * cOut * outPlane) << 2);
-    listByPosition(xr, cIn, inPlane, channelBytes, lists, counts);
+    listByPosition(xr, cIn, inPlane, channelBytes, lists, counts, <f32>levels, tableBytes);
     for (let o = 0; o < outPlane; o++) {
       const q0 = load<i32>(pairStart + (<usize>o << 2));
       const q1 = load<i32>(pairStart + (<usize>(o + 1) << 2));
       let ch = 0;
+      for (; levels > 0 && ch + 32 <= cOutPad; ch += 32) {
+        let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        for (let q = q0; q < q1; q++) {
+          const p = load<i32>(pairs + (<usize>q << 3));
+          const w0 = weights + <usize>load<i32>(pairs + (<usize>q << 3), 4) + (<usize>ch << 2);
+          const n = load<i32>(counts + (<usize>p << 2));
+          let e = lists + ((<usize>p * cIn) << 3);
+          const end = e + (<usize>n << 3);
+          for (; e < end; e += 8) {
+            const w = w0 + <usize>load<i32>(e);
+            a0 = f32x4.add(a0, v128.load(w));
+            a1 = f32x4.add(a1, v128.load(w, 16));
+            a2 = f32x4.add(a2, v128.load(w, 32));
+            a3 = f32x4.add(a3, v128.load(w, 48));
+            a4 = f32x4.add(a4, v128.load(w, 64));
+            a5 = f32x4.add(a5, v128.load(w, 80));
+            a6 = f32x4.add(a6, v128.load(w, 96));
+            a7 = f32x4.add(a7, v128.load(w, 112));
+          }
+        }
+        storeLanes(a0, bias, ch, cOut, yr, outPlane, o);
+        storeLanes(a1, bias, ch + 4, cOut, yr, outPlane, o);
+        storeLanes(a2, bias, ch + 8, cOut, yr, outPlane, o);
+        storeLanes(a3, bias, ch + 12, cOut, yr, outPlane, o);
+        storeLanes(a4, bias, ch + 16, cOut, yr, outPlane, o);
+        storeLanes(a5, bias, ch + 20, cOut, yr, outPlane, o);
+        storeLanes(a6, bias, ch + 24, cOut, yr, outPlane, o);
+        storeLanes(a7, bias, ch + 28, cOut, yr, outPlane, o);
+      }
       for (; ch + 32 <= cOutPad; ch += 32) {
         let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
         for (let q = q0; q < q1; q++) {
@@ -138,7 +173,8 @@ export function convEvents(
           const n = load<i32>(counts + (<usize>p << 2));
           let e = lists + ((<usize>p * cIn) << 3);
           const end = e + (<usize>n << 3);
-          for (; e < end; e += 8) a = f32x4.add(a, f32x4.mul(f32x4.splat(load<f32>(e, 4)), v128.load(w0 + <usize>load<i32>(e))));
+          if (levels > 0) for (; e < end; e += 8) a = f32x4.add(a, v128.load(w0 + <usize>load<i32>(e)));
+          else for (; e < end; e += 8) a = f32x4.add(a, f32x4.mul(f32x4.splat(load<f32>(e, 4)), v128.load(w0 + <usize>load<i32>(e))));
         }
         storeLanes(a, bias, ch, cOut, yr, outPlane, o);
       }

@@ -50,6 +50,8 @@ export interface RunOptions {
   firstSample?: number;
   /** Stop after the chunk that reaches this many steps (a probe of the input densities); default: all T. */
   maxSteps?: number;
+  /** Called with each node's inputs before it runs a chunk (benchmarks of single nodes). */
+  tap?: (node: Node, inputs: readonly Signal[], chunk: Chunk) => void;
 }
 
 export interface SimOptions extends OrtOptions {
@@ -204,7 +206,9 @@ export class SnnSimulator {
       for (let i = 0; i < nodes.length; i++) {
         const node = nodes[i]!;
         if (this.isStatic[i] && t0 > 0) continue;
-        const out = await this.executors[i]!.run(node.inputs.map((v) => values.get(v)!), chunk);
+        const inputs = node.inputs.map((v) => values.get(v)!);
+        options.tap?.(node, inputs, chunk);
+        const out = await this.executors[i]!.run(inputs, chunk);
         values.set(node.output, out);
         if (this.isStatic[i]) staticValues.set(node.output, out);
       }
