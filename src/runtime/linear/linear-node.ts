@@ -5,7 +5,7 @@
  *
  * Which runs is chosen once per run from the density of the node's input (the fraction of
  * non-zero entries) and the measured cost of each executor (executor-costs.ts): the batch
- * driver measures the densities over all T steps of a probe and imposes its choice on every
+ * driver measures the densities over the first steps of a probe and imposes its choice on every
  * simulator; a simulator used alone chooses on the first chunk of steps it sees. Choosing once
  * keeps a run's results independent of how a dataset is cut into batches. Static inputs
  * (computed once per batch) always run on onnxruntime.
