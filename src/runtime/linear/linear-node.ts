@@ -84,8 +84,10 @@ export class LinearNode implements RuntimeNode {
     const x = inputs[0]!;
     const rows = rowsOf(x, chunk);
     const per = this.dense.outPer;
-    this.out = ensureFloat32(this.out, rows * per);
-    const y = this.out.subarray(0, rows * per);
+    // Temporal outputs go straight into the reading spiking layer's memory when it offers it.
+    const sink = x.temporal ? (this.consumer?.currentBuffer(rows * per, rows) ?? null) : null;
+    if (sink === null) this.out = ensureFloat32(this.out, rows * per);
+    const y = sink ?? this.out.subarray(0, rows * per);
     if (!x.temporal) {
       await this.dense.run(x, rows, y);
       return { data: y, temporal: false };
@@ -94,9 +96,8 @@ export class LinearNode implements RuntimeNode {
     if (this.node.op !== 'maxpool') this.inputEvents += nonZero;
     this.inputLevels ||= x.levels !== undefined;
     const op = (this.chosen ??= this.events && this.preferredAt(nonZero / (rows * this.dense.inPer)) === 'events' ? this.events : this.dense);
-    const out = this.consumer?.currentBuffer(rows * per, rows) ?? y;
-    await op.run(x, rows, out);
-    return { data: out, temporal: true, ...(op instanceof EventAvgPool ? { nonZero: op.nonZero } : {}) };
+    await op.run(x, rows, y);
+    return { data: y, temporal: true, ...(op instanceof EventAvgPool ? { nonZero: op.nonZero } : {}) };
   }
 
   /**
