@@ -111,7 +111,7 @@ describe('snnc export --format nir', () => {
     [['--format', 'nir', '--dt', '0'], 'snnc: --dt: 0 must be a positive number of seconds per step'],
     [['--format', 'nir', '--nir-readout', 'spikes'], "snnc: --nir-readout: 'spikes' is not one of integrator, current"],
     [['--format', 'nir', '--reset', 'zero'], /^snnc: .*residual\.snn\.json is already converted: --reset would have no effect/],
-    [['--format', 'nir', '--nir-flatten', 'batch'], "snnc: --nir-flatten: 'batch' is not one of nir, torch"],
+    [['--format', 'nir', '--nir-flatten', 'batch'], "snnc: --nir-flatten: 'batch' is not one of nir, zero, torch"],
     [['--format', 'nir', '--nir-threshold', '>'], "snnc: --nir-threshold: '>' is not one of gt, ge"],
     [['--format', 'nir', '--nir-compat', '1.0.5'], "snnc: --nir-compat: '1.0.5' is not one of current, 1.0.4"],
   ])('%j is a user error (exit 2, one line)', async (flags, message) => {

@@ -33,6 +33,8 @@ const VARIANTS: Record<string, string[]> = {
   default: [],
   ge: ['--nir-threshold', 'ge'],
   torch: ['--nir-flatten', 'torch'],
+  zero: ['--nir-flatten', 'zero'],
+  sum: ['--nir-pool', 'sum'],
   old: ['--nir-compat', '1.0.4'],
   integrator: ['--nir-readout', 'integrator'],
   snntorch: ['--nir-if', 'lif', '--dt', '0.0001'],
@@ -65,7 +67,7 @@ describe.skipIf('missing' in found)('NIR files of --target nir read by nir.read 
   const chain = (d: NirDescription): string[] => chainNames(d).map((n) => d.nodes[n]!.type);
   const ofType = (d: NirDescription, type: string) => Object.values(d.nodes).filter((n) => n.type === type);
 
-  it('default: a chain importers take, IF with r = 1 (dt = 1 step), v_reset = 0, v_threshold below 1 for v > v_threshold, Flatten start_dim 0', () => {
+  it('default: a chain importers take, IF with r = 1 (dt = 1 step), v_reset = 0, v_threshold below 1 for v > v_threshold, Flatten start_dim -3 (the whole sample, batched or not)', () => {
     const d = describeFile('default');
     expect(chain(d)).toEqual(['Input', 'Conv2d', 'IF', 'AvgPool2d', 'Conv2d', 'IF', 'AvgPool2d', 'Flatten', 'Affine', 'IF', 'Affine', 'Output']);
     const shapes = ofType(d, 'IF').map((n) => n.params.r!.shape);
@@ -77,7 +79,7 @@ describe.skipIf('missing' in found)('NIR files of --target nir read by nir.read 
       expect(n.params.v_threshold!.sum! / count).toBeCloseTo(THETA_BELOW, 12);
     }
     const flat = ofType(d, 'Flatten')[0]!;
-    expect(flat.params.start_dim!.values).toEqual([0]);
+    expect(flat.params.start_dim!.values).toEqual([-3]);
     expect(flat.output_type.output).toEqual([3136]);
     expect(ofType(d, 'Output')[0]!.input_type.input).toEqual([10]);
     expect(ofType(d, 'Input')[0]!.output_type.output).toEqual([1, 28, 28]);
@@ -97,6 +99,12 @@ describe.skipIf('missing' in found)('NIR files of --target nir read by nir.read 
   it("--nir-flatten torch writes start_dim 1, which nir.read's type check (NIR's axes, no batch) refuses; it loads without it", () => {
     expect(() => describeFile('torch')).toThrow(/type mismatch|type length mismatch/);
     expect(ofType(describeFile('torch', '--no-type-check'), 'Flatten')[0]!.params.start_dim!.values).toEqual([1]);
+  });
+
+  it('--nir-flatten zero writes start_dim 0 (NIR axes), which nir.read types as the default does', () => {
+    const flat = ofType(describeFile('zero'), 'Flatten')[0]!;
+    expect(flat.params.start_dim!.values).toEqual([0]);
+    expect(flat.output_type.output).toEqual([3136]);
   });
 
   it('--nir-compat 1.0.4: nir.read loads a file with no metadata and no v_reset (it defaults v_reset to 0)', () => {
@@ -150,6 +158,7 @@ describe.skipIf('missing' in found)('NIR files of --target nir read by nir.read 
     ['default', 'sum'],
     ['integrator', 'value'],
     ['snntorch', 'sum'],
+    ['sum', 'sum'],
   ] as const)('%s: the numpy simulation of NIR gives every neuron snnc\'s spike count and snnc\'s prediction at every step (20 MNIST test images, T = 32)', async (variant, readout) => {
     const count = 20;
     const steps = 32;
