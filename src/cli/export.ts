@@ -34,8 +34,8 @@ export function exportCommand(): Command {
     .argument('<model>', 'ONNX model (.onnx), converted network (.snn.json) or NIR graph (.nir)')
     .requiredOption('--format <format>', 'output format: nir')
     .requiredOption('--out <file>', 'output file, e.g. model.nir')
-    .option('--dt <seconds>', 'seconds per snnc timestep (NIR time constants and resistances are in seconds) (default 0.001; --target nir: 1, so that IF has r = 1)')
-    .option('--nir-readout <kind>', 'integrator (an I node sums the output current) or current (the Output is the per-step current, to be summed over steps) (default integrator; --target nir: current)')
+    .option('--dt <seconds>', 'seconds per snnc timestep (NIR time constants and resistances are in seconds); IF gets r = 1/dt: 1 by default, which snnTorch requires', '1')
+    .option('--nir-readout <kind>', 'current (the Output is the per-step current, to be summed over steps: every importer takes it) or integrator (an I node sums it: Norse rejects I, snnTorch and Sinabs drop it)', 'current')
     .option('--nir-threshold <test>', "gt (v_threshold for NIR's v > v_threshold: Norse, snnTorch) or ge (for importers that fire on v >= v_threshold: Sinabs)", 'gt')
     .option('--nir-flatten <convention>', "start_dim of Flatten: nir (-rank: NIR's first axis from the end, which every importer reads as the whole sample, batched or not), zero (0: NIR's axes; Norse and snnTorch then flatten the batch axis too) or torch (1: batch axis first)", 'nir')
     .option('--nir-pool <node>', 'avg (average pooling as NIR AvgPool2d) or sum (as SumPool2d, the divisor folded into the next layer\'s weights: for Sinabs, which drops AvgPool2d)', 'avg')
@@ -54,17 +54,16 @@ export function exportCommand(): Command {
     const compat = parseChoice<NirCompat>('--nir-compat', String(o.nirCompat), ['current', '1.0.4']);
     const pool = parseChoice<PoolConvention>('--nir-pool', String(o.nirPool), ['avg', 'sum']);
     const ifAsLif = parseChoice('--nir-if', String(o.nirIf), ['if', 'lif'] as const) === 'lif';
-    if (o.dt !== undefined) parseDt(String(o.dt));
-    if (o.nirReadout !== undefined) parseChoice<ReadoutKind>('--nir-readout', String(o.nirReadout), ['integrator', 'current']);
+    parseDt(String(o.dt));
+    parseChoice<ReadoutKind>('--nir-readout', String(o.nirReadout), ['current', 'integrator']);
     const plan = planPrepare(file, cmd, o);
     const progress = new Progress(o.quiet === true);
     try {
       const prepared = await prepareSnn(plan, progress);
-      // --target nir: one step is one time unit (IF r = 1, as Norse and snnTorch assert) and the
-      // readout is the per-step current (the only readout every importer takes).
-      const nir = prepared.model.conversion.target === 'nir';
-      const dtS = o.dt === undefined ? (nir ? 1 : 0.001) : parseDt(String(o.dt));
-      const readout = o.nirReadout === undefined ? (nir ? 'current' : 'integrator') : (String(o.nirReadout) as ReadoutKind);
+      // One step is one time unit by default (IF r = 1, which snnTorch asserts and Norse expects),
+      // and the readout is the per-step current (the only readout every importer takes).
+      const dtS = parseDt(String(o.dt));
+      const readout = String(o.nirReadout) as ReadoutKind;
       const doc = planNir(prepared.model, { dtS, readout, threshold, flatten, compat, ifAsLif, pool });
       progress.stop();
       for (const loss of doc.losses) progress.warn(describeLoss(loss));
