@@ -30,6 +30,8 @@ const SETTINGS: ConversionOptions = { ...DEFAULT_CONVERSION, vInitAuto: false, p
 const REFERENCE: SimOptions = { linear: 'dense', scan: 'step', chunkSteps: Number.MAX_SAFE_INTEGER };
 const FAST: Record<string, SimOptions> = {
   'event-driven everywhere, chunks of 5 steps': { linear: 'sparse', scan: 'fast', chunkSteps: 5 },
+  // JavaScript scans: pools of spikes on the JavaScript event-driven pool, not fused.
+  'JavaScript scans, event-driven everywhere, chunks of 3 steps': { linear: 'sparse', scan: 'js', chunkSteps: 3 },
   'default (auto)': {},
 };
 

@@ -78,3 +78,48 @@ it('compares the membrane with the threshold in double precision, as step() does
   expect(wasm.step(new Float32Array(n))).toEqual([0, 1, 2, 3, 4]);
   expect(wasm.v()).toEqual(new Array(n).fill(0));
 });
+
+it('the constant-current IF scan over a chunk gives the spikes and counts of step(), step after step', () => {
+  // n = 11 neurons: two groups of four and a scalar tail; steps = 7.
+  const n = 11;
+  const steps = 7;
+  const ifParams = fc
+    .record({ reset: fc.constantFrom('subtract', 'zero') as fc.Arbitrary<'subtract' | 'zero'>, vThreshold: f32(0.25, 2) })
+    .map(({ reset, vThreshold }): NeuronParams => ({ decay: 1, gain: 1, vRest: 0, vThreshold, vReset: 0, reset, tRefSteps: 0 }));
+  fc.assert(
+    fc.property(ifParams, fc.array(f32(-1, 1.5), { minLength: n, maxLength: n }), fc.array(f32(-0.5, 1.2), { minLength: n, maxLength: n }), (p, z, v0) => {
+      const ref = initialState(n, 0);
+      ref.v.set(v0.map((f) => f * p.vThreshold));
+      const zs = Float32Array.from(z);
+      const arena = KernelArena.create()!;
+      arena.layout({ z: n * 4, v: n * 4, counts: n * 4, events: steps * n * 4, eventCounts: steps * 4, active: n * 4 });
+      arena.f32('z', n).set(zs);
+      arena.f32('v', n).set(ref.v);
+      const at = (r: string) => arena.at(r);
+      const total = arena.exports.scanIfSteps(at('z'), at('v'), at('counts'), at('events'), at('eventCounts'), n, n, steps, p.vThreshold, p.vThreshold - p.vReset, p.reset === 'subtract' ? 1 : 0, p.vReset, at('active'));
+      // A group of four that can never fire (z <= 0, v < threshold in every lane) is skipped
+      // and keeps its v; so is a tail neuron on its own. Their spikes (none) are still compared.
+      const skipped = (i: number) => {
+        const group = i < 8 ? [0, 1, 2, 3].map((j) => (i & ~3) + j) : [i];
+        return group.every((j) => zs[j]! <= 0 && ref.v[j]! < p.vThreshold);
+      };
+      const skip = Array.from({ length: n }, (_, i) => skipped(i));
+      const out = new Float32Array(n);
+      const counts = new Array<number>(n).fill(0);
+      let spikes = 0;
+      const eventCounts = arena.i32('eventCounts', steps);
+      for (let t = 0; t < steps; t++) {
+        step(p, ref, zs, 0, out, 0, n);
+        const fired = [...out.keys()].filter((i) => out[i] === 1);
+        for (const i of fired) counts[i]!++;
+        spikes += fired.length;
+        expect(Array.from(arena.i32view(at('events') + t * n * 4, eventCounts[t]!))).toEqual(fired);
+      }
+      expect(total).toBe(spikes);
+      expect(Array.from(arena.i32('counts', n))).toEqual(counts);
+      const v = arena.f32('v', n);
+      for (let i = 0; i < n; i++) if (!skip[i]) expect(v[i], `v of neuron ${i}`).toBe(ref.v[i]);
+    }),
+    { numRuns: 400, seed: 12 },
+  );
+});

@@ -49,6 +49,24 @@
 }
 
 /**
+ * Appends i + k for every set bit k < 4 of `bits` to events[e..] without a branch (whether a
+ * group of neurons fires is unpredictable): each lane's index is written at e, which moves on
+ * only if the lane fired. Writes at most events[e + 3], never past the number of neurons
+ * scanned. Returns the new e.
+ */
+// @ts-ignore: decorator
+@inline function appendEvents4(bits: i32, i: i32, events: usize, e: i32): i32 {
+  store<i32>(events + (<usize>e << 2), i);
+  e += bits & 1;
+  store<i32>(events + (<usize>e << 2), i + 1);
+  e += (bits >> 1) & 1;
+  store<i32>(events + (<usize>e << 2), i + 2);
+  e += (bits >> 2) & 1;
+  store<i32>(events + (<usize>e << 2), i + 3);
+  return e + ((bits >> 3) & 1);
+}
+
+/**
  * IF neuron, no leak, no refractory period: v <- v + z; at v >= vThreshold a spike, and
  * v <- v - drop (subtract != 0) or vReset. n neurons; z, v float32, counts int32, events int32.
  * Returns the number of events written.
@@ -68,16 +86,13 @@ export function scanIf(z: usize, v: usize, counts: usize, events: usize, n: i32,
     const mLo = f64x2.ge(sLo, thr);
     const mHi = f64x2.ge(sHi, thr);
     const m = join64Masks(mLo, mHi);
-    const bits = i32x4.bitmask(m);
-    if (bits == 0) {
-      v128.store(v + at, join32(sLo, sHi));
-      continue;
-    }
+    // No branch on whether the group fired: it is unpredictable, and a wrong guess costs more
+    // than the reset, count and event stores it would skip.
     const rLo = subtract != 0 ? f64x2.sub(sLo, dr) : vr;
     const rHi = subtract != 0 ? f64x2.sub(sHi, dr) : vr;
     v128.store(v + at, join32(v128.bitselect(rLo, sLo, mLo), v128.bitselect(rHi, sHi, mHi)));
     v128.store(counts + at, i32x4.sub(v128.load(counts + at), m));
-    e = appendEvents(bits, i, events, e);
+    e = appendEvents4(i32x4.bitmask(m), i, events, e);
   }
   for (; i < n; i++) {
     const at = <usize>i << 2;
@@ -92,6 +107,101 @@ export function scanIf(z: usize, v: usize, counts: usize, events: usize, n: i32,
     }
   }
   return e;
+}
+
+/** Neurons per tile of scanIfSteps: their membranes and currents stay in L1 over a chunk's steps. */
+const TILE = 512;
+
+/**
+ * scanIf over `steps` timesteps of one sample under a constant current z (the same every
+ * step), tile by tile: a tile's membranes and currents stay in cache over all the steps. The
+ * same operations as `steps` calls of scanIf, so the same spikes and membranes, except that
+ * a group of four neurons that can never fire (z <= 0 and v < vThreshold in every lane: v
+ * never rises) is skipped and keeps its v, as the JavaScript scans skip such neurons. The
+ * events of step k go to events + k stride 4 bytes, in increasing neuron order, their number
+ * to eventCounts[k]; `active` (n / 4 int32) is scratch. Returns the number of events.
+ */
+export function scanIfSteps(
+  z: usize,
+  v: usize,
+  counts: usize,
+  events: usize,
+  eventCounts: usize,
+  stride: i32,
+  n: i32,
+  steps: i32,
+  vThreshold: f64,
+  drop: f64,
+  subtract: i32,
+  vReset: f64,
+  active: usize,
+): i32 {
+  const thr = f64x2.splat(vThreshold);
+  const dr = f64x2.splat(drop);
+  const vr = f64x2.splat(vReset);
+  memory.fill(eventCounts, 0, <usize>steps << 2);
+  let total = 0;
+  const full = n & ~3;
+  for (let tile = 0; tile < full; tile += TILE) {
+    const end = min(tile + TILE, full);
+    // The groups of the tile that may fire (compared in double precision, as the scan does).
+    let m = 0;
+    for (let i = tile; i < end; i += 4) {
+      const at = <usize>i << 2;
+      const v4 = v128.load(v + at);
+      const below = join64Masks(f64x2.lt(lo64(v4), thr), f64x2.lt(hi64(v4), thr));
+      if (!i32x4.all_true(v128.and(f32x4.le(v128.load(z + at), f32x4.splat(0)), below))) {
+        store<i32>(active + (<usize>m << 2), i);
+        m++;
+      }
+    }
+    for (let k = 0; k < steps; k++) {
+      const list = events + ((<usize>k * stride) << 2);
+      const countAt = eventCounts + (<usize>k << 2);
+      const e0 = load<i32>(countAt);
+      let e = e0;
+      for (let j = 0; j < m; j++) {
+        const i = load<i32>(active + (<usize>j << 2));
+        const at = <usize>i << 2;
+        const v4 = v128.load(v + at);
+        const z4 = v128.load(z + at);
+        const sLo = f64x2.add(lo64(v4), lo64(z4));
+        const sHi = f64x2.add(hi64(v4), hi64(z4));
+        const mLo = f64x2.ge(sLo, thr);
+        const mHi = f64x2.ge(sHi, thr);
+        const mask = join64Masks(mLo, mHi);
+        const rLo = subtract != 0 ? f64x2.sub(sLo, dr) : vr;
+        const rHi = subtract != 0 ? f64x2.sub(sHi, dr) : vr;
+        v128.store(v + at, join32(v128.bitselect(rLo, sLo, mLo), v128.bitselect(rHi, sHi, mHi)));
+        v128.store(counts + at, i32x4.sub(v128.load(counts + at), mask));
+        e = appendEvents4(i32x4.bitmask(mask), i, list, e);
+      }
+      store<i32>(countAt, e);
+      total += e - e0;
+    }
+  }
+  for (let i = full; i < n; i++) {
+    const at = <usize>i << 2;
+    const zi = <f64>load<f32>(z + at);
+    let vf = load<f32>(v + at);
+    if (zi <= 0 && <f64>vf < vThreshold) continue;
+    for (let k = 0; k < steps; k++) {
+      const vi = <f64>vf + zi;
+      if (vi >= vThreshold) {
+        vf = <f32>(subtract != 0 ? vi - drop : vReset);
+        store<i32>(counts + at, load<i32>(counts + at) + 1);
+        const countAt = eventCounts + (<usize>k << 2);
+        const e = load<i32>(countAt);
+        store<i32>(events + ((<usize>k * stride + e) << 2), i);
+        store<i32>(countAt, e + 1);
+        total++;
+      } else {
+        vf = <f32>vi;
+      }
+    }
+    store<f32>(v + at, vf);
+  }
+  return total;
 }
 
 /**
@@ -169,4 +279,34 @@ export function scanLif(
     }
   }
   return e;
+}
+
+export { convEvents, denseEvents } from './linear';
+
+/**
+ * Average pooling of one row of spikes, fused after a scan: `events` holds the `count` indices
+ * of the neurons that fired (increasing), window[i] the output of the one pooling window that
+ * holds neuron i (-1: none; windows do not overlap). The pooled row (outPer float32 at
+ * `pooled`) is zeroed, every spike adds 1 to its window, then each touched window is divided
+ * by `divisor` (sum first, then divide, as a dense average pool does). `touched` (outPer int32)
+ * is scratch. Returns the number of non-zero outputs.
+ */
+export function poolSpikes(events: usize, count: i32, window: usize, pooled: usize, outPer: i32, divisor: f32, touched: usize): i32 {
+  memory.fill(pooled, 0, <usize>outPer << 2);
+  let t = 0;
+  for (let k = 0; k < count; k++) {
+    const o = load<i32>(window + (<usize>load<i32>(events + (<usize>k << 2)) << 2));
+    if (o < 0) continue;
+    const at = pooled + (<usize>o << 2);
+    const before = load<f32>(at);
+    // Branch-free: whether a window is new is unpredictable.
+    store<i32>(touched + (<usize>t << 2), o);
+    t += i32(before == 0);
+    store<f32>(at, before + 1);
+  }
+  for (let k = 0; k < t; k++) {
+    const at = pooled + (<usize>load<i32>(touched + (<usize>k << 2)) << 2);
+    store<f32>(at, load<f32>(at) / divisor);
+  }
+  return t;
 }

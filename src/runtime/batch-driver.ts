@@ -11,7 +11,7 @@
  *
  * Results never depend on the split: random draws are keyed by dataset index (firstSample),
  * the executor of every linear node (onnxruntime or event-driven) is decided once per run by
- * a probe of the first PROBE_SAMPLES samples (its first chunk of steps) and imposed on every
+ * a probe of the first PROBE_SAMPLES samples over up to PROBE_STEPS steps and imposed on every
  * simulator, and `visit` sees batches in dataset order whatever order the workers finish in.
  */
 import { Worker } from 'node:worker_threads';
@@ -23,8 +23,10 @@ import type { ExecutorKind } from './linear/linear-node.js';
 import type { FromWorker, ToWorker } from './parallel/protocol.js';
 import { SnnSimulator, type BatchResult, type SimOptions } from './simulator.js';
 
-/** Samples of the probe that decides the executors (its first chunk of steps only). */
+/** Samples of the probe that decides the executors from their input densities. */
 export const PROBE_SAMPLES = 16;
+/** Steps of the probe (at most T): the densities of the early steps differ from the run's. */
+export const PROBE_STEPS = 32;
 
 /** Memory for the simulators' live values (all workers together); batches are cut to fit it. */
 export const DEFAULT_SIM_MEMORY_BYTES = 384 * 2 ** 20;
@@ -96,12 +98,12 @@ export async function driveSnn(
     const capture = drive.capture ?? [];
     let batchesBegan = 0;
     if (workers === 1) {
-      if (threads > 1) {
+      // The probe chose on its first chunk; it runs the batches only if that matches the run's choice.
+      if (threads > 1 || !sameExecutors(probe.decidedExecutors(), executors)) {
         await probe.release();
         local = null;
         local = await SnnSimulator.create(graph, timesteps, { ...options, threads, executors });
       }
-      // The probe simulator decided with the same rule: reuse it (its executors are fixed now).
       const sim = local!;
       batchesBegan = performance.now();
       for (const { start, count } of jobs) {
@@ -132,15 +134,23 @@ export async function driveSnn(
 }
 
 /**
- * Runs the first chunk of steps on the first PROBE_SAMPLES samples and returns the executor
- * each linear node chose from its input density (nothing when the mode is not 'auto').
+ * Runs the first PROBE_SAMPLES samples for the first PROBE_STEPS steps (whole chunks, at most
+ * T) and returns the cheaper executor of each linear node at the input densities measured over
+ * those steps (nothing when the mode is not 'auto').
  */
 async function decideExecutors(probe: SnnSimulator, ds: Dataset, pre: Preprocess, options: Omit<SimOptions, 'threads'>): Promise<Record<string, ExecutorKind>> {
   if ((options.linear ?? 'auto') !== 'auto' || ds.count === 0) return options.executors ?? {};
   const count = Math.min(PROBE_SAMPLES, ds.count);
   const x = preprocessBatch(ds, 0, count, pre, new Float32Array(count * sizeOf(probe.graph.input.shape)));
-  await probe.runBatch(x, count, { firstSample: 0, maxSteps: 1 });
-  return { ...probe.decidedExecutors(), ...(options.executors ?? {}) };
+  const K = probe.stepsFor(count);
+  const steps = Math.min(probe.timesteps, Math.ceil(PROBE_STEPS / K) * K);
+  const result = await probe.runBatch(x, count, { firstSample: 0, maxSteps: steps });
+  return { ...probe.executorsAt(result.inputEvents, steps * count), ...(options.executors ?? {}) };
+}
+
+function sameExecutors(a: Record<string, ExecutorKind>, b: Record<string, ExecutorKind>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
 /** Where the compiled worker lives (tests run this file from src/ as TypeScript: use dist/). */

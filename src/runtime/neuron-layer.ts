@@ -23,6 +23,8 @@ import type { RuntimeSettings } from './settings.js';
 import { KernelArena } from './wasm/module.js';
 import { scanIfRow, scanLifRow, scanVariant, silentUnderConstantCurrent, type ScanBuffers, type ScanRow } from './neuron-scan.js';
 import { ensureFloat32, ensureInt32, growInt32, type Chunk, type Signal, type SparseRows } from './signal.js';
+import type { SpikeWindows } from './linear/event-avgpool.js';
+import { InternalError } from '../errors.js';
 
 /**
  * 'fast': the WebAssembly SIMD scan for plain IF / LIF layers where the kernels are built,
@@ -62,9 +64,14 @@ export class NeuronLayer implements RuntimeNode {
   private staticDistorted = false;
   /** The WebAssembly scan's memory (membranes, refractory steps, counts, current, one row's events), or null. */
   private readonly arena: KernelArena | null;
-  private arenaEvents: Int32Array = new Int32Array(0);
   /** The constant current of the batch has been copied into the arena. */
   private staticLoaded = false;
+  /** The average pool this layer's spikes feed, pooled in the arena right after each row's scan (fusePool). */
+  private pool: SpikeWindows | null = null;
+  /** The pooled output of the last chunk ([steps][batch][pool.outPer], in the arena). */
+  private pooledOut: Signal | null = null;
+  /** Spikes of the last chunk. */
+  chunkSpikes = 0;
 
   constructor(
     readonly node: SpikeNode,
@@ -82,6 +89,40 @@ export class NeuronLayer implements RuntimeNode {
     this.arena = this.fast && scan === 'fast' ? KernelArena.create() : null;
     const { predistort: wanted, tRefSteps, vThreshold } = node.neuron;
     this.running = wanted && tRefSteps > 0 ? new RunningPredistortion(vThreshold, tRefSteps) : null;
+  }
+
+  /**
+   * Pools this layer's spikes into `windows` inside the WebAssembly scan (its only consumer
+   * is that average pool, whose node then returns pooledOutput()). False when the layer does
+   * not run the WebAssembly scan. Call before the first batch.
+   */
+  fusePool(windows: SpikeWindows): boolean {
+    if (this.arena === null) return false;
+    this.pool = windows;
+    // Laid out first, before the regions that grow: it never moves.
+    this.arena.layout({ window: windows.window.length * 4, touched: windows.outPer * 4 });
+    this.arena.i32('window', windows.window.length).set(windows.window);
+    return true;
+  }
+
+  /**
+   * Where a producer may write this layer's input current of `length` values for the next
+   * run() (in the WebAssembly arena: the scan then reads it without a copy); null when the
+   * layer has no arena or pre-distorts its current.
+   */
+  currentBuffer(length: number, rows: number): Float32Array | null {
+    const arena = this.arena;
+    if (arena === null || this.running !== null) return null;
+    // Laid out with everything run() lays out, so that run() does not grow the memory.
+    const pooled: Record<string, number> = this.pool ? { pooled: rows * this.pool.outPer * 4 } : {};
+    if (arena.layout({ z: length * 4, ...pooled })) this.arenaViews(this.batch * this.per);
+    return arena.f32('z', length);
+  }
+
+  /** The pooled spikes of the last chunk (fusePool). */
+  pooledOutput(): Signal {
+    if (this.pooledOut === null) throw new InternalError(`${this.node.name}: pooled output read before the layer ran`);
+    return this.pooledOut;
   }
 
   /** Starts a batch: v(0) (fixed or random, plus the per-channel shift), counts 0. */
@@ -125,6 +166,18 @@ export class NeuronLayer implements RuntimeNode {
     const current = this.distort(input, chunk);
     const spikes = this.arena ? this.scanWasm(current, chunk) : this.fast ? this.scanFast(current, chunk) : this.scanStep(current, chunk);
     this.spikes += spikes;
+    this.chunkSpikes = spikes;
+    if (this.pool) {
+      const name = this.node.name;
+      // The spikes went straight into the pool (the layer's only consumer): no list, no dense rows.
+      return {
+        get data(): Float32Array {
+          throw new InternalError(`${name}: spikes pooled in place have no dense rows`);
+        },
+        temporal: true,
+        nonZero: spikes,
+      };
+    }
     const sparse = { start: this.rowStart.subarray(0, rows), end: this.rowEnd.subarray(0, rows), index: this.events };
     // The dense spikes [steps][batch][n] are built only if a consumer asks for them
     // (onnxruntime does; event-driven kernels read the lists).
@@ -183,7 +236,6 @@ export class NeuronLayer implements RuntimeNode {
     this.v = arena.f32('v', n);
     this.refractory = arena.i32('refractory', n);
     this.counts = arena.i32('counts', n);
-    this.arenaEvents = arena.i32('events', this.per);
   }
 
   /**
@@ -197,14 +249,24 @@ export class NeuronLayer implements RuntimeNode {
     const per = this.per;
     const n = batch * per;
     const zLength = (current.temporal ? steps : 1) * n;
-    if (current.temporal || !this.staticLoaded) {
-      if (arena.layout({ z: zLength * 4 })) this.arenaViews(n);
+    const pool = this.pool;
+    const pooledLength = pool ? steps * batch * pool.outPer : 0;
+    // The producer wrote the current straight into the arena (currentBuffer()): no copy.
+    const inPlace = current.data.buffer === arena.buffer && current.data.byteOffset === arena.at('z');
+    const pooled: Record<string, number> = pool ? { pooled: pooledLength * 4 } : {};
+    if (arena.layout({ z: zLength * 4, ...pooled })) this.arenaViews(n);
+    if (inPlace) {
+      this.staticLoaded = !current.temporal;
+    } else if (current.temporal || !this.staticLoaded) {
       arena.f32('z', zLength).set(current.data.subarray(0, zLength));
       this.staticLoaded = !current.temporal;
     }
     const k = arena.exports;
     const p = this.params;
     const plainIf = this.variant === 'if';
+    // A constant current into an IF layer: all the chunk's steps of a sample in one call.
+    const allSteps = plainIf && !current.temporal;
+    if (allSteps && arena.layout({ stepEvents: steps * per * 4, eventCounts: steps * 4, active: per })) this.arenaViews(n);
     const subtract = p.reset === 'subtract' ? 1 : 0;
     const drop = p.vThreshold - p.vReset;
     const zAt = arena.at('z');
@@ -212,25 +274,45 @@ export class NeuronLayer implements RuntimeNode {
     const refAt = arena.at('refractory');
     const countsAt = arena.at('counts');
     const eventsAt = arena.at('events');
-    const rowEvents = this.arenaEvents;
+    const stepEventsAt = allSteps ? arena.at('stepEvents') : 0;
+    const eventCounts = allSteps ? arena.i32('eventCounts', steps) : null;
+    const pooledAt = pool ? arena.at('pooled') : 0;
+    const windowAt = pool ? arena.at('window') : 0;
+    const touchedAt = pool ? arena.at('touched') : 0;
+    let pooledNonZero = 0;
     let e = 0;
+    // Row r's `count` events at byte address `at`: pooled in place, or appended to the layer's list.
+    const emit = (r: number, at: number, count: number) => {
+      if (pool) {
+        pooledNonZero += k.poolSpikes(at, count, windowAt, pooledAt + r * pool.outPer * 4, pool.outPer, pool.divisor, touchedAt);
+        e += count;
+        return;
+      }
+      this.rowStart[r] = e;
+      if (count > 0) {
+        if (this.events.length < e + count) this.events = growInt32(this.events, e + count);
+        this.events.set(arena.i32view(at, count), e);
+        e += count;
+      }
+      this.rowEnd[r] = e;
+    };
     for (let b = 0; b < batch; b++) {
       const s = b * per * 4;
+      if (allSteps) {
+        k.scanIfSteps(zAt + s, vAt + s, countsAt + s, stepEventsAt, arena.at('eventCounts'), per, per, steps, p.vThreshold, drop, subtract, p.vReset, arena.at('active'));
+        for (let step = 0; step < steps; step++) emit(step * batch + b, stepEventsAt + step * per * 4, eventCounts![step]!);
+        continue;
+      }
       for (let step = 0; step < steps; step++) {
         const r = step * batch + b;
         const z = zAt + (current.temporal ? r * per : b * per) * 4;
         const count = plainIf
           ? k.scanIf(z, vAt + s, countsAt + s, eventsAt, per, p.vThreshold, drop, subtract, p.vReset)
           : k.scanLif(z, vAt + s, refAt + s, countsAt + s, eventsAt, per, p.decay, p.gain, p.vRest, p.vThreshold, drop, subtract, p.vReset, p.tRefSteps);
-        this.rowStart[r] = e;
-        if (count > 0) {
-          if (this.events.length < e + count) this.events = growInt32(this.events, e + count);
-          this.events.set(rowEvents.subarray(0, count), e);
-          e += count;
-        }
-        this.rowEnd[r] = e;
+        emit(r, eventsAt, count);
       }
     }
+    if (pool) this.pooledOut = { data: arena.f32('pooled', pooledLength), temporal: true, nonZero: pooledNonZero, levels: pool.divisor };
     return e;
   }
 

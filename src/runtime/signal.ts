@@ -24,6 +24,11 @@ export interface Signal {
   sparse?: SparseRows;
   /** How many entries are non-zero, when the producer knows it for free. */
   nonZero?: number;
+  /**
+   * Every value is j / levels, rounded to float32, for an integer j in 0 .. levels (average
+   * pooled spikes: levels = cells per window), when the producer knows it.
+   */
+  levels?: number;
 }
 
 /** The timesteps [t0, t0 + steps) of a batch of `batch` samples simulated for `timesteps` steps. */

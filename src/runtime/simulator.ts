@@ -11,7 +11,7 @@
  * neuron step), spiking max pooling, element-wise kernels, and the readout (readout.ts): the
  * graph output accumulated over steps 1..t, so one run gives the prediction at every t.
  */
-import type { Graph, Node } from '../ir/graph.js';
+import type { Graph, Node, PoolNode } from '../ir/graph.js';
 import { inferShapes } from '../ir/shapes.js';
 import { sizeOf } from '../ir/tensor.js';
 import { ConstantCurrent, PoissonSpikes, type InputEncoder } from './encoders.js';
@@ -25,6 +25,8 @@ import { DEFAULT_RUNTIME, type RuntimeSettings } from './settings.js';
 import type { Chunk, Signal } from './signal.js';
 import type { BatchStats, LayerActivity, RuntimeNode } from './runtime-node.js';
 import { SpikingMaxPool } from './spiking-maxpool.js';
+import { spikeWindows } from './linear/event-avgpool.js';
+import { FusedAvgPool } from './linear/fused-avgpool.js';
 
 export type { LayerActivity };
 
@@ -48,6 +50,8 @@ export interface RunOptions {
   firstSample?: number;
   /** Stop after the chunk that reaches this many steps (a probe of the input densities); default: all T. */
   maxSteps?: number;
+  /** Called with each node's inputs before it runs a chunk (benchmarks of single nodes). */
+  tap?: (node: Node, inputs: readonly Signal[], chunk: Chunk) => void;
 }
 
 export interface SimOptions extends OrtOptions {
@@ -97,12 +101,23 @@ export class SnnSimulator {
     const temporal = new Set<string>(encoder.temporal ? [graph.input.name] : []);
     const isStatic: boolean[] = [];
     const executors: Executor[] = [];
+    const readers = new Map<string, number>();
+    for (const node of graph.nodes) for (const v of node.inputs) readers.set(v, (readers.get(v) ?? 0) + 1);
+    const layers = new Map<string, NeuronLayer>();
     for (const [index, node] of graph.nodes.entries()) {
       const nodeTemporal = node.op === 'spike' || node.inputs.some((v) => temporal.has(v));
       if (nodeTemporal) temporal.add(node.output);
       isStatic.push(!nodeTemporal);
-      executors.push(await executorFor(node, index, shapes, nodeTemporal, runtime, options));
+      const fused = node.op === 'avgpool' && options.linear !== 'dense' ? fusedPool(node, layers.get(node.inputs[0]!), shapes, readers, graph.output) : null;
+      const executor = fused ?? (await executorFor(node, index, shapes, nodeTemporal, runtime, options));
+      if (executor instanceof NeuronLayer) layers.set(node.output, executor);
+      executors.push(executor);
     }
+    // A linear node read only by a spiking layer writes its current into the layer's memory.
+    graph.nodes.forEach((node, i) => {
+      const producer = executors[graph.nodes.findIndex((n) => n.output === node.inputs[0])];
+      if (node.op === 'spike' && producer instanceof LinearNode && readers.get(node.inputs[0]!) === 1) producer.writeInto(executors[i] as NeuronLayer);
+    });
     return new SnnSimulator(graph, timesteps, shapes, executors, isStatic, encoder, options.chunkSteps ?? DEFAULT_CHUNK_STEPS);
   }
 
@@ -151,6 +166,20 @@ export class SnnSimulator {
     return out;
   }
 
+  /**
+   * The cheaper executor of each linear node on temporal inputs at the input densities of a
+   * batch's result (its synaptic events over `rows` = T x samples rows), by measured cost
+   * (linear/executor-costs.ts).
+   */
+  executorsAt(inputEvents: ReadonlyMap<string, number>, rows: number): Record<string, ExecutorKind> {
+    const out: Record<string, ExecutorKind> = {};
+    this.executors.forEach((e, i) => {
+      const events = inputEvents.get(e.node.name);
+      if (e instanceof LinearNode && !this.isStatic[i] && events !== undefined) out[e.node.name] = e.preferredAt(events / (rows * e.inPer));
+    });
+    return out;
+  }
+
   async runBatch(x: Float32Array, batch: number, options: RunOptions = {}): Promise<BatchResult> {
     const began = performance.now();
     const T = this.timesteps;
@@ -177,7 +206,9 @@ export class SnnSimulator {
       for (let i = 0; i < nodes.length; i++) {
         const node = nodes[i]!;
         if (this.isStatic[i] && t0 > 0) continue;
-        const out = await this.executors[i]!.run(node.inputs.map((v) => values.get(v)!), chunk);
+        const inputs = node.inputs.map((v) => values.get(v)!);
+        options.tap?.(node, inputs, chunk);
+        const out = await this.executors[i]!.run(inputs, chunk);
         values.set(node.output, out);
         if (this.isStatic[i]) staticValues.set(node.output, out);
       }
@@ -195,6 +226,18 @@ export class SnnSimulator {
   async release(): Promise<void> {
     for (const e of this.executors) await e.release?.();
   }
+}
+
+/**
+ * The average pool fused into the spiking layer it reads (NeuronLayer.fusePool), when that
+ * layer runs the WebAssembly scan, the pool reads nothing else and nothing else reads the
+ * layer's spikes; else null.
+ */
+function fusedPool(node: PoolNode, layer: NeuronLayer | undefined, shapes: Map<string, number[]>, readers: Map<string, number>, graphOutput: string): FusedAvgPool | null {
+  const input = node.inputs[0]!;
+  if (layer === undefined || node.inputs.length !== 1 || readers.get(input) !== 1 || input === graphOutput) return null;
+  const windows = spikeWindows(node, shapes.get(input)!, shapes.get(node.output)!);
+  return windows && layer.fusePool(windows) ? new FusedAvgPool(node, layer) : null;
 }
 
 async function executorFor(

@@ -13,6 +13,39 @@ export function eventAvgPoolApplies(node: PoolNode): boolean {
   return node.op === 'avgpool' && !node.ceilMode && node.pads.every((p) => p === 0);
 }
 
+/** How a spiking layer's neurons map to the windows of the average pool that reads them. */
+export interface SpikeWindows {
+  /** Output index of the one window holding input i, or -1 (windows do not overlap). */
+  window: Int32Array;
+  outPer: number;
+  /** Cells per window (kH kW). */
+  divisor: number;
+}
+
+/**
+ * The window of each input when the pool's windows do not overlap (stride >= kernel, inside
+ * the input); null otherwise. Pooling spikes is then one add per spike.
+ */
+export function spikeWindows(node: PoolNode, inShape: readonly number[], outShape: readonly number[]): SpikeWindows | null {
+  if (!eventAvgPoolApplies(node)) return null;
+  const [channels, inH, inW] = inShape as [number, number, number];
+  const [, outH, outW] = outShape as [number, number, number];
+  const [kH, kW] = node.kernel;
+  const [sH, sW] = node.strides;
+  if (sH < kH || sW < kW) return null;
+  const window = new Int32Array(channels * inH * inW).fill(-1);
+  for (let c = 0; c < channels; c++) {
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++) {
+        for (let y = oy * sH; y < oy * sH + kH; y++) {
+          for (let x = ox * sW; x < ox * sW + kW; x++) window[(c * inH + y) * inW + x] = (c * outH + oy) * outW + ox;
+        }
+      }
+    }
+  }
+  return { window, outPer: channels * outH * outW, divisor: kH * kW };
+}
+
 export class EventAvgPool implements LinearOp {
   readonly kind = 'events';
   readonly inPer: number;
@@ -61,16 +94,7 @@ export class EventAvgPool implements LinearOp {
     this.value = new Float32Array(this.inPer);
     this.touched = new Int32Array(this.outPer);
     this.mark = new Int32Array(this.outPer);
-    if (sH >= kH && sW >= kW) {
-      this.windowOfInput = new Int32Array(this.inPer).fill(-1);
-      for (let c = 0; c < channels; c++) {
-        for (let p = 0; p < this.inPlane; p++) {
-          if (this.windowStart[p + 1]! > this.windowStart[p]!) this.windowOfInput[c * this.inPlane + p] = c * this.outPlane + this.windowOf[this.windowStart[p]!]!;
-        }
-      }
-    } else {
-      this.windowOfInput = null;
-    }
+    this.windowOfInput = spikeWindows(node, inShape, outShape)?.window ?? null;
   }
 
   /**

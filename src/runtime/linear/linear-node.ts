@@ -3,11 +3,12 @@
  * max pooling of a static value) with its executors: onnxruntime (dense) always, and where one
  * exists an event-driven kernel whose cost grows with the number of non-zero inputs.
  *
- * Which runs is chosen once per simulator, on the first chunk of steps it sees, from the
- * measured density of the node's input (the fraction of non-zero entries): below the node
- * kind's crossover density the event-driven kernel is faster (see BENCHMARKS.md for the
- * measurements). Choosing once keeps a simulator's results independent of how a dataset is
- * cut into batches. Static inputs (computed once per batch) always run on onnxruntime.
+ * Which runs is chosen once per run from the density of the node's input (the fraction of
+ * non-zero entries) and the measured cost of each executor (executor-costs.ts): the batch
+ * driver measures the densities over the first steps of a probe and imposes its choice on every
+ * simulator; a simulator used alone chooses on the first chunk of steps it sees. Choosing once
+ * keeps a run's results independent of how a dataset is cut into batches. Static inputs
+ * (computed once per batch) always run on onnxruntime.
  */
 import type { Node } from '../../ir/graph.js';
 import type { OrtOptions } from '../ort.js';
@@ -18,19 +19,18 @@ import type { LinearOp } from './linear-op.js';
 import { OrtLinear } from './ort-linear.js';
 import { SparseConv } from './sparse-conv.js';
 import { SparseDense } from './sparse-dense.js';
+import { WasmConv, WasmDense } from './wasm-linear.js';
+import { crossoverDensity } from './executor-costs.js';
 
 /** 'auto': choose by input density; 'dense': onnxruntime only (the reference); 'sparse': event-driven wherever it exists. */
 export type LinearMode = 'auto' | 'dense' | 'sparse';
 
 export type { ExecutorKind };
 
-/**
- * Input density below which the event-driven kernel beats onnxruntime, per node kind. The
- * event-driven kernels are scalar JavaScript (about one add per ns); onnxruntime's dense
- * kernels run tens of multiply-adds per ns (AVX2 / AVX-512), so events win only on sparse
- * input. Average pooling of spikes always runs on events (one add per spike and window).
- */
-export const CROSSOVER_DENSITY: Readonly<Record<'conv' | 'dense', number>> = { conv: 0.01, dense: 0.02 };
+/** A node that takes its input current in a buffer of its own (NeuronLayer.currentBuffer). */
+export interface CurrentSink {
+  currentBuffer(length: number, rows: number): Float32Array | null;
+}
 
 const COUNTED_OPS = new Set<Node['op']>(['conv', 'dense', 'avgpool', 'globalavgpool']);
 
@@ -39,6 +39,10 @@ export class LinearNode implements RuntimeNode {
   inputEvents = 0;
   private out: Float32Array = new Float32Array(0);
   private chosen: LinearOp | null;
+  /** The spiking layer that alone reads this node's temporal output, to write it into that layer's memory. */
+  private consumer: CurrentSink | null = null;
+  /** Whether the temporal inputs seen came with levels (pooled spikes: cheaper event-driven conv). */
+  private inputLevels = false;
 
   private constructor(
     readonly node: Node,
@@ -55,6 +59,11 @@ export class LinearNode implements RuntimeNode {
   static async create(node: Node, inShape: number[], outShape: number[], mode: LinearMode, options: OrtOptions, decided?: ExecutorKind): Promise<LinearNode> {
     const dense = await OrtLinear.create(node, inShape, outShape, options);
     return new LinearNode(node, dense, mode === 'dense' ? null : eventKernel(node, inShape, outShape), mode, decided);
+  }
+
+  /** Temporal outputs go into `sink`'s buffer (its only reader) instead of this node's own. */
+  writeInto(sink: CurrentSink): void {
+    this.consumer = sink;
   }
 
   /** The executor in use for temporal inputs ('ort', 'sparse', 'events'), or 'undecided'. */
@@ -75,24 +84,36 @@ export class LinearNode implements RuntimeNode {
     const x = inputs[0]!;
     const rows = rowsOf(x, chunk);
     const per = this.dense.outPer;
-    this.out = ensureFloat32(this.out, rows * per);
-    const y = this.out.subarray(0, rows * per);
+    // Temporal outputs go straight into the reading spiking layer's memory when it offers it.
+    const sink = x.temporal ? (this.consumer?.currentBuffer(rows * per, rows) ?? null) : null;
+    if (sink === null) this.out = ensureFloat32(this.out, rows * per);
+    const y = sink ?? this.out.subarray(0, rows * per);
     if (!x.temporal) {
       await this.dense.run(x, rows, y);
       return { data: y, temporal: false };
     }
     const nonZero = x.nonZero ?? countNonZero(x.data, rows * this.dense.inPer);
     if (this.node.op !== 'maxpool') this.inputEvents += nonZero;
-    const op = (this.chosen ??= this.choose(nonZero / (rows * this.dense.inPer)));
+    this.inputLevels ||= x.levels !== undefined;
+    const op = (this.chosen ??= this.events && this.preferredAt(nonZero / (rows * this.dense.inPer)) === 'events' ? this.events : this.dense);
     await op.run(x, rows, y);
     return { data: y, temporal: true, ...(op instanceof EventAvgPool ? { nonZero: op.nonZero } : {}) };
   }
 
-  private choose(density: number): LinearOp {
-    const events = this.events!;
-    if (events instanceof EventAvgPool) return events;
-    const crossover = CROSSOVER_DENSITY[this.node.op as 'conv' | 'dense'];
-    return density <= crossover ? events : this.dense;
+  /**
+   * The cheaper executor at a temporal input density (executor-costs.ts): average pooling of
+   * spikes always on events, conv and dense on events below their crossover density.
+   */
+  preferredAt(density: number): ExecutorKind {
+    const events = this.events;
+    if (events === null) return 'ort';
+    if (events instanceof EventAvgPool) return 'events';
+    return density < crossoverDensity(this.node.op, events.kind === 'wasm' ? 'wasm' : 'sparse', this.inputLevels) ? 'events' : 'ort';
+  }
+
+  /** Values per sample of the node's input. */
+  get inPer(): number {
+    return this.dense.inPer;
   }
 
   /** Synaptic events of conv / dense / pooling nodes on temporal inputs. */
@@ -109,9 +130,9 @@ export class LinearNode implements RuntimeNode {
 function eventKernel(node: Node, inShape: number[], outShape: number[]): LinearOp | null {
   switch (node.op) {
     case 'dense':
-      return new SparseDense(node);
+      return WasmDense.create(node) ?? new SparseDense(node);
     case 'conv':
-      return node.group === 1 ? new SparseConv(node, inShape, outShape) : null;
+      return node.group === 1 ? (WasmConv.create(node, inShape, outShape) ?? new SparseConv(node, inShape, outShape)) : null;
     case 'avgpool':
       return eventAvgPoolApplies(node) ? new EventAvgPool(node, inShape, outShape) : null;
     default:

@@ -10,6 +10,21 @@ import { fileURLToPath } from 'node:url';
 /** The kernels' exports; addresses are byte offsets into the instance's memory. */
 export interface KernelExports {
   scanIf(z: number, v: number, counts: number, events: number, n: number, vThreshold: number, drop: number, subtract: number, vReset: number): number;
+  scanIfSteps(
+    z: number,
+    v: number,
+    counts: number,
+    events: number,
+    eventCounts: number,
+    stride: number,
+    n: number,
+    steps: number,
+    vThreshold: number,
+    drop: number,
+    subtract: number,
+    vReset: number,
+    active: number,
+  ): number;
   scanLif(
     z: number,
     v: number,
@@ -26,6 +41,26 @@ export interface KernelExports {
     vReset: number,
     tRefSteps: number,
   ): number;
+  convEvents(
+    x: number,
+    y: number,
+    rows: number,
+    cIn: number,
+    inPlane: number,
+    cOut: number,
+    cOutPad: number,
+    outPlane: number,
+    taps: number,
+    pairStart: number,
+    pairs: number,
+    weights: number,
+    bias: number,
+    lists: number,
+    counts: number,
+    levels: number,
+  ): void;
+  poolSpikes(events: number, count: number, window: number, pooled: number, outPer: number, divisor: number, touched: number): number;
+  denseEvents(x: number, y: number, rows: number, inPer: number, outPer: number, outPad: number, weights: number, bias: number, index: number, value: number): void;
 }
 
 /** The parts of the WebAssembly API used here (the project's TypeScript lib has no DOM types). */
@@ -106,6 +141,11 @@ export class KernelArena {
     return true;
   }
 
+  /** The memory's current buffer (a new one after the memory grew). */
+  get buffer(): ArrayBuffer {
+    return this.memory.buffer;
+  }
+
   /** Byte address of a region. */
   at(name: string): number {
     return this.offsets.get(name)!;
@@ -117,5 +157,10 @@ export class KernelArena {
 
   i32(name: string, length: number): Int32Array {
     return new Int32Array(this.memory.buffer, this.at(name), length);
+  }
+
+  /** `length` int32 at byte address `at`. */
+  i32view(at: number, length: number): Int32Array {
+    return new Int32Array(this.memory.buffer, at, length);
   }
 }
