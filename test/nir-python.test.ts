@@ -160,8 +160,10 @@ describe.skipIf('missing' in found)('NIR files of --target nir read by nir.read 
     ['integrator', 'value'],
     ['snntorch', 'sum'],
     ['sum', 'sum'],
-  ] as const)('%s: the numpy simulation of NIR gives every neuron snnc\'s spike count and snnc\'s prediction at every step (20 MNIST test images, T = 32)', async (variant, readout) => {
-    const count = 20;
+  ] as const)('%s: the numpy simulation of NIR gives every neuron snnc\'s spike count and snnc\'s prediction at every step (10 MNIST test images, T = 32)', async (variant, readout) => {
+    // Every neuron's count and every step's prediction must agree exactly: a few images suffice
+    // (over 100 spikes per image and step), and the numpy simulation's time grows with them.
+    const count = 10;
     const steps = 32;
     const ds = loadDataset('mnist');
     const x = preprocessBatch(ds, 0, count, model.preprocess);

@@ -7,10 +7,9 @@
 import { Command } from 'commander';
 import { oneLine, UserError } from '../errors.js';
 import type { Loss } from '../io/nir/document.js';
-import { writeNirFile } from '../io/nir/hdf5.js';
 import type { FlattenConvention } from '../io/nir/layers.js';
 import type { ThresholdTest } from '../io/nir/neuron.js';
-import { planNir, type NirCompat, type PoolConvention, type ReadoutKind } from '../io/nir/plan.js';
+import type { NirCompat, PoolConvention, ReadoutKind } from '../io/nir/plan.js';
 import { addConversionOptions, addDataOptions, parseChoice, parseNumber, type RawOptions } from './options.js';
 import { planPrepare } from './plan.js';
 import { prepareSnn } from './prepare.js';
@@ -60,6 +59,8 @@ export function exportCommand(): Command {
     const progress = new Progress(o.quiet === true);
     try {
       const prepared = await prepareSnn(plan, progress);
+      // The NIR writer, loaded when there is a network to write (not at every snnc start).
+      const [{ planNir }, { writeNirFile }] = await Promise.all([import('../io/nir/plan.js'), import('../io/nir/hdf5.js')]);
       // One step is one time unit by default (IF r = 1, which snnTorch asserts and Norse expects),
       // and the readout is the per-step current (the only readout every importer takes).
       const dtS = parseDt(String(o.dt));
