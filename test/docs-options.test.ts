@@ -106,7 +106,7 @@ describe(OPTIONS_PAGE, () => {
 });
 
 /** Flags of tools other than snnc that the pages mention (npm, Slurm, the benchmark, the ablation script). */
-const OTHER_TOOLS_FLAGS = new Set(['--samples', '--samples-batch1', '--models', '--spikingjelly', '--flags', '--model', '--ignore-scripts', '--array']);
+const OTHER_TOOLS_FLAGS = new Set(['--samples', '--samples-batch1', '--models', '--spikingjelly', '--flags', '--model', '--ignore-scripts', '--array', '--framework', '--count', '--steps']);
 
 describe('README.md and docs/*.md', () => {
   const all = new Set<string>();

@@ -68,7 +68,7 @@ describe('snnc export --format nir', () => {
     expect(r.stderr.length).toBe(8);
     expect(r.stderr.filter((l) => /^snnc: warning: NIR node '\w+' \(IF, from snnc '\/Relu(_\d)?'\): reset by subtraction/.test(l)).length).toBe(4);
     expect(r.stderr.filter((l) => /^snnc: warning: NIR node '\w+' \(IF, from snnc '\/Relu(_\d)?'\): initial membrane potential v\(0\) = 0\.5/.test(l)).length).toBe(4);
-    expect(r.stdout).toMatch(new RegExp(`^wrote ${out}: NIR 1\\.0\\.0, \\d+ nodes, \\d+ edges, dt 0\\.001 s, 8 loss\\(es\\)`));
+    expect(r.stdout).toMatch(new RegExp(`^wrote ${out}: NIR 1\\.0\\.0, \\d+ nodes, \\d+ edges, dt 1 s, 8 loss\\(es\\)`));
     const g = readNirFile(out);
     expect([...g.nodes.values()].filter((n) => n.type === 'IF').length).toBe(4);
   });
@@ -109,9 +109,9 @@ describe('snnc export --format nir', () => {
   it.each([
     [['--format', 'onnx'], "snnc: --format: 'onnx' is not one of nir"],
     [['--format', 'nir', '--dt', '0'], 'snnc: --dt: 0 must be a positive number of seconds per step'],
-    [['--format', 'nir', '--nir-readout', 'spikes'], "snnc: --nir-readout: 'spikes' is not one of integrator, current"],
+    [['--format', 'nir', '--nir-readout', 'spikes'], "snnc: --nir-readout: 'spikes' is not one of current, integrator"],
     [['--format', 'nir', '--reset', 'zero'], /^snnc: .*residual\.snn\.json is already converted: --reset would have no effect/],
-    [['--format', 'nir', '--nir-flatten', 'batch'], "snnc: --nir-flatten: 'batch' is not one of nir, torch"],
+    [['--format', 'nir', '--nir-flatten', 'batch'], "snnc: --nir-flatten: 'batch' is not one of nir, zero, torch"],
     [['--format', 'nir', '--nir-threshold', '>'], "snnc: --nir-threshold: '>' is not one of gt, ge"],
     [['--format', 'nir', '--nir-compat', '1.0.5'], "snnc: --nir-compat: '1.0.5' is not one of current, 1.0.4"],
   ])('%j is a user error (exit 2, one line)', async (flags, message) => {

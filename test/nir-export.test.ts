@@ -117,7 +117,7 @@ function checkNodes(model: SnnModel, g: NirFile, dtS: number): void {
         expect(values(p('stride'))).toEqual(inShape.slice(1));
         break;
       case 'flatten':
-        expect(values(p('start_dim'))).toEqual([0]);
+        expect(values(p('start_dim'))).toEqual([-inShape.length]);
         expect(values(p('end_dim'))).toEqual([-1]);
         expect(values(p('input_type'))).toEqual(inShape);
         break;
@@ -226,6 +226,28 @@ describe('NIR export of single ops', () => {
     expect(values(scale.params.get('scale'))).toEqual([1, 1 / 2, 1 / 2, 1, 1 / 2, 1 / 4, 1 / 4, 1 / 2, 1 / 2, 1 / 4, 1 / 4, 1 / 2, 1, 1 / 2, 1 / 2, 1].map(Math.fround));
   });
 
+  it('pool "sum": AvgPool2d becomes SumPool2d and the dense layer reading it (through Flatten) takes the 1/4; other readers are refused', async () => {
+    const w = Array.from({ length: 2 * 4 }, (_, i) => i - 3);
+    const nodes: Node[] = [
+      { name: 'pool', op: 'avgpool', inputs: ['x'], output: 'p', kernel: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0], ceilMode: false, countIncludePad: true } as Node,
+      { name: 'flat', op: 'flatten', inputs: ['p'], output: 'f' },
+      { name: 'fc', op: 'dense', inputs: ['f'], output: 'y', weight: tensor([2, 4], w), bias: tensor([2], [0.5, -1]) },
+    ];
+    const graph: Graph = { name: 'hand', input: { name: 'x', shape: [1, 4, 4] }, output: 'y', nodes };
+    const model = modelOf(graph, graph, IF_EXACT);
+    const g = await exported(model, { dtS: 1, readout: 'current', pool: 'sum' });
+    expect(fromSnnc(g, 'pool').map(([, n]) => n.type)).toEqual(['SumPool2d']);
+    const [, fc] = fromSnnc(g, 'fc')[0]!;
+    expect(values(fc.params.get('weight'))).toEqual(w.map((v) => v / 4));
+    expect(values(fc.params.get('bias'))).toEqual([0.5, -1]);
+    // The default keeps AvgPool2d and the weights.
+    const avg = await exported(model, { dtS: 1, readout: 'current' });
+    expect(fromSnnc(avg, 'pool').map(([, n]) => n.type)).toEqual(['AvgPool2d']);
+    expect(values(fromSnnc(avg, 'fc')[0]![1].params.get('weight'))).toEqual(w);
+    // A pool read by the Output has no layer to take the divisor.
+    expect(() => planNir(single(poolNode('avgpool', [0, 0, 0, 0], { countIncludePad: true } as Partial<Node>), [1, 4, 4]), { dtS: 1, readout: 'current', pool: 'sum' })).toThrow(/--nir-pool sum: average pooling 'pool' is not read by one Conv2d/);
+  });
+
   it('average pooling counting the padding: AvgPool2d', async () => {
     const g = await exported(single(poolNode('avgpool', [1, 1, 1, 1], { countIncludePad: true } as Partial<Node>), [1, 3, 3]));
     expect(fromSnnc(g, 'pool').map(([, n]) => n.type)).toEqual(['AvgPool2d']);
@@ -307,12 +329,14 @@ describe('NIR export of single ops', () => {
     expect(values(gt.params.get('r'))).toEqual([1, 1]);
   });
 
-  it('flatten "torch" writes start_dim 1 (batch axis first), "nir" (default) start_dim 0', async () => {
+  it('flatten "nir" (default) writes start_dim -rank, "zero" 0, "torch" 1 (batch axis first)', async () => {
     const node: Node = { name: 'flat', op: 'flatten', inputs: ['x'], output: 'y' };
     const torch = await exported(single(node, [2, 3, 3]), { dtS: 1, readout: 'current', flatten: 'torch' });
     expect(values(torch.nodes.get('flat')!.params.get('start_dim'))).toEqual([1]);
+    const zero = await exported(single(node, [2, 3, 3]), { dtS: 1, readout: 'current', flatten: 'zero' });
+    expect(values(zero.nodes.get('flat')!.params.get('start_dim'))).toEqual([0]);
     const nir = await exported(single(node, [2, 3, 3]), { dtS: 1, readout: 'current' });
-    expect(values(nir.nodes.get('flat')!.params.get('start_dim'))).toEqual([0]);
+    expect(values(nir.nodes.get('flat')!.params.get('start_dim'))).toEqual([-3]);
   });
 
   it('compat "1.0.4": no metadata group anywhere and no v_reset, for old nir readers', async () => {

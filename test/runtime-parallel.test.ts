@@ -31,9 +31,13 @@ interface Curve {
   layers: Report['layers'];
 }
 
+/**
+ * The calibration is split like the evaluation (the same --threads and --batch): 40 images, in
+ * one batch or several, and --v-init auto's search simulates each of them for 32 steps.
+ */
 async function evalJson(limit: number, timesteps: number, extra: string[]): Promise<Curve> {
   const file = path.join(tempDir(), 'eval.json');
-  const r = await snnc(['eval', MODEL, '--data', 'mnist', '--limit', String(limit), '--calib-samples', '100', '--timesteps', String(timesteps), '--no-timing', '--json', file, ...extra]);
+  const r = await snnc(['eval', MODEL, '--data', 'mnist', '--limit', String(limit), '--calib-samples', '40', '--timesteps', String(timesteps), '--no-timing', '--json', file, ...extra]);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   const report = JSON.parse(fs.readFileSync(file, 'utf8')) as Report;

@@ -101,6 +101,16 @@ describe('loader log', () => {
   });
 });
 
+describe('console.warn, which the loader collects TF.js warnings from', () => {
+  it('is console.warn again after loads that overlap, in whatever order they end', async () => {
+    const original = console.warn;
+    // Models of different sizes, each started before the others end: some end out of order.
+    const names = ['cnn', 'mlp', 'functional', 'cnn', 'mlp', 'functional'];
+    await Promise.all(names.map((name) => loadModel(fixture(name))));
+    expect(console.warn).toBe(original);
+  });
+});
+
 describe('snnc inspect', () => {
   it('reads a model folder and prints the layout changes', async () => {
     const r = await snnc(['inspect', fixture('functional')]);

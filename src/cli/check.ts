@@ -7,11 +7,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { stringify as toYaml } from 'yaml';
 import { RegressionFound, UserError } from '../errors.js';
-import { baselineFromRun, checkBaseline, conditionCount, largestStep, parseBaseline, type Baseline } from '../eval/baseline.js';
+import type { Baseline } from '../eval/baseline.js';
 import { junitXml } from '../report/junit.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { yaml } from '../util/structured-text.js';
 import { addConfigOption, readJsonOrYaml } from './config.js';
 import { addConversionOptions, addDataOptions, addSimulationOptions, maxMemoryOfCommand, type RawOptions } from './options.js';
 import { planEval } from './plan.js';
@@ -21,8 +21,8 @@ import { printOut } from './print.js';
 import { Progress } from './progress.js';
 
 function writeBaseline(file: string, b: Baseline): void {
-  const yaml = ['.yaml', '.yml'].includes(path.extname(file).toLowerCase());
-  writeFileAtomic(file, yaml ? toYaml(b) : JSON.stringify(b, null, 2) + '\n');
+  const asYaml = ['.yaml', '.yml'].includes(path.extname(file).toLowerCase());
+  writeFileAtomic(file, asYaml ? yaml().stringify(b) : JSON.stringify(b, null, 2) + '\n');
 }
 
 export function checkCommand(): Command {
@@ -39,6 +39,8 @@ export function checkCommand(): Command {
   addConfigOption(cmd);
   return cmd.action(async (file: string, o: RawOptions) => {
     const began = performance.now();
+    // Loaded here, not at the top: it imports the simulator, which other commands' starts need not load.
+    const { baselineFromRun, checkBaseline, conditionCount, largestStep, parseBaseline } = await import('../eval/baseline.js');
     if (o.baseline === undefined) throw new UserError('--baseline <file> is required');
     const baselineFile = String(o.baseline);
     const update = o.update === true;

@@ -1,7 +1,8 @@
 /**
  * The command process that cli/supervisor.ts starts: runs the command, and reports each
  * temporary output file on fd 3 ('+path' before it is created, '-path' once it is renamed
- * or removed) so that the supervisor can remove it if it has to kill this process.
+ * or removed) so that the supervisor can remove it if it has to kill this process, and ends
+ * when the supervisor does.
  */
 import fs from 'node:fs';
 import { watchTemporaries } from '../util/atomic-write.js';
@@ -26,5 +27,12 @@ if (ledgerOpen()) {
       // The supervisor is gone: nothing would read the record.
     }
   });
+}
+// The supervisor is gone (killed by SIGKILL, which it cannot pass on): end as a SIGTERM would,
+// removing the temporaries, as soon as the event loop turns. The channel itself keeps nothing
+// alive.
+if (process.channel) {
+  process.channel.unref();
+  process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
 }
 void main(process.argv);

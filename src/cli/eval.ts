@@ -1,9 +1,5 @@
 /** snnc eval <model>: convert (unless already converted), run ANN and SNN, report accuracy vs timesteps. */
 import { Command } from 'commander';
-import { evalAccuracySpec } from '../report/charts.js';
-import { renderEvalReport } from '../report/eval-report.js';
-import { renderEvalHtml } from '../report/html.js';
-import { renderSvg } from '../report/svg.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { addConfigOption } from './config.js';
 import { addJsonOption, emitResult, jsonOutputs } from './json-output.js';
@@ -34,6 +30,13 @@ export function evalCommand(): Command {
     try {
       const measured = await measure(plan, progress);
       progress.stop();
+      // Loaded once there is a report: a refused input ends before they (and the simulator they import) load.
+      const [{ renderEvalReport }, { renderEvalHtml }, { evalAccuracySpec }, { renderSvg }] = await Promise.all([
+        import('../report/eval-report.js'),
+        import('../report/html.js'),
+        import('../report/charts.js'),
+        import('../report/svg.js'),
+      ]);
       const report = { ...measured, timing: { ...measured.timing!, totalSeconds: (performance.now() - began) / 1000 } };
       const { timing, ...rest } = report;
       emitResult(o, () => renderEvalReport(report), () => (o.timing === false ? rest : { ...rest, timing }));

@@ -1,6 +1,5 @@
 /** snnc inspect <model>: layers, shapes, parameters, MACs, and what loading changed. */
 import { Command } from 'commander';
-import { loadModel } from '../convert/load-model.js';
 import type { Graph } from '../ir/graph.js';
 import { graphStats } from '../ir/stats.js';
 import { renderTable } from '../report/table.js';
@@ -32,6 +31,8 @@ export function inspectCommand(): Command {
     .argument('<model>', 'ONNX model (.onnx), TF.js model.json (or its folder), converted network (.snn.json) or NIR graph (.nir)');
   return addJsonOption(cmd, 'the layer table').action(async (file: string, o: RawOptions) => {
     checkOutputs(jsonOutputs(o), commandInputs(file, {}));
+    // Loaded here, not at the top: the import pipeline is not needed at other commands' starts.
+    const { loadModel } = await import('../convert/load-model.js');
     const loaded = await loadModel(file, { maxMemoryBytes: maxMemoryOfCommand(cmd) });
     const graph = loaded.kind === 'ann' ? loaded.graph : loaded.model.snn;
     const log = loaded.kind === 'ann' ? loaded.log : (loaded.log ?? [`converted from ${loaded.model.source.model}`, `conversion ${JSON.stringify(loaded.model.conversion)}`]);

@@ -17,6 +17,7 @@ import { mergeCommand } from './merge.js';
 import { neuronCommand } from './neuron.js';
 import { addGlobalOptions, applyGlobalOptions } from './options.js';
 import { printError, printErrorBlock } from './print.js';
+import { loadSpinner } from './progress.js';
 import { sweepCommand } from './sweep.js';
 
 export function buildProgram(): Command {
@@ -49,6 +50,7 @@ function oneLineParseErrors(cmd: Command, prefix: string): void {
 export async function main(argv: string[]): Promise<void> {
   installExitHandlers(exitCodeFor);
   try {
+    await loadSpinner();
     await buildProgram().parseAsync(argv);
   } catch (err) {
     process.exitCode = exitCodeFor(err);

@@ -4,13 +4,10 @@
  * from the command's plan (plan.ts), parsed once.
  */
 import { invariant } from '../errors.js';
-import { convertAnn } from '../convert/convert.js';
-import { evaluate } from '../eval/evaluate.js';
 import { checkFitsGraph, checkPreprocess, DEFAULT_PREPROCESS, limitDataset, type Dataset, type Preprocess } from '../model/dataset.js';
 import { loadDataset, obtainDataset, type DataOptions } from '../io/data/registry.js';
-import { loadModel } from '../convert/load-model.js';
 import type { SnnModel } from '../model/snn-model.js';
-import { buildEvalReport, type EvalReport } from '../eval/report-record.js';
+import type { EvalReport } from '../eval/report-record.js';
 import { namingFlags, namingFlagsAsync, PREPROCESS_FLAGS } from './options.js';
 import { refuseConversionFlags, type EvalPlan, type PreparePlan } from './plan.js';
 import { batchText, type Progress } from './progress.js';
@@ -40,6 +37,9 @@ function preprocessOver(base: Preprocess, plan: PreparePlan, channels: number): 
 export async function prepareSnn(plan: PreparePlan, progress: Progress): Promise<Prepared> {
   const { file } = plan;
   progress.update(`loading ${file}`);
+  // The core is loaded here, not at the top: every command imports this file, and a refused
+  // input (or --help) then ends before the converter and the simulator are loaded.
+  const { loadModel } = await import('../convert/load-model.js');
   const loaded = await loadModel(file, { maxMemoryBytes: plan.run.maxMemoryBytes });
   if (loaded.kind === 'snn') {
     refuseConversionFlags(file, plan.conversionFlagsGiven);
@@ -53,6 +53,7 @@ export async function prepareSnn(plan: PreparePlan, progress: Progress): Promise
   if (calib.isEvalData) progress.warn(`calibrating on the evaluation data ${calib.spec}: pass --calib-data to keep them apart`);
   await obtainDataset(calib.spec, plan.data.options, (text) => progress.update(text));
   const calibData = datasetOf(calib.flag, calib.spec, plan.data.options);
+  const { convertAnn } = await import('../convert/convert.js');
   const converted = await namingFlagsAsync(runFlags(plan), () => convertAnn(loaded, preprocess, options, calibData, {
     threads: plan.run.threads,
     batchSize: plan.run.batchSize,
@@ -78,6 +79,7 @@ export async function loadEvalData(plan: PreparePlan, progress?: Progress): Prom
 export async function runEvaluation(prepared: Prepared, ds: Dataset, plan: EvalPlan, progress: Progress): Promise<EvalReport> {
   const sim = plan.simulation;
   checkFitsGraph(ds, prepared.model.snn, plan.file);
+  const [{ evaluate }, { buildEvalReport }] = await Promise.all([import('../eval/evaluate.js'), import('../eval/report-record.js')]);
   const result = await namingFlagsAsync(runFlags(plan), () =>
     evaluate(prepared.model, ds, {
       ...sim,

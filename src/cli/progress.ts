@@ -2,8 +2,26 @@
  * Progress on stderr through ora; silent when stderr is not a terminal or with --quiet, so
  * stdout carries only results and logs stay clean in CI.
  */
-import ora, { type Ora } from 'ora';
+import type { Ora } from 'ora';
 import { printWarning } from './print.js';
+
+let ora: typeof import('ora').default | undefined;
+
+/**
+ * Whether a spinner can show: on a terminal, and one that reports its width (on some CI
+ * pseudo-terminals it does not, and ora would clear an unbounded number of lines every frame).
+ */
+function spinnerPossible(): boolean {
+  return process.stderr.isTTY === true && (process.stderr.columns ?? 0) > 0;
+}
+
+/**
+ * Loads ora if a spinner can show at all (main.ts, before a command runs): it costs a process
+ * start about 60 ms of CPU, for nothing when stderr is not a terminal (CI, pipes, scripts).
+ */
+export async function loadSpinner(): Promise<void> {
+  if (spinnerPossible()) ora ??= (await import('ora')).default;
+}
 
 export class Progress {
   private readonly spinner: Ora | null;
@@ -12,10 +30,7 @@ export class Progress {
   private readonly warned = new Set<string>();
 
   constructor(quiet: boolean) {
-    // A terminal that reports no width (some CI pseudo-terminals) would make ora clear an
-    // unbounded number of lines on every frame.
-    const enabled = !quiet && process.stderr.isTTY === true && (process.stderr.columns ?? 0) > 0;
-    this.spinner = enabled ? ora({ stream: process.stderr }).start() : null;
+    this.spinner = !quiet && ora !== undefined && spinnerPossible() ? ora({ stream: process.stderr }).start() : null;
   }
 
   update(text: string): void {

@@ -63,8 +63,10 @@ function say(line: string): void {
 /** Runs `snnc <argv>` in a child process and ends as it ends (see the file comment). */
 export function supervise(argv: readonly string[]): void {
   const childScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'child.js');
+  // fd 4: an IPC channel the child only watches: it closes when this process dies, even by
+  // SIGKILL, and the child then stops instead of running on without a supervisor.
   const child = spawn(process.execPath, [...process.execArgv, childScript, ...argv.slice(2)], {
-    stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+    stdio: ['inherit', 'inherit', 'inherit', 'pipe', 'ipc'],
   });
   const ledger = new TemporaryLedger();
   const pipe = child.stdio[3] as NodeJS.ReadableStream | null;

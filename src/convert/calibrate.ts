@@ -5,6 +5,15 @@
  * by v(0), see passes/shift-currents.ts). Layers are corrected in order, each measured after
  * the corrections of the layers before it.
  *
+ * Bias calibration of a layer that resets to zero (--target nir) corrects each channel's gain
+ * too: the charge above the threshold that a reset to zero throws away grows with the rate
+ * (at a constant current z an IF neuron fires every ceil(1/z) steps, not 1/z), so the rate
+ * falls short of the target in proportion, not by a constant. Per channel, over the
+ * (image, position) samples the ANN drives (target > 0), the measured rate is fitted as
+ * r = alpha target + beta (least squares), and the current becomes z' = (z - beta) / alpha:
+ * weights and bias times 1/alpha, plus -beta/alpha (alpha kept in [1/2, 2]; channels with
+ * fewer than GAIN_FIT_MIN_SAMPLES driven samples get the mean correction alone).
+ *
  * Cost: layer l is measured on the graph up to l only (what follows cannot change it), so
  * calibrating L layers costs about L/2 simulations of the whole network. To keep deep networks
  * affordable the simulations use at most max(CALIB_RUN_MIN_IMAGES, CALIB_RUN_IMAGE_LAYERS / L)
@@ -17,6 +26,8 @@ import type { Graph, SpikeNode } from '../ir/graph.js';
 import { inferShapes } from '../ir/shapes.js';
 import { sizeOf } from '../ir/tensor.js';
 import { shiftCurrents, type CalibrationMode } from '../passes/shift-currents.js';
+import { transformCurrent } from '../passes/current-transform.js';
+import type { Pass } from '../passes/pass.js';
 import { runAnn } from '../runtime/ann.js';
 import { driveSnn } from '../runtime/batch-driver.js';
 import { defaultThreads, type OrtOptions } from '../runtime/ort.js';
@@ -24,6 +35,7 @@ import type { RuntimeSettings } from '../runtime/settings.js';
 import { maxRate } from '../snn/layer.js';
 
 export const CALIB_RUN_MIN_IMAGES = 256;
+export const GAIN_FIT_MIN_SAMPLES = 50;
 export const CALIB_RUN_IMAGE_LAYERS = 4096;
 
 /** Calibration images the layer-by-layer simulations use for a network of `layers` spiking layers. */
@@ -87,6 +99,7 @@ export async function calibrateLayers(
     const channels = shape[0]!;
     const plane = per / channels;
     const missing = new Float64Array(channels);
+    const fit = mode === 'bias' && layer.neuron.reset === 'zero' ? new GainFit(channels) : null;
     const target = targets.get(layer.name)!;
     await driveSnn(
       prefixGraph(snn, layer),
@@ -99,14 +112,73 @@ export async function calibrateLayers(
       (r, start, count) => {
         const spikes = r.counts.get(layer.name)!;
         const want = target.subarray(start * per, (start + count) * per);
-        for (let i = 0; i < spikes.length; i++) missing[Math.floor(i / plane) % channels]! += want[i]! - spikes[i]! / timesteps;
+        for (let i = 0; i < spikes.length; i++) {
+          const c = Math.floor(i / plane) % channels;
+          missing[c]! += want[i]! - spikes[i]! / timesteps;
+          if (fit && want[i]! > 0) fit.add(c, want[i]!, spikes[i]! / timesteps);
+        }
       },
     );
     const delta = Float32Array.from(missing, (m) => m / (calib.count * plane));
-    const result = shiftCurrents(layer.name, delta, mode, timesteps).run(snn);
+    const result = fit ? fit.pass(layer.name, delta).run(snn) : shiftCurrents(layer.name, delta, mode, timesteps).run(snn);
     snn = result.graph;
     log.push(...result.log.map((l) => `calibrate-${mode}: ${l}`));
   }
   if (used < model.conversion.calibSamples) log.push(`calibrate-${mode}: measured on the first ${used} calibration images (${layers.length} spiking layers)`);
   return { model: { ...model, snn }, log };
+}
+
+/** Per-channel least-squares fit of measured rate against target rate, r = alpha t + beta. */
+class GainFit {
+  private readonly n: Float64Array;
+  private readonly t: Float64Array;
+  private readonly r: Float64Array;
+  private readonly tt: Float64Array;
+  private readonly tr: Float64Array;
+  constructor(private readonly channels: number) {
+    [this.n, this.t, this.r, this.tt, this.tr] = [0, 1, 2, 3, 4].map(() => new Float64Array(channels)) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+  }
+
+  add(c: number, target: number, rate: number): void {
+    this.n[c]!++;
+    this.t[c]! += target;
+    this.r[c]! += rate;
+    this.tt[c]! += target * target;
+    this.tr[c]! += target * rate;
+  }
+
+  /** z -> (z - beta) / alpha per channel; `meanMissing` (target - rate over all samples) where the fit has too few samples. */
+  pass(layer: string, meanMissing: Float32Array): Pass {
+    const gain = new Float32Array(this.channels);
+    const offset = new Float32Array(this.channels);
+    for (let c = 0; c < this.channels; c++) {
+      const n = this.n[c]!;
+      const mt = this.t[c]! / n;
+      const mr = this.r[c]! / n;
+      const vt = this.tt[c]! / n - mt * mt;
+      if (n < GAIN_FIT_MIN_SAMPLES || !(vt > 1e-6)) {
+        gain[c] = 1;
+        offset[c] = meanMissing[c]!;
+        continue;
+      }
+      const alpha = Math.min(2, Math.max(0.5, (this.tr[c]! / n - mt * mr) / vt));
+      const beta = mr - alpha * mt;
+      gain[c] = 1 / alpha;
+      offset[c] = -beta / alpha;
+    }
+    return {
+      name: 'calibrate-bias',
+      run(graph: Graph) {
+        const spike = graph.nodes.find((n): n is SpikeNode => n.op === 'spike' && n.name === layer)!;
+        const theta = spike.neuron.vThreshold;
+        const result = transformCurrent(graph, layer, gain, offset.map((o) => o * theta), 'bias');
+        const sorted = [...gain].map((g) => 1 / g).sort((a, b) => a - b);
+        const meanAbs = offset.reduce((s, o) => s + Math.abs(o), 0) / offset.length;
+        return {
+          graph: result.graph,
+          log: [`'${layer}': reset to zero: rate gain alpha median ${sorted[sorted.length >> 1]!.toFixed(3)} (${sorted[0]!.toFixed(3)}..${sorted.at(-1)!.toFixed(3)}), mean |offset| ${meanAbs.toFixed(4)} over ${gain.length} channels, weights and bias of ${result.where} corrected`],
+        };
+      },
+    };
+  }
 }

@@ -14,11 +14,10 @@ import { defaultMaxMemoryBytes } from '../util/memory-limit.js';
 import { readFileBytes } from '../util/read-file.js';
 import { checkLoadedGraph } from './graph-checks.js';
 import { assertValid } from '../ir/verify.js';
-import { importOnnx } from './onnx/import.js';
 import { loadSnn, sha256 } from './snn-file.js';
-import { importTfjs } from './tfjs/import.js';
-import { importNir } from './nir/import.js';
-import { readNir } from './nir/read.js';
+
+// Each importer (ONNX: its protobuf schema; TF.js; NIR: HDF5) is loaded when a file of its
+// format is read: every CLI command imports this file, and most read one format at most.
 
 export interface LoadedAnn {
   kind: 'ann';
@@ -68,6 +67,7 @@ async function importAnn(
 ): Promise<{ graph: Graph; log: string[]; sha256: string; preprocess?: Partial<Preprocess> }> {
   if (format === 'onnx') {
     const bytes = readFileBytes(file, maxMemoryBytes);
+    const { importOnnx } = await import('./onnx/import.js');
     const r = importOnnx(bytes, { maxMemoryBytes });
     const declared = r.preprocess
       ? [`input preprocessing from the file's metadata: ${Object.entries(r.preprocess).map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(',') : v}`).join(', ')}`]
@@ -79,6 +79,7 @@ async function importAnn(
       ...(r.preprocess ? { preprocess: r.preprocess } : {}),
     };
   }
+  const { importTfjs } = await import('./tfjs/import.js');
   const r = await importTfjs(file, maxMemoryBytes);
   return { graph: r.graph, log: [`TF.js layers model, produced by ${r.producer}`, ...r.log], sha256: r.sha256 };
 }
@@ -113,6 +114,7 @@ export async function readModel(file: string, options: { maxMemoryBytes?: number
  */
 async function loadNirModel(file: string, maxMemoryBytes: number): Promise<LoadedSnn> {
   if (!fs.existsSync(file)) throw new UserError('no such file');
+  const [{ importNir }, { readNir }] = await Promise.all([import('./nir/import.js'), import('./nir/read.js')]);
   const imported = importNir(await readNir(file));
   checkLoadedGraph(imported.snn, maxMemoryBytes);
   assertValid(imported.snn, 'the NIR import');

@@ -2,18 +2,24 @@
  * Seeded standard normal numbers for membrane noise: xoroshiro128+ (pure-rand) for uniforms,
  * Box-Muller for the normals. The same seed gives the same sequence on every machine.
  */
-import { xoroshiro128plus, type RandomGenerator } from 'pure-rand';
+import { createRequire } from 'node:module';
+import type * as PureRand from 'pure-rand';
+
+// Required when a source is made, not imported at the top: every command loads this file, few
+// draw noise (pure-rand's CommonJS build: the same generators).
+let pureRand: typeof PureRand | undefined;
 
 const TWO_POW_32 = 2 ** 32;
 
 export class NormalSource {
-  private readonly rng: RandomGenerator;
+  private readonly rng: PureRand.RandomGenerator;
   /** Box-Muller gives normals in pairs; the second one waits here. */
   private spare = 0;
   private hasSpare = false;
 
   constructor(readonly seed: number) {
-    this.rng = xoroshiro128plus(seed | 0);
+    pureRand ??= createRequire(import.meta.url)('pure-rand') as typeof PureRand;
+    this.rng = pureRand.xoroshiro128plus(seed | 0);
   }
 
   /**

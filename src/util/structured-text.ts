@@ -7,8 +7,20 @@
  * warnings (an unresolved tag, ...) become one line each, given to `warn`, instead of its
  * multi-line echo of the file.
  */
-import { parseDocument, YAMLParseError } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 import { oneLine, UserError } from '../errors.js';
+
+let yamlModule: typeof Yaml | undefined;
+
+/**
+ * The yaml library, loaded on first use: every command imports this file, few read YAML, and
+ * its 70 modules cost a CLI start about 40 ms of CPU. (It is CommonJS, so require() loads it
+ * synchronously.)
+ */
+export function yaml(): typeof Yaml {
+  return (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof Yaml);
+}
 
 /** Deepest nesting of lists and mappings any snnc file needs (a .snn.json reaches about 6). */
 export const MAX_NESTING = 64;
@@ -97,7 +109,7 @@ export function parseYamlText(text: string, file: string, warn: (message: string
   if (jsonDepth(text, MAX_NESTING) > MAX_NESTING || yamlIndent(text, MAX_YAML_INDENT) > MAX_YAML_INDENT) throw tooDeep(file);
   let value: unknown;
   try {
-    const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+    const doc = yaml().parseDocument(text, { uniqueKeys: true, prettyErrors: false });
     const [first] = doc.errors;
     if (first) throw /call stack/i.test(first.message) ? tooDeep(file) : first;
     for (const w of doc.warnings) warn(`${file}: ${yamlProblem(w)}${lineOf(text, w.pos?.[0])}`);
@@ -105,7 +117,7 @@ export function parseYamlText(text: string, file: string, warn: (message: string
   } catch (err) {
     if (err instanceof RangeError || /call stack/i.test(String((err as Error)?.message))) throw tooDeep(file);
     if (err instanceof UserError) throw err;
-    const at = err instanceof Error && 'pos' in err ? lineOf(text, (err as YAMLParseError).pos?.[0], (line) => ` at line ${line}`) : '';
+    const at = err instanceof Error && 'pos' in err ? lineOf(text, (err as Yaml.YAMLParseError).pos?.[0], (line) => ` at line ${line}`) : '';
     throw new UserError(`${file}: not valid YAML${at} (${yamlProblem(err)})`);
   }
   if (valueDepth(value, MAX_NESTING) > MAX_NESTING) throw tooDeep(file);

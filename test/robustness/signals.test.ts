@@ -51,6 +51,40 @@ describe('signals during synchronous work', () => {
   });
 });
 
+/** Whether process `pid` is still running (a zombie waiting to be reaped has ended). */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+describe('a supervisor killed by SIGKILL', () => {
+  it('takes the command process with it, which ends as on SIGTERM without writing its output', async () => {
+    const json = path.join(dir, 'orphaned.json');
+    const data = convnetData(dir, 10);
+    // The hook holds the command inside an onnxruntime run (its event loop free), as a long evaluation would.
+    const { child, done } = await startUntil(
+      ['eval', 'fixtures/onnx/convnet.onnx', '--data', data, '--calib-data', data, '-T', '2', '--json', json, '-q'],
+      'test-hook: blocked',
+      { preload: 'block-ort.mjs' },
+    );
+    const [command] = fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+    expect(command).toBeGreaterThan(0);
+    child.kill('SIGKILL');
+    try {
+      await expect.poll(() => running(command!), { timeout: 5000 }).toBe(false);
+    } finally {
+      if (running(command!)) process.kill(command!, 'SIGKILL');
+    }
+    // It held the supervisor's stdout and stderr: they have closed now.
+    expect((await done).signal).toBe('SIGKILL');
+    expect(fs.existsSync(json)).toBe(false);
+    expect(temporariesIn(dir)).toEqual([]);
+  });
+});
+
 describe('inputs that would block', () => {
   const fifo = path.join(dir, 'pipe');
   const fifoModel = path.join(dir, 'model.onnx');

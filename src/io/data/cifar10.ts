@@ -13,10 +13,11 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { PNG } from 'pngjs';
+import type * as Pngjs from 'pngjs';
 import { oneLine, UserError } from '../../errors.js';
 import type { Dataset } from '../../model/dataset.js';
 
@@ -225,6 +226,8 @@ function parseLabels(entries: Map<string, Uint8Array>, name: string): number[] {
 
 /** One PNG of 10,000 rows (image r: 1024 RGB pixels, HWC) -> a binary batch (label, then CHW). */
 export function pngToBatch(entries: Map<string, Uint8Array>, name: string, labels: number[]): Buffer {
+  // pngjs (CommonJS) is required here, not imported at the top: every command loads this file.
+  const { PNG } = createRequire(import.meta.url)('pngjs') as typeof Pngjs;
   const png = PNG.sync.read(Buffer.from(entry(entries, name)));
   if (png.width !== PIXELS || png.height !== labels.length) {
     throw new UserError(`dataset cifar10: ${name} is ${png.width} x ${png.height}, expected ${PIXELS} x ${labels.length}`);

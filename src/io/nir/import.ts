@@ -13,7 +13,7 @@
  *
  *   Conv2d -> conv; Affine, Linear -> dense; Scale -> affine (one value per channel);
  *   AvgPool2d -> avgpool; SumPool2d -> avgpool then affine x (kernel area);
- *   Flatten (end_dim -1, start_dim 0 in NIR's axes or 1 in torch's) -> flatten;
+ *   Flatten (end_dim -1, start_dim 0 or -rank in NIR's axes, or 1 in torch's) -> flatten;
  *   CubaLIF with tau_syn <= dt / 1000 -> LIF with r w_in (its synapse follows the input);
  *   I or LI feeding the Output -> the readout, which sums the current over steps (an LI's
  *   leak is dropped, and logged); a node with several incoming edges sums them (add).
@@ -231,7 +231,7 @@ export function importNir(record: NirGraphRecord): ImportedNir {
       case 'Flatten': {
         const start = r.int('start_dim', 0);
         const end = r.int('end_dim', -1);
-        if ((end !== -1 && end !== shape.length - 1) || (start !== 0 && start !== 1)) r.refuse(`start_dim ${start}, end_dim ${end}: snnc flattens the whole value (start_dim 0 in NIR's axes, or 1 in torch's)`);
+        if ((end !== -1 && end !== shape.length - 1) || (start !== 0 && start !== -shape.length && start !== 1)) r.refuse(`start_dim ${start}, end_dim ${end}: snnc flattens the whole value (start_dim 0 or -${shape.length} in NIR's axes, or 1 in torch's)`);
         if (start === 1 && shape.length > 1) log.push(`Flatten ${name}: start_dim 1 read in torch's axes (batch first), as Norse and snnTorch write it`);
         valueOf.set(name, push({ name, op: 'flatten', inputs: [x], output: name }, [shape.reduce((a, b) => a * b, 1)]));
         continue;

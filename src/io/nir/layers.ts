@@ -11,10 +11,13 @@
  *                  out of the divisor: SumPool2d, then Scale by 1 / (cells inside the input)
  *   globalavgpool  AvgPool2d over the whole plane
  *   maxpool        SumPool2d, a loss: NIR has no max-pool
- *   flatten        Flatten over the whole value: start_dim 0 in NIR's convention (shapes
- *                  have no batch axis; nir's type inference flattens input_type from
- *                  start_dim), or 1 in torch importers' convention (Norse and snnTorch pass
- *                  start_dim to torch.nn.Flatten on a batched tensor; Sinabs adds 1 itself)
+ *   flatten        Flatten over the whole value, end_dim -1. start_dim counts NIR's axes
+ *                  (shapes have no batch axis; nir's type inference flattens input_type from
+ *                  start_dim), but Norse and snnTorch pass it to torch.nn.Flatten on a
+ *                  batched tensor, and Sinabs adds 1 to it when it is >= 0. So by default
+ *                  (`nir`) start_dim = -rank: NIR's first axis, counted from the end, which
+ *                  is the first axis after the batch in all three. `zero`: 0 (NIR's axes
+ *                  only); `torch`: 1 (torch's axes only).
  * NIR pads both sides of an axis equally and has no ceil mode: other geometries are refused.
  */
 import { InternalError, UserError } from '../../errors.js';
@@ -105,8 +108,16 @@ export function concatPart(inShape: readonly number[], offset: number, total: nu
   return conv2d(w, [total, part, 1, 1], new Float32Array(total), [1, 1], [0, 0], [1, 1], inShape);
 }
 
-/** Which axis numbering Flatten's start_dim uses: NIR's (no batch axis) or torch's (batch axis 0). */
-export type FlattenConvention = 'nir' | 'torch';
+/**
+ * How Flatten's start_dim is written: `nir`, -rank (NIR's axis 0 counted from the end: the
+ * whole sample in NIR's axes and in torch's batched ones); `zero`, 0 (NIR's axes, no batch);
+ * `torch`, 1 (batch axis 0).
+ */
+export type FlattenConvention = 'nir' | 'zero' | 'torch';
+
+export function flattenStartDim(convention: FlattenConvention, rank: number): number {
+  return convention === 'nir' ? -rank : convention === 'zero' ? 0 : 1;
+}
 
 export function layerToNir(node: Node, inShape: readonly number[], outShape: readonly number[], flatten: FlattenConvention = 'nir'): Pieces {
   switch (node.op) {
@@ -163,7 +174,7 @@ export function layerToNir(node: Node, inShape: readonly number[], outShape: rea
       };
     }
     case 'flatten':
-      return one(bare('Flatten', { start_dim: i64Scalar(flatten === 'nir' ? 0 : 1), end_dim: i64Scalar(-1), input_type: i64(inShape) }));
+      return one(bare('Flatten', { start_dim: i64Scalar(flattenStartDim(flatten, inShape.length)), end_dim: i64Scalar(-1), input_type: i64(inShape) }));
     case 'relu':
     case 'spike':
     case 'add':

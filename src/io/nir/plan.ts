@@ -34,7 +34,14 @@ import {
   type NirNode,
 } from './document.js';
 import { concatPart, layerToNir, type FlattenConvention, type Pieces } from './layers.js';
+
+const FLATTEN_TEXT: Record<FlattenConvention, string> = {
+  nir: "-rank: NIR's axis 0 counted from the end (no batch axis), axis 1 of a batched tensor",
+  zero: "0: NIR's axes, no batch axis",
+  torch: '1: torch axes, batch axis 0',
+};
 import { readoutIntegrator, spikeToNir, type ThresholdTest } from './neuron.js';
+import { poolsAsSums } from './sum-pool.js';
 
 export type ReadoutKind = 'integrator' | 'current';
 export type NirCompat = 'current' | '1.0.4';
@@ -45,13 +52,17 @@ export interface NirExportOptions {
   readout: ReadoutKind;
   /** Default 'gt' (NIR's v > v_threshold). */
   threshold?: ThresholdTest;
-  /** Default 'nir' (start_dim 0). */
+  /** Default 'nir' (start_dim -rank). */
   flatten?: FlattenConvention;
   /** Default 'current' (nir >= 1.0.6). */
   compat?: NirCompat;
   /** IF layers as LIF nodes with a leak below float32 resolution (neuron.ts). */
   ifAsLif?: boolean;
+  /** Default 'avg' (AvgPool2d); 'sum': SumPool2d with the divisor in the next layer's weights (sum-pool.ts). */
+  pool?: PoolConvention;
 }
+
+export type PoolConvention = 'avg' | 'sum';
 
 export const TIME_CONVENTION =
   'snnc step t covers [t dt_s, (t+1) dt_s) seconds; every signal is held constant over a step: ' +
@@ -139,6 +150,13 @@ export function planNir(model: SnnModel, options: NirExportOptions): NirDocument
     add(outputName, { type: 'Output', params: { shape: i64(outShape) }, metadata: {} }, last);
   }
   doc.metadata = graphMetadata(model, options, doc.losses);
+  if (options.pool === 'sum') {
+    const sums = poolsAsSums(doc);
+    if (sums.refused.length > 0) {
+      throw new UserError(`--nir-pool sum: average pooling ${sums.refused.map((n) => `'${n}'`).join(', ')} is not read by one Conv2d / Affine / Linear alone (through at most a Flatten), which could take its divisor; export with --nir-pool avg`);
+    }
+    doc.nodes = sums.doc.nodes;
+  }
   if (options.compat === '1.0.4') {
     doc.metadata = {};
     for (const node of doc.nodes.values()) node.metadata = {};
@@ -154,7 +172,8 @@ function graphMetadata(model: SnnModel, options: NirExportOptions, losses: reado
     dt_s: f64Scalar(options.dtS),
     ...(model.conversion.target ? { snnc_target: str(model.conversion.target) } : {}),
     threshold_test: str((options.threshold ?? 'gt') === 'gt' ? 'v > v_threshold (NIR)' : 'v >= v_threshold'),
-    flatten_start_dim: str((options.flatten ?? 'nir') === 'nir' ? "NIR's: no batch axis" : 'torch: batch axis 0'),
+    flatten_start_dim: str(FLATTEN_TEXT[options.flatten ?? 'nir']),
+    ...(options.pool === 'sum' ? { pooling: str('average pooling as SumPool2d, its divisor folded into the weights of the layer reading it') } : {}),
     time_convention: str(TIME_CONVENTION),
     input_encoding: str('constant current: x = (pixel * input_scale - input_mean[c]) / input_std[c], applied at every step'),
     input_scale: f64Scalar(model.preprocess.scale),

@@ -131,19 +131,49 @@ export async function readLayersModel(file: string, budgetBytes = defaultMaxMemo
   let model: Tf.LayersModel;
   // tfjs-layers prints its doubts about a topology with console.warn: keep them for the log.
   const warnings: string[] = [];
-  const warn = console.warn;
-  console.warn = (...args: unknown[]) => warnings.push(args.map(String).join(' '));
   try {
-    model = await tf.loadLayersModel(recording, { strict: true });
+    model = await collectingWarnings(warnings, () => tf.loadLayersModel(recording, { strict: true }));
   } catch (err) {
     if (err instanceof UserError) throw err;
     throw new UserError(`not a loadable TF.js layers model: ${tfjsReason(err)}`);
-  } finally {
-    console.warn = warn;
   }
   const hash = crypto.createHash('sha256');
   for (const f of [modelFile, ...weightFiles]) hash.update(contents.get(f) ?? Buffer.alloc(0));
   return { model, producer: producer || 'unknown', sha256: hash.digest('hex'), warnings };
+}
+
+/** The lists collecting console.warn now: one per load in progress. */
+const warningSinks = new Set<string[]>();
+let consoleWarn: typeof console.warn | undefined;
+
+/**
+ * Runs `body` with console.warn's lines added to `sink` instead of printed. Loads may overlap
+ * (each awaits file reads): the first one in replaces console.warn, the last one out puts it
+ * back, and a line goes to every load in progress, since nothing tells whose it is. Saving
+ * and restoring console.warn around each load would leave it replaced for good whenever two
+ * loads end in the order they began.
+ */
+async function collectingWarnings<T>(sink: string[], body: () => Promise<T>): Promise<T> {
+  if (warningSinks.size === 0) {
+    consoleWarn = console.warn;
+    console.warn = collect;
+  }
+  warningSinks.add(sink);
+  try {
+    return await body();
+  } finally {
+    warningSinks.delete(sink);
+    if (warningSinks.size === 0) {
+      // Unless someone replaced it meanwhile: theirs stays.
+      if (console.warn === collect) console.warn = consoleWarn!;
+      consoleWarn = undefined;
+    }
+  }
+}
+
+function collect(...args: unknown[]): void {
+  const line = args.map(String).join(' ');
+  for (const sink of warningSinks) sink.push(line);
 }
 
 /** Why tfjs refused a model, in one line; some of its errors have no message (a layer it cannot find). */
