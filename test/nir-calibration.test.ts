@@ -7,15 +7,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertAnn } from '../src/convert/convert.js';
 import { DEFAULT_CONVERSION, type ConversionOptions } from '../src/model/conversion-settings.js';
-import { DEFAULT_PREPROCESS, preprocessBatch, type Dataset } from '../src/model/dataset.js';
+import { DEFAULT_PREPROCESS } from '../src/model/dataset.js';
 import { loadDataset } from '../src/io/data/registry.js';
 import { loadModel } from '../src/convert/load-model.js';
 import type { LoadedAnn } from '../src/io/load-model.js';
-import type { SnnModel } from '../src/model/snn-model.js';
-import type { SpikeNode } from '../src/ir/graph.js';
-import { runAnn } from '../src/runtime/ann.js';
-import { SnnSimulator } from '../src/runtime/simulator.js';
 import { tempDir } from './helpers/idx.js';
+import { meanRateError } from './helpers/rate-error.js';
 import { CONVNET, convnetData } from './helpers/labelled.js';
 
 let data: { data: string; calib: string };
@@ -41,28 +38,6 @@ const nir = (over: Partial<ConversionOptions>): ConversionOptions => ({
   ...over,
 });
 
-/** Mean |SNN rate - ANN target rate| over every neuron of every spiking layer, on `ds`. */
-async function meanRateError(model: SnnModel, ds: Dataset): Promise<number> {
-  const layers = model.snn.nodes.filter((n): n is SpikeNode => n.op === 'spike');
-  const targets = new Map<string, Float32Array>();
-  await runAnn(model.ann, ds, model.preprocess, { batchSize: ds.count, watch: layers.map((l) => l.output) }, (out) => {
-    for (const l of layers) targets.set(l.name, Float32Array.from(out.get(l.output)!, (a) => Math.min(1, Math.max(0, a / l.lambda[0]!))));
-  });
-  const sim = await SnnSimulator.create(model.snn, T);
-  const r = await sim.runBatch(preprocessBatch(ds, 0, ds.count, model.preprocess), ds.count, { capture: new Set(layers.map((l) => l.name)) });
-  await sim.release();
-  let error = 0;
-  let n = 0;
-  for (const l of layers) {
-    const target = targets.get(l.name)!;
-    r.counts.get(l.name)!.forEach((c, i) => {
-      error += Math.abs(c / T - target[i]!);
-      n++;
-    });
-  }
-  return error / n;
-}
-
 describe('bias calibration under reset to zero', () => {
   it('fits a gain of at most 1 per layer, below 1 in the first (the lost residual charge), and lowers the rate error on held-back images', async () => {
     const heldBack = loadDataset(data.data);
@@ -74,8 +49,8 @@ describe('bias calibration under reset to zero', () => {
     // The first layer sees a constant current: at z per step it fires every ceil(1/z) steps.
     expect(medians[0]).toBeLessThan(1);
     for (const m of medians) expect(m).toBeLessThanOrEqual(1);
-    const before = await meanRateError(plain.model, heldBack);
-    const after = await meanRateError(calibrated.model, heldBack);
+    const before = await meanRateError(plain.model, heldBack, T);
+    const after = await meanRateError(calibrated.model, heldBack, T);
     expect(after).toBeLessThan(0.8 * before);
   }, 300_000);
 });

@@ -8,17 +8,15 @@ import { convertAnn, PERCENTILE_CANDIDATES } from '../src/convert/convert.js';
 import { DEFAULT_CONVERSION, VINIT_SEARCH_SAMPLES } from '../src/model/conversion-settings.js';
 import { estimateEnergy, opCosts } from '../src/eval/energy.js';
 import { evaluate } from '../src/eval/evaluate.js';
-import { DEFAULT_PREPROCESS, limitDataset, preprocessBatch, type Dataset } from '../src/model/dataset.js';
+import { DEFAULT_PREPROCESS, limitDataset } from '../src/model/dataset.js';
 import { loadDataset } from '../src/io/data/registry.js';
 import { loadModel } from '../src/convert/load-model.js';
 import type { LoadedAnn } from '../src/io/load-model.js';
 import type { ConversionOptions } from '../src/model/conversion-settings.js';
-import type { SnnModel } from '../src/model/snn-model.js';
 import type { Graph, SpikeNode } from '../src/ir/graph.js';
 import { tensor } from '../src/ir/tensor.js';
-import { runAnn } from '../src/runtime/ann.js';
-import { SnnSimulator } from '../src/runtime/simulator.js';
 import { tempDir } from './helpers/idx.js';
+import { meanRateError } from './helpers/rate-error.js';
 import { CONVNET, convnetData } from './helpers/labelled.js';
 
 let data: { data: string; calib: string };
@@ -33,36 +31,14 @@ beforeAll(async () => {
 const settings = (over: Partial<ConversionOptions>): ConversionOptions => ({ ...DEFAULT_CONVERSION, vInitAuto: false, calibSamples: 120, calibTimesteps: T, ...over });
 const calibOf = () => loadDataset(data.calib);
 
-/** Mean |SNN rate - ANN target rate| over every neuron of every spiking layer, on `ds`. */
-async function meanRateError(model: SnnModel, ds: Dataset): Promise<number> {
-  const layers = model.snn.nodes.filter((n): n is SpikeNode => n.op === 'spike');
-  const targets = new Map<string, Float32Array>();
-  await runAnn(model.ann, ds, model.preprocess, { batchSize: ds.count, watch: layers.map((l) => l.output) }, (out) => {
-    for (const l of layers) targets.set(l.name, Float32Array.from(out.get(l.output)!, (a) => Math.min(1, Math.max(0, a / l.lambda[0]!))));
-  });
-  const sim = await SnnSimulator.create(model.snn, T);
-  const r = await sim.runBatch(preprocessBatch(ds, 0, ds.count, model.preprocess), ds.count, { capture: new Set(layers.map((l) => l.name)) });
-  await sim.release();
-  let error = 0;
-  let n = 0;
-  for (const l of layers) {
-    const target = targets.get(l.name)!;
-    r.counts.get(l.name)!.forEach((c, i) => {
-      error += Math.abs(c / T - target[i]!);
-      n++;
-    });
-  }
-  return error / n;
-}
-
 describe('light calibration', () => {
   it.each(['bias', 'potential'] as const)('%s calibration lowers the mean rate error on held-back images', async (mode) => {
     const heldBack = loadDataset(data.data);
     const plain = await convertAnn(ann, DEFAULT_PREPROCESS, settings({}), calibOf(), { batchSize: 60 });
     const calibrated = await convertAnn(ann, DEFAULT_PREPROCESS, settings({ calibrate: mode }), calibOf(), { batchSize: 60 });
     expect(calibrated.log.some((l) => l.startsWith(`calibrate-${mode}`))).toBe(true);
-    const before = await meanRateError(plain.model, heldBack);
-    const after = await meanRateError(calibrated.model, heldBack);
+    const before = await meanRateError(plain.model, heldBack, T);
+    const after = await meanRateError(calibrated.model, heldBack, T);
     expect(after).toBeLessThan(before);
   });
 });
