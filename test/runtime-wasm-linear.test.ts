@@ -4,7 +4,8 @@
  *
  * - conv and dense kernels on inputs whose sums are exact in float32 whatever their order
  *   (weights multiples of 2^-8, inputs j / 4 as pooled spikes): the same outputs as
- *   onnxruntime bit for bit, over strides, pads, dilations and channel counts that exercise
+ *   onnxruntime bit for bit (and so do the JavaScript kernels used where the WebAssembly is
+ *   not built), over strides, pads, dilations and channel counts that exercise
  *   the 32-channel body and the four-channel tail, with and without product tables;
  * - the shipped MNIST CNN on real test images: the default run (pools fused into the scans)
  *   gives onnxruntime's dense path spike for spike; the event-driven conv and dense layers
@@ -16,6 +17,8 @@ import { inferShapes } from '../src/ir/shapes.js';
 import { sizeOf, tensor } from '../src/ir/tensor.js';
 import { OrtLinear } from '../src/runtime/linear/ort-linear.js';
 import { WasmConv, WasmDense } from '../src/runtime/linear/wasm-linear.js';
+import { SparseConv } from '../src/runtime/linear/sparse-conv.js';
+import { SparseDense } from '../src/runtime/linear/sparse-dense.js';
 import { SnnSimulator, type BatchResult, type SimOptions } from '../src/runtime/simulator.js';
 import { wasmAvailable } from '../src/runtime/wasm/module.js';
 import { loadModel } from '../src/convert/load-model.js';
@@ -46,21 +49,21 @@ const CONVS: { name: string; cIn: number; hw: [number, number]; cOut: number; k:
 ];
 
 describe.each(CONVS)('WebAssembly conv $name', ({ cIn, hw, cOut, k, strides, pads, dilations }) => {
+  const node: ConvNode = {
+    op: 'conv',
+    name: 'c',
+    inputs: ['x'],
+    output: 'y',
+    weight: tensor([cOut, cIn, k[0], k[1]], dyadic(randomArray(cOut * cIn * k[0] * k[1], 3))),
+    bias: tensor([cOut], dyadic(randomArray(cOut, 4))),
+    strides,
+    pads,
+    dilations,
+    group: 1,
+  };
+  const g: Graph = { name: 'g', input: { name: 'x', shape: [cIn, ...hw] }, output: 'y', nodes: [node] };
+  const outShape = inferShapes(g).get('y')!;
   it.each([true, false])('equals onnxruntime bit for bit on exact sums (product tables: %s)', async (tables) => {
-    const node: ConvNode = {
-      op: 'conv',
-      name: 'c',
-      inputs: ['x'],
-      output: 'y',
-      weight: tensor([cOut, cIn, k[0], k[1]], dyadic(randomArray(cOut * cIn * k[0] * k[1], 3))),
-      bias: tensor([cOut], dyadic(randomArray(cOut, 4))),
-      strides,
-      pads,
-      dilations,
-      group: 1,
-    };
-    const g: Graph = { name: 'g', input: { name: 'x', shape: [cIn, ...hw] }, output: 'y', nodes: [node] };
-    const outShape = inferShapes(g).get('y')!;
     const rows = 19;
     const x = pooledRows(rows * cIn * hw[0] * hw[1], 0.3, 5);
     const ort = await OrtLinear.create(node, [cIn, ...hw], outShape, { threads: 1 });
@@ -69,6 +72,17 @@ describe.each(CONVS)('WebAssembly conv $name', ({ cIn, hw, cOut, k, strides, pad
     await ort.release();
     const got = new Float32Array(want.length);
     WasmConv.create(node, [cIn, ...hw], outShape)!.run({ data: x, temporal: true, ...(tables ? { levels: 4 } : {}) }, rows, got);
+    expect(Array.from(got)).toEqual(Array.from(want));
+  });
+  it('the JavaScript fallback equals onnxruntime bit for bit on exact sums', async () => {
+    const rows = 7;
+    const x = pooledRows(rows * cIn * hw[0] * hw[1], 0.3, 9);
+    const ort = await OrtLinear.create(node, [cIn, ...hw], outShape, { threads: 1 });
+    const want = new Float32Array(rows * sizeOf(outShape));
+    await ort.run({ data: x, temporal: true }, rows, want);
+    await ort.release();
+    const got = new Float32Array(want.length);
+    new SparseConv(node, [cIn, ...hw], outShape).run({ data: x, temporal: true }, rows, got);
     expect(Array.from(got)).toEqual(Array.from(want));
   });
 });
@@ -85,6 +99,9 @@ describe.each([10, 130])('WebAssembly dense 300 -> %i', (out) => {
     const got = new Float32Array(want.length);
     WasmDense.create(node)!.run({ data: x, temporal: true }, rows, got);
     expect(Array.from(got)).toEqual(Array.from(want));
+    const js = new Float32Array(want.length);
+    new SparseDense(node).run({ data: x, temporal: true }, rows, js);
+    expect(Array.from(js), 'the JavaScript fallback').toEqual(Array.from(want));
   });
 });
 

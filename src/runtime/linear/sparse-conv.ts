@@ -6,6 +6,7 @@
  */
 import type { ConvNode } from '../../ir/graph.js';
 import type { Signal } from '../signal.js';
+import { forEachConvTap } from './conv-taps.js';
 import { nonZerosOfRow, type LinearOp } from './linear-op.js';
 import { InternalError } from '../../errors.js';
 
@@ -45,22 +46,8 @@ export class SparseConv implements LinearOp {
       }
     }
     this.bias = node.bias.data;
-    // Output (oy, ox) reads input (oy sH - padTop + ky dH, ox sW - padLeft + kx dW).
     const pairs: [number, number, number][] = [];
-    const [sH, sW] = node.strides;
-    const [dH, dW] = node.dilations;
-    const [padTop, padLeft] = node.pads;
-    for (let oy = 0; oy < outH; oy++) {
-      for (let ox = 0; ox < outW; ox++) {
-        for (let ky = 0; ky < kH; ky++) {
-          for (let kx = 0; kx < kW; kx++) {
-            const iy = oy * sH - padTop + ky * dH;
-            const ix = ox * sW - padLeft + kx * dW;
-            if (iy >= 0 && iy < inH && ix >= 0 && ix < inW) pairs.push([iy * inW + ix, ky * kW + kx, oy * outW + ox]);
-          }
-        }
-      }
-    }
+    forEachConvTap(node, inShape, outShape, (inPos, tap, outPos) => pairs.push([inPos, tap, outPos]));
     pairs.sort((a, b) => a[0] - b[0] || a[2] - b[2]);
     this.tapStart = new Int32Array(this.inPlane + 1);
     this.tapOf = Int32Array.from(pairs, (p) => p[1]);

@@ -9,6 +9,7 @@ import type { ConvNode, DenseNode } from '../../ir/graph.js';
 import { InternalError } from '../../errors.js';
 import type { Signal } from '../signal.js';
 import { KernelArena } from '../wasm/module.js';
+import { forEachConvTap } from './conv-taps.js';
 import type { LinearOp } from './linear-op.js';
 
 /** Rows per kernel call: the slice's inputs and outputs stay in the caches between copy and kernel. */
@@ -73,21 +74,11 @@ export class WasmConv extends WasmLinear {
     // For each output position, the (input position, tap) pairs inside the input, in tap order.
     const pairs: number[] = [];
     const pairStart = new Int32Array(outPlane + 1);
-    const [sH, sW] = node.strides;
-    const [dH, dW] = node.dilations;
-    const [padTop, padLeft] = node.pads;
-    for (let oy = 0; oy < outH; oy++) {
-      for (let ox = 0; ox < outW; ox++) {
-        for (let ky = 0; ky < kH; ky++) {
-          for (let kx = 0; kx < kW; kx++) {
-            const iy = oy * sH - padTop + ky * dH;
-            const ix = ox * sW - padLeft + kx * dW;
-            if (iy >= 0 && iy < inH && ix >= 0 && ix < inW) pairs.push(iy * inW + ix, (ky * kW + kx) * cOutPad * 4);
-          }
-        }
-        pairStart[oy * outW + ox + 1] = pairs.length / 2;
-      }
-    }
+    forEachConvTap(node, inShape, outShape, (inPos, tap, outPos) => {
+      pairs.push(inPos, tap * cOutPad * 4);
+      pairStart[outPos + 1]!++;
+    });
+    for (let o = 0; o < outPlane; o++) pairStart[o + 1]! += pairStart[o]!;
     super(arena, cIn * inPlane, cOut * outPlane);
     this.cIn = cIn;
     this.inPlane = inPlane;
