@@ -67,6 +67,30 @@
 }
 
 /**
+ * One IF step of the four neurons from i: s = v + z in float64; where s >= vThreshold the
+ * neuron spikes (count + 1, event i + lane appended at events + e) and v becomes s - drop or
+ * vReset, else v = s. Returns the new number of events.
+ */
+// @ts-ignore: decorator
+@inline function ifGroup4(v: usize, z: usize, counts: usize, i: i32, thr: v128, dr: v128, vr: v128, subtract: i32, events: usize, e: i32): i32 {
+  const at = <usize>i << 2;
+  const v4 = v128.load(v + at);
+  const z4 = v128.load(z + at);
+  const sLo = f64x2.add(lo64(v4), lo64(z4));
+  const sHi = f64x2.add(hi64(v4), hi64(z4));
+  const mLo = f64x2.ge(sLo, thr);
+  const mHi = f64x2.ge(sHi, thr);
+  const m = join64Masks(mLo, mHi);
+  // No branch on whether the group fired: it is unpredictable, and a wrong guess costs more
+  // than the reset, count and event stores it would skip.
+  const rLo = subtract != 0 ? f64x2.sub(sLo, dr) : vr;
+  const rHi = subtract != 0 ? f64x2.sub(sHi, dr) : vr;
+  v128.store(v + at, join32(v128.bitselect(rLo, sLo, mLo), v128.bitselect(rHi, sHi, mHi)));
+  v128.store(counts + at, i32x4.sub(v128.load(counts + at), m));
+  return appendEvents4(i32x4.bitmask(m), i, events, e);
+}
+
+/**
  * IF neuron, no leak, no refractory period: v <- v + z; at v >= vThreshold a spike, and
  * v <- v - drop (subtract != 0) or vReset. n neurons; z, v float32, counts int32, events int32.
  * Returns the number of events written.
@@ -78,21 +102,7 @@ export function scanIf(z: usize, v: usize, counts: usize, events: usize, n: i32,
   let e = 0;
   let i = 0;
   for (; i + 4 <= n; i += 4) {
-    const at = <usize>i << 2;
-    const v4 = v128.load(v + at);
-    const z4 = v128.load(z + at);
-    const sLo = f64x2.add(lo64(v4), lo64(z4));
-    const sHi = f64x2.add(hi64(v4), hi64(z4));
-    const mLo = f64x2.ge(sLo, thr);
-    const mHi = f64x2.ge(sHi, thr);
-    const m = join64Masks(mLo, mHi);
-    // No branch on whether the group fired: it is unpredictable, and a wrong guess costs more
-    // than the reset, count and event stores it would skip.
-    const rLo = subtract != 0 ? f64x2.sub(sLo, dr) : vr;
-    const rHi = subtract != 0 ? f64x2.sub(sHi, dr) : vr;
-    v128.store(v + at, join32(v128.bitselect(rLo, sLo, mLo), v128.bitselect(rHi, sHi, mHi)));
-    v128.store(counts + at, i32x4.sub(v128.load(counts + at), m));
-    e = appendEvents4(i32x4.bitmask(m), i, events, e);
+    e = ifGroup4(v, z, counts, i, thr, dr, vr, subtract, events, e);
   }
   for (; i < n; i++) {
     const at = <usize>i << 2;
@@ -161,20 +171,7 @@ export function scanIfSteps(
       const e0 = load<i32>(countAt);
       let e = e0;
       for (let j = 0; j < m; j++) {
-        const i = load<i32>(active + (<usize>j << 2));
-        const at = <usize>i << 2;
-        const v4 = v128.load(v + at);
-        const z4 = v128.load(z + at);
-        const sLo = f64x2.add(lo64(v4), lo64(z4));
-        const sHi = f64x2.add(hi64(v4), hi64(z4));
-        const mLo = f64x2.ge(sLo, thr);
-        const mHi = f64x2.ge(sHi, thr);
-        const mask = join64Masks(mLo, mHi);
-        const rLo = subtract != 0 ? f64x2.sub(sLo, dr) : vr;
-        const rHi = subtract != 0 ? f64x2.sub(sHi, dr) : vr;
-        v128.store(v + at, join32(v128.bitselect(rLo, sLo, mLo), v128.bitselect(rHi, sHi, mHi)));
-        v128.store(counts + at, i32x4.sub(v128.load(counts + at), mask));
-        e = appendEvents4(i32x4.bitmask(mask), i, list, e);
+        e = ifGroup4(v, z, counts, load<i32>(active + (<usize>j << 2)), thr, dr, vr, subtract, list, e);
       }
       store<i32>(countAt, e);
       total += e - e0;
