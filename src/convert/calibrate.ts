@@ -78,12 +78,25 @@ async function targetRates(model: SnnModel, calib: Dataset, layers: SpikeNode[],
   return targets;
 }
 
+/**
+ * How the layers are calibrated. `passes` 0: layer by layer from the input, each measured after
+ * the corrections of the layers before it (about L/2 simulations of the network). `passes` n > 0:
+ * n simulations of the whole network, each measuring every layer at once and correcting all of
+ * them; a layer's correction then also absorbs what the layers before it were missing in that
+ * pass, which the next pass measures and takes back (and a v(0) shift, which moves only the
+ * neurons that receive current, is topped up).
+ */
+export interface CalibrationSchedule {
+  passes: number;
+}
+
 export async function calibrateLayers(
   model: SnnModel,
   calib: Dataset,
   timesteps: number,
   mode: CalibrationMode,
   run: CalibrateRun,
+  schedule: CalibrationSchedule = { passes: 0 },
 ): Promise<{ model: SnnModel; log: string[] }> {
   const layers = model.snn.nodes.filter((n): n is SpikeNode => n.op === 'spike');
   const used = calibRunImages(calib.count, layers.length);
@@ -92,37 +105,55 @@ export async function calibrateLayers(
   const shapes = inferShapes(model.snn);
   let snn = model.snn;
   const log: string[] = [];
-  for (const [index, layer] of layers.entries()) {
-    run.onLayer?.(layer.name, index, layers.length);
-    const shape = shapes.get(layer.output)!;
-    const per = sizeOf(shape);
-    const channels = shape[0]!;
-    const plane = per / channels;
-    const missing = new Float64Array(channels);
-    const fit = mode === 'bias' && layer.neuron.reset === 'zero' ? new GainFit(channels) : null;
-    const target = targets.get(layer.name)!;
+  const rounds = schedule.passes > 0 ? Array.from({ length: schedule.passes }, () => layers) : layers.map((l) => [l]);
+  for (const [round, measured] of rounds.entries()) {
+    if (schedule.passes > 0) run.onLayer?.(`pass ${round + 1}`, round, rounds.length);
+    else run.onLayer?.(measured[0]!.name, round, rounds.length);
+    const last = measured.at(-1)!;
+    const sums = measured.map((layer) => {
+      const shape = shapes.get(layer.output)!;
+      const per = sizeOf(shape);
+      const channels = shape[0]!;
+      return {
+        layer,
+        per,
+        channels,
+        plane: per / channels,
+        missing: new Float64Array(channels),
+        fit: mode === 'bias' && layer.neuron.reset === 'zero' ? new GainFit(channels) : null,
+        target: targets.get(layer.name)!,
+      };
+    });
     await driveSnn(
-      prefixGraph(snn, layer),
+      prefixGraph(snn, last),
       timesteps,
       { ...(run.runtime ? { runtime: run.runtime } : {}), inputScale: maxAbsInput(model.preprocess, snn.input.shape[0]!) },
       calib,
       model.preprocess,
-      { threads: run.threads ?? defaultThreads(), batchSize: run.batchSize, capture: [layer.name] },
+      { threads: run.threads ?? defaultThreads(), batchSize: run.batchSize, capture: measured.map((l) => l.name) },
       // Batches arrive in dataset order: the sums are the same whatever the threads.
       (r, start, count) => {
-        const spikes = r.counts.get(layer.name)!;
-        const want = target.subarray(start * per, (start + count) * per);
-        for (let i = 0; i < spikes.length; i++) {
-          const c = Math.floor(i / plane) % channels;
-          missing[c]! += want[i]! - spikes[i]! / timesteps;
-          if (fit && want[i]! > 0) fit.add(c, want[i]!, spikes[i]! / timesteps);
+        for (const { layer, per, channels, plane, missing, fit, target } of sums) {
+          const spikes = r.counts.get(layer.name)!;
+          const want = target.subarray(start * per, (start + count) * per);
+          for (let i = 0; i < spikes.length; i++) {
+            const c = Math.floor(i / plane) % channels;
+            missing[c]! += want[i]! - spikes[i]! / timesteps;
+            if (fit && want[i]! > 0) fit.add(c, want[i]!, spikes[i]! / timesteps);
+          }
         }
       },
     );
-    const delta = Float32Array.from(missing, (m) => m / (calib.count * plane));
-    const result = fit ? fit.pass(layer.name, delta).run(snn) : shiftCurrents(layer.name, delta, mode, timesteps).run(snn);
-    snn = result.graph;
-    log.push(...result.log.map((l) => `calibrate-${mode}: ${l}`));
+    let meanAbsBias = 0;
+    for (const { layer, plane, missing, fit, target } of sums) {
+      const delta = Float32Array.from(missing, (m) => m / (calib.count * plane));
+      const wanted = target.reduce((s, v) => s + v, 0) / target.length;
+      meanAbsBias += Math.abs(delta.reduce((s, d) => s + d, 0) / delta.length) / Math.max(wanted, 1e-9) / sums.length;
+      const result = fit ? fit.pass(layer.name, delta).run(snn) : shiftCurrents(layer.name, delta, mode, timesteps).run(snn);
+      snn = result.graph;
+      if (schedule.passes === 0 || round === rounds.length - 1) log.push(...result.log.map((l) => `calibrate-${mode}: ${l}`));
+    }
+    if (schedule.passes > 0) log.push(`calibrate-${mode}: pass ${round + 1}/${rounds.length}: mean |rate bias| before it ${(100 * meanAbsBias).toFixed(2)}% over ${sums.length} layers`);
   }
   if (used < model.conversion.calibSamples) log.push(`calibrate-${mode}: measured on the first ${used} calibration images (${layers.length} spiking layers)`);
   return { model: { ...model, snn }, log };

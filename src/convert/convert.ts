@@ -129,7 +129,7 @@ export async function convertAnn(
       ...(run.runtime ? { runtime: run.runtime } : {}),
       ...(run.maxMemoryBytes ? { maxMemoryBytes: run.maxMemoryBytes } : {}),
       onLayer: (layer, i, n) => run.onLayer?.(`calibrating ${settings.calibrate} of ${layer} (${i + 1}/${n})`),
-    });
+    }, { passes: settings.calibPasses ?? 0 });
     model = calibrated.model;
     log.push(...calibrated.log);
   }
@@ -155,7 +155,7 @@ export function deepSettings(options: ConversionOptions, layers: number): { opti
   if (deepDefaults.includes('percentile')) {
     out.percentileFit = DEEP_DEFAULTS.percentileFit;
     out.percentileAuto = false;
-    out.fitTimesteps = Math.max(1, Math.round(options.calibTimesteps * DEEP_DEFAULTS.fitTimestepsFraction));
+    out.fitTimesteps = options.fitTimesteps ?? Math.max(1, Math.round(options.calibTimesteps * DEEP_DEFAULTS.fitTimestepsFraction));
     what.push(`λ fitted for T=${out.fitTimesteps}`);
   }
   if (deepDefaults.includes('calibrate')) {
