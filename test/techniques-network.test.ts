@@ -42,20 +42,18 @@ describe('light calibration', () => {
     expect(after).toBeLessThan(before);
   });
 
-  it('potential calibration in passes over the whole network lowers the rate error like the layer-by-layer one, whatever the threads', async () => {
+  it('potential calibration with each layer topped up lowers the rate error at least as far as one correction per layer, whatever the threads', async () => {
     const heldBack = loadDataset(data.data);
-    const plain = await convertAnn(ann, DEFAULT_PREPROCESS, settings({}), calibOf(), { batchSize: 60 });
-    const sequential = await convertAnn(ann, DEFAULT_PREPROCESS, settings({ calibrate: 'potential' }), calibOf(), { batchSize: 60 });
-    const passes = await convertAnn(ann, DEFAULT_PREPROCESS, settings({ calibrate: 'potential', calibPasses: 2 }), calibOf(), { batchSize: 60, threads: 1 });
-    const passesThreads = await convertAnn(ann, DEFAULT_PREPROCESS, settings({ calibrate: 'potential', calibPasses: 2 }), calibOf(), { batchSize: 25, threads: 2 });
-    expect(passes.log.filter((l) => /^calibrate-potential: pass \d\/2/.test(l))).toHaveLength(2);
+    const once = await convertAnn(ann, DEFAULT_PREPROCESS, settings({ calibrate: 'potential' }), calibOf(), { batchSize: 60 });
+    const revisit = await convertAnn(ann, DEFAULT_PREPROCESS, settings({ calibrate: 'potential', calibRevisit: true }), calibOf(), { batchSize: 60, threads: 1 });
+    const revisitThreads = await convertAnn(ann, DEFAULT_PREPROCESS, settings({ calibrate: 'potential', calibRevisit: true }), calibOf(), { batchSize: 25, threads: 2 });
+    const layers = once.model.snn.nodes.filter((n) => n.op === 'spike').length;
+    expect(revisit.log.filter((l) => l.startsWith('calibrate-potential: top-up'))).toHaveLength(layers);
     const shifts = (g: Graph) => g.nodes.filter((n): n is SpikeNode => n.op === 'spike').map((n) => n.vInitShift);
-    expect(shifts(passesThreads.model.snn)).toEqual(shifts(passes.model.snn));
-    const before = await meanRateError(plain.model, heldBack, T);
-    const afterSequential = await meanRateError(sequential.model, heldBack, T);
-    const afterPasses = await meanRateError(passes.model, heldBack, T);
-    expect(afterPasses).toBeLessThan(before);
-    expect(afterPasses).toBeLessThan(afterSequential * 1.1);
+    expect(shifts(revisitThreads.model.snn)).toEqual(shifts(revisit.model.snn));
+    const afterOnce = await meanRateError(once.model, heldBack, T);
+    const afterRevisit = await meanRateError(revisit.model, heldBack, T);
+    expect(afterRevisit).toBeLessThanOrEqual(afterOnce * 1.02);
   });
 });
 

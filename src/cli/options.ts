@@ -130,7 +130,7 @@ export function addConversionOptions(cmd: Command, { target = true }: { target?:
     .option('--calibrate <mode>', `after conversion, correct mean rate errors per channel: none, bias or potential ${byTarget('calibrate', 'potential')}`)
     .option('--calib-timesteps <T>', `timesteps of the calibration runs (default: --timesteps, or ${DEFAULT_CONVERSION.calibTimesteps})`)
     .option('--fit-timesteps <T>', `run length --percentile fit fits λ for (default: --calib-timesteps; ${DEEP_HELP}: half of it)`)
-    .option('--calib-passes <n>', 'calibration schedule: 0 = layer by layer (about L/2 simulations of an L-layer network), n = n simulations of the whole network, each correcting every layer (default 0)');
+    .option('--calib-revisit', 'potential calibration measures each layer a second time and tops up its correction (one more simulation)');
 }
 
 /** The conversion flags a target sets, with the user's value where given; a value NIR cannot express is a user error. */
@@ -286,7 +286,7 @@ export function conversionOptions(o: RawOptions, timesteps = DEFAULT_CONVERSION.
     calibrate: parseChoice('--calibrate', values.calibrate, ['none', 'bias', 'potential'] as const),
     calibTimesteps: o.calibTimesteps === undefined ? timesteps : parseTimesteps(o.calibTimesteps, '--calib-timesteps'),
     ...(o.fitTimesteps === undefined ? {} : { fitTimesteps: parseTimesteps(o.fitTimesteps, '--fit-timesteps') }),
-    ...(o.calibPasses === undefined ? {} : { calibPasses: parseNumber('--calib-passes', String(o.calibPasses), { min: 0, max: 100, integer: true }) }),
+    ...(o.calibRevisit === true ? { calibRevisit: true } : {}),
     ...deepDefaultsOption(o, target),
   };
 }

@@ -81,7 +81,7 @@ export const CONVERSION = object({
   'percentileAuto?': bool,
   'percentileFit?': bool,
   'fitTimesteps?': num({ integer: true, min: 1 }),
-  'calibPasses?': num({ integer: true, min: 0 }),
+  'calibRevisit?': bool,
   'deepDefaults?': arrayOf(oneOf('percentile', 'channelwise', 'calibrate')),
   'percentileSearch?': arrayOf(object({ percentile: finite, accuracy: finite })),
   'vInitAuto?': bool,

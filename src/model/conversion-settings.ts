@@ -67,8 +67,8 @@ export interface ConversionSettings {
   /** Light calibration after conversion (Li et al. 2021), at calibTimesteps steps. */
   calibrate: 'none' | 'bias' | 'potential';
   calibTimesteps: number;
-  /** Calibration schedule: 0 or absent, layer by layer; n > 0, n passes over the whole network (convert/calibrate.ts). */
-  calibPasses?: number;
+  /** Potential calibration measures each layer twice and tops up its v(0) shift (convert/calibrate.ts). */
+  calibRevisit?: boolean;
 }
 
 /**
