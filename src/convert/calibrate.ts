@@ -92,6 +92,23 @@ async function targetRates(model: SnnModel, calib: Dataset, layers: SpikeNode[],
  */
 export interface CalibrationSchedule {
   revisit: boolean;
+  /**
+   * Layers corrected for the first time per simulation (default 1). With `group` g each
+   * simulation runs up to the last of g new layers, so calibration costs about L / (2 g)
+   * simulations; the later layers of a group are measured before the earlier ones' corrections
+   * (what those miss is in their error too), which the top-up of `revisit` takes back.
+   */
+  group?: number;
+}
+
+/** The layers each calibration simulation measures: [layers topped up..., layers corrected first...]. */
+export function calibrationRounds<T>(layers: readonly T[], schedule: CalibrationSchedule): { measured: T[]; firstFrom: number }[] {
+  const g = Math.max(1, schedule.group ?? 1);
+  const groups: T[][] = [];
+  for (let i = 0; i < layers.length; i += g) groups.push(layers.slice(i, i + g));
+  if (!schedule.revisit) return groups.map((measured) => ({ measured, firstFrom: 0 }));
+  const rounds = groups.map((group, i) => ({ measured: [...(i > 0 ? groups[i - 1]! : []), ...group], firstFrom: i > 0 ? groups[i - 1]!.length : 0 }));
+  return [...rounds, { measured: [...groups.at(-1)!], firstFrom: groups.at(-1)!.length }];
 }
 
 export async function calibrateLayers(
@@ -109,8 +126,8 @@ export async function calibrateLayers(
   const shapes = inferShapes(model.snn);
   let snn = model.snn;
   const log: string[] = [];
-  const rounds = schedule.revisit ? [...layers.map((l, i) => (i > 0 ? [layers[i - 1]!, l] : [l])), [layers.at(-1)!]] : layers.map((l) => [l]);
-  for (const [round, measured] of rounds.entries()) {
+  const rounds = calibrationRounds(layers, schedule);
+  for (const [round, { measured, firstFrom }] of rounds.entries()) {
     run.onLayer?.(measured.at(-1)!.name, round, rounds.length);
     const last = measured.at(-1)!;
     const sums = measured.map((layer) => {
@@ -151,7 +168,7 @@ export async function calibrateLayers(
       const delta = Float32Array.from(missing, (m) => m / (calib.count * plane));
       const result = fit ? fit.pass(layer.name, delta).run(snn) : shiftCurrents(layer.name, delta, mode, timesteps).run(snn);
       snn = result.graph;
-      const again = schedule.revisit && (k < sums.length - 1 || round === rounds.length - 1);
+      const again = k < firstFrom;
       log.push(...result.log.map((l) => `calibrate-${mode}: ${again ? 'top-up ' : ''}${l}`));
     }
   }

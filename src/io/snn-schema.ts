@@ -82,6 +82,7 @@ export const CONVERSION = object({
   'percentileFit?': bool,
   'fitTimesteps?': num({ integer: true, min: 1 }),
   'calibRevisit?': bool,
+  'calibGroup?': num({ integer: true, min: 1 }),
   'deepDefaults?': arrayOf(oneOf('percentile', 'channelwise', 'calibrate')),
   'percentileSearch?': arrayOf(object({ percentile: finite, accuracy: finite })),
   'vInitAuto?': bool,

@@ -69,6 +69,8 @@ export interface ConversionSettings {
   calibTimesteps: number;
   /** Potential calibration measures each layer twice and tops up its v(0) shift (convert/calibrate.ts). */
   calibRevisit?: boolean;
+  /** Layers calibrated for the first time per simulation (absent: 1; convert/calibrate.ts). */
+  calibGroup?: number;
 }
 
 /**
