@@ -130,7 +130,6 @@ export function addConversionOptions(cmd: Command, { target = true }: { target?:
     .option('--calibrate <mode>', `after conversion, correct mean rate errors per channel: none, bias or potential ${byTarget('calibrate', 'potential')}`)
     .option('--calib-timesteps <T>', `timesteps of the calibration runs (default: --timesteps, or ${DEFAULT_CONVERSION.calibTimesteps})`)
     .option('--fit-timesteps <T>', `run length --percentile fit fits λ for (default: --calib-timesteps; ${DEEP_HELP}: half of it)`)
-    .option('--calib-revisit', 'potential calibration measures each layer a second time and tops up its correction (one more simulation)')
     .option('--calib-group <n>', 'layers calibrated per simulation: about L / (2 n) simulations of an L-layer network (default 1)');
 }
 
@@ -287,7 +286,6 @@ export function conversionOptions(o: RawOptions, timesteps = DEFAULT_CONVERSION.
     calibrate: parseChoice('--calibrate', values.calibrate, ['none', 'bias', 'potential'] as const),
     calibTimesteps: o.calibTimesteps === undefined ? timesteps : parseTimesteps(o.calibTimesteps, '--calib-timesteps'),
     ...(o.fitTimesteps === undefined ? {} : { fitTimesteps: parseTimesteps(o.fitTimesteps, '--fit-timesteps') }),
-    ...(o.calibRevisit === true ? { calibRevisit: true } : {}),
     ...(o.calibGroup === undefined ? {} : { calibGroup: parseNumber('--calib-group', String(o.calibGroup), { min: 1, max: 1000, integer: true }) }),
     ...deepDefaultsOption(o, target),
   };

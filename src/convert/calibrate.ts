@@ -79,36 +79,30 @@ async function targetRates(model: SnnModel, calib: Dataset, layers: SpikeNode[],
 }
 
 /**
- * Which layers each simulation measures and corrects: layer by layer from the input, each
- * measured after the corrections of the layers before it. With `revisit` (potential mode), the
- * simulation that measures layer l measures layer l - 1 again and tops up its correction (and
- * one more simulation tops up the last layer): a v(0) shift adds spikes only to the neurons
- * that receive current, so one shift of the mean missing count leaves sparse layers short
- * (measured on ResNet-32: -13% to -20% rate bias left in the sparsest layers). The top-up
- * comes free with the simulation that measures l (L + 1 simulations of prefixes instead of L).
- * Correcting every layer at once from one simulation of the whole network, and iterating,
- * diverges on ResNet-32 (each layer also absorbs what the layers before it miss, which those
- * correct at the same time; the over-correction compounds with depth).
+ * Which layers each simulation measures and corrects: in order from the input, `group` new
+ * layers per simulation (default 1), each group measured after the corrections of the groups
+ * before it. With `group` g each simulation runs up to the last layer of its group, so
+ * calibration costs about L / (2 g) simulations of the network; the later layers of a group are
+ * measured before the earlier ones are corrected, so their correction also absorbs what those
+ * miss.
+ *
+ * Measured on ResNet-32 (docs/deep-networks.md) and not offered: correcting every layer from
+ * one simulation of the whole network and iterating diverges (each layer absorbs what the
+ * layers before it miss, which those correct in the same pass; the over-correction compounds
+ * with depth); topping up each layer's v(0) shift with a second measurement makes it worse
+ * (a shift beyond θ/2 lifts v(0) over the threshold, and every neuron of the channel, driven
+ * or not, fires at the first step).
  */
 export interface CalibrationSchedule {
-  revisit: boolean;
-  /**
-   * Layers corrected for the first time per simulation (default 1). With `group` g each
-   * simulation runs up to the last of g new layers, so calibration costs about L / (2 g)
-   * simulations; the later layers of a group are measured before the earlier ones' corrections
-   * (what those miss is in their error too), which the top-up of `revisit` takes back.
-   */
-  group?: number;
+  group: number;
 }
 
-/** The layers each calibration simulation measures: [layers topped up..., layers corrected first...]. */
-export function calibrationRounds<T>(layers: readonly T[], schedule: CalibrationSchedule): { measured: T[]; firstFrom: number }[] {
-  const g = Math.max(1, schedule.group ?? 1);
+/** The layers each calibration simulation measures, in order. */
+export function calibrationRounds<T>(layers: readonly T[], schedule: CalibrationSchedule): T[][] {
+  const g = Math.max(1, schedule.group);
   const groups: T[][] = [];
   for (let i = 0; i < layers.length; i += g) groups.push(layers.slice(i, i + g));
-  if (!schedule.revisit) return groups.map((measured) => ({ measured, firstFrom: 0 }));
-  const rounds = groups.map((group, i) => ({ measured: [...(i > 0 ? groups[i - 1]! : []), ...group], firstFrom: i > 0 ? groups[i - 1]!.length : 0 }));
-  return [...rounds, { measured: [...groups.at(-1)!], firstFrom: groups.at(-1)!.length }];
+  return groups;
 }
 
 export async function calibrateLayers(
@@ -117,7 +111,7 @@ export async function calibrateLayers(
   timesteps: number,
   mode: CalibrationMode,
   run: CalibrateRun,
-  schedule: CalibrationSchedule = { revisit: false },
+  schedule: CalibrationSchedule = { group: 1 },
 ): Promise<{ model: SnnModel; log: string[] }> {
   const layers = model.snn.nodes.filter((n): n is SpikeNode => n.op === 'spike');
   const used = calibRunImages(calib.count, layers.length);
@@ -127,7 +121,7 @@ export async function calibrateLayers(
   let snn = model.snn;
   const log: string[] = [];
   const rounds = calibrationRounds(layers, schedule);
-  for (const [round, { measured, firstFrom }] of rounds.entries()) {
+  for (const [round, measured] of rounds.entries()) {
     run.onLayer?.(measured.at(-1)!.name, round, rounds.length);
     const last = measured.at(-1)!;
     const sums = measured.map((layer) => {
@@ -164,12 +158,11 @@ export async function calibrateLayers(
         }
       },
     );
-    for (const [k, { layer, plane, missing, fit }] of sums.entries()) {
+    for (const { layer, plane, missing, fit } of sums) {
       const delta = Float32Array.from(missing, (m) => m / (calib.count * plane));
       const result = fit ? fit.pass(layer.name, delta).run(snn) : shiftCurrents(layer.name, delta, mode, timesteps).run(snn);
       snn = result.graph;
-      const again = k < firstFrom;
-      log.push(...result.log.map((l) => `calibrate-${mode}: ${again ? 'top-up ' : ''}${l}`));
+      log.push(...result.log.map((l) => `calibrate-${mode}: ${l}`));
     }
   }
   if (used < model.conversion.calibSamples) log.push(`calibrate-${mode}: measured on the first ${used} calibration images (${layers.length} spiking layers)`);

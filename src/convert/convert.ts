@@ -129,7 +129,7 @@ export async function convertAnn(
       ...(run.runtime ? { runtime: run.runtime } : {}),
       ...(run.maxMemoryBytes ? { maxMemoryBytes: run.maxMemoryBytes } : {}),
       onLayer: (layer, i, n) => run.onLayer?.(`calibrating ${settings.calibrate} of ${layer} (${i + 1}/${n})`),
-    }, { revisit: settings.calibrate === 'potential' && settings.calibRevisit === true, group: settings.calibGroup ?? 1 });
+    }, { group: settings.calibGroup ?? 1 });
     model = calibrated.model;
     log.push(...calibrated.log);
   }

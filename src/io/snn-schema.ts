@@ -81,7 +81,6 @@ export const CONVERSION = object({
   'percentileAuto?': bool,
   'percentileFit?': bool,
   'fitTimesteps?': num({ integer: true, min: 1 }),
-  'calibRevisit?': bool,
   'calibGroup?': num({ integer: true, min: 1 }),
   'deepDefaults?': arrayOf(oneOf('percentile', 'channelwise', 'calibrate')),
   'percentileSearch?': arrayOf(object({ percentile: finite, accuracy: finite })),

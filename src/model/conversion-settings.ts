@@ -67,8 +67,6 @@ export interface ConversionSettings {
   /** Light calibration after conversion (Li et al. 2021), at calibTimesteps steps. */
   calibrate: 'none' | 'bias' | 'potential';
   calibTimesteps: number;
-  /** Potential calibration measures each layer twice and tops up its v(0) shift (convert/calibrate.ts). */
-  calibRevisit?: boolean;
   /** Layers calibrated for the first time per simulation (absent: 1; convert/calibrate.ts). */
   calibGroup?: number;
 }

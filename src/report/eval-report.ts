@@ -44,7 +44,7 @@ export function describeSettings(c: ConversionSettings, rt: RuntimeSettings): st
   const normalisation = c.calibSamples === 0 ? [`as stored (${oneLine(c.calibData)})`] : [
     ...(c.target === 'nir' ? ['--target nir'] : []),
     `${c.channelwise ? 'channel' : 'layer'}-wise ${c.percentileFit ? `λ fitted for T=${c.fitTimesteps ?? c.calibTimesteps}` : `p${c.percentile}`}${c.percentileAuto && !c.percentileFit ? ` (auto, at T=${c.calibTimesteps})` : ''} on ${c.calibSamples} images of ${oneLine(c.calibData)}`,
-    ...(c.calibrate !== 'none' ? [`${c.calibrate} calibration at T=${c.calibTimesteps}${c.calibrate === 'potential' && c.calibRevisit ? ', each layer topped up once' : ''}${(c.calibGroup ?? 1) > 1 ? `, ${c.calibGroup} layers per simulation` : ''}`] : []),
+    ...(c.calibrate !== 'none' ? [`${c.calibrate} calibration at T=${c.calibTimesteps}${(c.calibGroup ?? 1) > 1 ? `, ${c.calibGroup} layers per simulation` : ''}`] : []),
     ...(c.deepDefaults ? [`deep network: ${c.deepDefaults.join(', ')} at the deep-network defaults`] : []),
     ...(c.maxpool === 'avg' ? ['max pooling replaced by average pooling'] : []),
   ];
