@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "linear.h"
+#include "scan.h"
 
 #define MAX_ARGS 16
 
@@ -98,6 +99,104 @@ static napi_value dense_events(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * The scans work on the WebAssembly kernels' memory (an ArrayBuffer) at byte addresses, as the
+ * WebAssembly exports do: `memory` is its current buffer, each region is checked to lie inside.
+ */
+typedef struct {
+  uint8_t *base;
+  size_t bytes;
+} memory_t;
+
+static int memory_of(napi_env env, napi_value value, memory_t *m) {
+  void *data;
+  if (napi_get_arraybuffer_info(env, value, &data, &m->bytes) != napi_ok) return fail(env, "native scans: expected the kernels' ArrayBuffer");
+  m->base = data;
+  return 1;
+}
+
+/* The address of a region of `count` 4-byte values at byte offset `at` (checked). */
+static void *region(napi_env env, const memory_t *m, napi_value at, int64_t count, int *ok) {
+  int64_t offset;
+  if (!*ok) return NULL;
+  if (napi_get_value_int64(env, at, &offset) != napi_ok || offset < 0 || offset % 4 != 0 || count < 0 || (uint64_t)offset + 4 * (uint64_t)count > m->bytes) {
+    *ok = fail(env, "native scans: region outside the kernels' memory");
+    return NULL;
+  }
+  return m->base + offset;
+}
+
+static int number(napi_env env, napi_value value, double *out) {
+  if (napi_get_value_double(env, value, out) != napi_ok) return fail(env, "native scans: expected a number");
+  return 1;
+}
+
+/* scanIf(memory, z, v, counts, events, n, vThreshold, drop, subtract, vReset) -> events written */
+static napi_value scan_if(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  if (!args(env, info, 10, argv)) return NULL;
+  memory_t m;
+  int32_t n, subtract;
+  double thr, drop, vReset;
+  if (!memory_of(env, argv[0], &m) || !integer(env, argv[5], &n) || !number(env, argv[6], &thr) || !number(env, argv[7], &drop) || !integer(env, argv[8], &subtract) || !number(env, argv[9], &vReset)) return NULL;
+  int ok = n >= 0 ? 1 : fail(env, "native scans: negative n");
+  const float *z = region(env, &m, argv[1], n, &ok);
+  float *v = region(env, &m, argv[2], n, &ok);
+  int32_t *counts = region(env, &m, argv[3], n, &ok);
+  int32_t *events = region(env, &m, argv[4], n, &ok);
+  if (!ok) return NULL;
+  napi_value result;
+  napi_create_int32(env, snnc_scan_if(z, v, counts, events, n, thr, drop, subtract, vReset), &result);
+  return result;
+}
+
+/* scanIfSteps(memory, z, v, counts, events, eventCounts, stride, n, steps, vThreshold, drop, subtract, vReset) -> events written */
+static napi_value scan_if_steps(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  if (!args(env, info, 13, argv)) return NULL;
+  memory_t m;
+  int32_t stride, n, steps, subtract;
+  double thr, drop, vReset;
+  if (!memory_of(env, argv[0], &m) || !integer(env, argv[6], &stride) || !integer(env, argv[7], &n) || !integer(env, argv[8], &steps) || !number(env, argv[9], &thr) ||
+      !number(env, argv[10], &drop) || !integer(env, argv[11], &subtract) || !number(env, argv[12], &vReset))
+    return NULL;
+  int ok = n >= 0 && steps >= 0 && stride >= n ? 1 : fail(env, "native scans: invalid n, steps or stride");
+  const float *z = region(env, &m, argv[1], n, &ok);
+  float *v = region(env, &m, argv[2], n, &ok);
+  int32_t *counts = region(env, &m, argv[3], n, &ok);
+  int32_t *events = region(env, &m, argv[4], (int64_t)steps * stride, &ok);
+  int32_t *eventCounts = region(env, &m, argv[5], steps, &ok);
+  if (!ok) return NULL;
+  napi_value result;
+  napi_create_int32(env, snnc_scan_if_steps(z, v, counts, events, eventCounts, stride, n, steps, thr, drop, subtract, vReset), &result);
+  return result;
+}
+
+/* poolSpikes(memory, events, count, window, windowLength, pooled, outPer, divisor, touched) -> non-zero outputs */
+static napi_value pool_spikes(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  if (!args(env, info, 9, argv)) return NULL;
+  memory_t m;
+  int32_t count, windowLength, outPer;
+  double divisor;
+  if (!memory_of(env, argv[0], &m) || !integer(env, argv[2], &count) || !integer(env, argv[4], &windowLength) || !integer(env, argv[6], &outPer) || !number(env, argv[7], &divisor)) return NULL;
+  int ok = count >= 0 && windowLength >= 0 && outPer >= 0 ? 1 : fail(env, "native scans: negative length");
+  const int32_t *events = region(env, &m, argv[1], count, &ok);
+  const int32_t *window = region(env, &m, argv[3], windowLength, &ok);
+  float *pooled = region(env, &m, argv[5], outPer, &ok);
+  int32_t *touched = region(env, &m, argv[8], outPer, &ok);
+  if (!ok) return NULL;
+  for (int k = 0; k < count; k++) {
+    if (events[k] < 0 || events[k] >= windowLength || window[events[k]] >= outPer) {
+      fail(env, "native scans: event outside the pooling windows");
+      return NULL;
+    }
+  }
+  napi_value result;
+  napi_create_int32(env, snnc_pool_spikes(events, count, window, pooled, outPer, (float)divisor, touched), &result);
+  return result;
+}
+
 /* misalignment(typedArray): the byte address of its first element modulo 64 (for aligned weights). */
 static napi_value misalignment(napi_env env, napi_callback_info info) {
   napi_value argv[MAX_ARGS];
@@ -137,6 +236,9 @@ NAPI_MODULE_INIT() {
   const napi_property_descriptor props[] = {
       {"convEvents", NULL, conv_events, NULL, NULL, NULL, napi_default, NULL},
       {"denseEvents", NULL, dense_events, NULL, NULL, NULL, napi_default, NULL},
+      {"scanIf", NULL, scan_if, NULL, NULL, NULL, napi_default, NULL},
+      {"scanIfSteps", NULL, scan_if_steps, NULL, NULL, NULL, napi_default, NULL},
+      {"poolSpikes", NULL, pool_spikes, NULL, NULL, NULL, napi_default, NULL},
       {"misalignment", NULL, misalignment, NULL, NULL, NULL, napi_default, NULL},
       {"buildInfo", NULL, build_info, NULL, NULL, NULL, napi_default, NULL},
   };

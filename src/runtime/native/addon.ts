@@ -29,6 +29,24 @@ export interface NativeExports {
     levels: number,
   ): void;
   denseEvents(x: Float32Array, y: Float32Array, rows: number, inPer: number, outPer: number, outPad: number, weights: Float32Array, bias: Float32Array): void;
+  /** The IF scans and spike pooling of native/scan.c on the WebAssembly kernels' memory, at byte addresses (as wasm/kernels.ts). */
+  scanIf(memory: ArrayBuffer, z: number, v: number, counts: number, events: number, n: number, vThreshold: number, drop: number, subtract: number, vReset: number): number;
+  scanIfSteps(
+    memory: ArrayBuffer,
+    z: number,
+    v: number,
+    counts: number,
+    events: number,
+    eventCounts: number,
+    stride: number,
+    n: number,
+    steps: number,
+    vThreshold: number,
+    drop: number,
+    subtract: number,
+    vReset: number,
+  ): number;
+  poolSpikes(memory: ArrayBuffer, events: number, count: number, window: number, windowLength: number, pooled: number, outPer: number, divisor: number, touched: number): number;
   /** The byte address of the array's first element modulo 64. */
   misalignment(a: Float32Array): number;
   /** Compiler and vector extensions the library was built with. */
