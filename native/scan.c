@@ -46,13 +46,12 @@ static inline int if_16(const float *z, float *v, int32_t *counts, int32_t *even
   const __m512d rHi = _mm512_mask_blend_pd((__mmask8)(fire >> 8), sHi, subtract ? _mm512_sub_pd(sHi, drop) : vReset);
   const __m512 next = _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_cvtpd_ps(rLo)), _mm512_cvtpd_ps(rHi), 1);
   _mm512_storeu_ps(v + i, _mm512_mask_blend_ps(live, v16, next));
-  if (fire) {
-    const __m512i c = _mm512_loadu_si512(counts + i);
-    _mm512_storeu_si512(counts + i, _mm512_mask_add_epi32(c, fire, c, _mm512_set1_epi32(1)));
-    const __m512i idx = _mm512_add_epi32(_mm512_set1_epi32(i), _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0));
-    _mm512_storeu_si512(events + e, _mm512_maskz_compress_epi32(fire, idx));
-    e += __builtin_popcount(fire);
-  }
+  /* No branch on whether any neuron fired: it is unpredictable, and a wrong guess costs more than the stores. */
+  const __m512i c = _mm512_loadu_si512(counts + i);
+  _mm512_storeu_si512(counts + i, _mm512_mask_add_epi32(c, fire, c, _mm512_set1_epi32(1)));
+  const __m512i idx = _mm512_add_epi32(_mm512_set1_epi32(i), _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0));
+  _mm512_storeu_si512(events + e, _mm512_maskz_compress_epi32(fire, idx));
+  e += __builtin_popcount(fire);
   return e;
 }
 #endif
@@ -89,8 +88,20 @@ int snnc_scan_if_steps(const float *z, float *v, int32_t *counts, int32_t *event
     int m = 0;
     for (int b = tile; b < end; b += 16) {
       uint16_t lanes = 0;
-      for (int g = 0; g < 4 && b + 4 * g < end; g++)
-        if (!frozen4(z, v, b + 4 * g, thr)) lanes |= (uint16_t)(0xF << (4 * g));
+#if defined(__AVX512F__)
+      if (b + 16 <= end) {
+        /* Lanes that cannot rise to the threshold, then the groups of four made only of them. */
+        const __m512 v16 = _mm512_loadu_ps(v + b);
+        const __m512d t = _mm512_set1_pd(thr);
+        const unsigned below = _mm512_cmp_pd_mask(_mm512_cvtps_pd(_mm512_castps512_ps256(v16)), t, _CMP_LT_OQ) |
+                               (unsigned)_mm512_cmp_pd_mask(_mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v16), 1))), t, _CMP_LT_OQ) << 8;
+        const unsigned still = below & _mm512_cmp_ps_mask(_mm512_loadu_ps(z + b), _mm512_setzero_ps(), _CMP_LE_OQ);
+        for (int g = 0; g < 4; g++)
+          if ((still >> (4 * g) & 0xF) != 0xF) lanes |= (uint16_t)(0xF << (4 * g));
+      } else
+#endif
+        for (int g = 0; g < 4 && b + 4 * g < end; g++)
+          if (!frozen4(z, v, b + 4 * g, thr)) lanes |= (uint16_t)(0xF << (4 * g));
       if (lanes) live[m] = lanes, blocks[m++] = b;
     }
     for (int k = 0; k < steps; k++) {
