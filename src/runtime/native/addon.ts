@@ -71,7 +71,7 @@ const BUILD_LOG = fileURLToPath(new URL('../../../dist/native/build.log', import
 let loaded: { kernels: NativeExports | null; status: string } | undefined;
 
 function load(): { kernels: NativeExports | null; status: string } {
-  if (process.env.SNNC_NATIVE === '0') return { kernels: null, status: 'off (SNNC_NATIVE=0)' };
+  if (process.env.SNNC_NATIVE === '0') return { kernels: null, status: 'SNNC_NATIVE=0' };
   if (!fs.existsSync(NATIVE_FILE)) {
     const log = fs.existsSync(BUILD_LOG) ? fs.readFileSync(BUILD_LOG, 'utf8').split('\n')[0]!.trim() : 'dist/native/snnc.node missing';
     return { kernels: null, status: log };
