@@ -77,7 +77,7 @@ describe('results do not depend on threads, batch size or chunking', () => {
     expect(starts).toEqual([0, 6, 12, 18, 24, 30, 36, 42, 48]);
     // Decided once by the probe, for every worker, for the nodes on spikes: the second conv
     // (about 20% non-zero inputs) and the dense layers run event-driven where the native
-    // kernels are in use (crossover densities about 50%, 28% and 77%), else on onnxruntime
+    // kernels are in use (crossover densities about 45% and 28%), else on onnxruntime
     // (above the WebAssembly kernels' crossovers); the pools of spikes are fused into the
     // scans, and the first conv (on the constant input image) runs once per batch on
     // onnxruntime (no decision).
