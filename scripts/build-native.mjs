@@ -54,14 +54,23 @@ export function buildNative({ outDir = path.join(root, 'dist') } = {}) {
   const args = ['-O3', '-march=native', '-ffp-contract=off', '-fvisibility=hidden', '-fPIC', '-shared', '-std=gnu11', '-I', include, '-o', output, ...sources];
   // macOS resolves Node-API symbols from the host process at load time.
   if (process.platform === 'darwin') args.unshift('-undefined', 'dynamic_lookup');
+  const compile = (argv) => execFileSync(cc, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
+  let used = args;
   try {
-    execFileSync(cc, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
+    compile(args);
   } catch (e) {
     fs.rmSync(output, { force: true });
-    const detail = e.code === 'ENOENT' ? `no C compiler (${cc} not found)` : `${cc} failed: ${String(e.stderr ?? e.message).trim()}`;
-    return skip(detail);
+    if (e.code === 'ENOENT') return skip(`no C compiler (${cc} not found)`);
+    // A compiler that does not know -march=native for this CPU still builds portable code.
+    used = args.filter((a) => a !== '-march=native');
+    try {
+      compile(used);
+    } catch {
+      fs.rmSync(output, { force: true });
+      return skip(`${cc} failed: ${String(e.stderr ?? e.message).trim()}`);
+    }
   }
-  fs.writeFileSync(log, `${cc} ${args.join(' ')}\n`);
+  fs.writeFileSync(log, `${cc} ${used.join(' ')}\n`);
   return output;
 }
 
