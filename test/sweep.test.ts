@@ -16,6 +16,7 @@ import type { LoadedAnn } from '../src/io/load-model.js';
 import { DEFAULT_CONVERSION } from '../src/model/conversion-settings.js';
 import { DEFAULT_PREPROCESS } from '../src/model/dataset.js';
 import { snnc } from './helpers/cli.js';
+import { snncInProcess } from './helpers/cli-in-process.js';
 import { tempDir } from './helpers/idx.js';
 import { CONVNET, convnetData } from './helpers/labelled.js';
 import { findAll, parseXmlFile, type XmlElement } from './helpers/xml.js';
@@ -27,8 +28,10 @@ const GRID = ['--grid', 'percentile=100,100.0', '--grid', 't-ref=0,1'];
 const read = (file: string) => fs.readFileSync(file, 'utf8');
 const results = (out: string) => JSON.parse(read(path.join(out, 'results.json'))) as SweepFile;
 
-async function sweep(out: string, ...extra: string[]) {
-  const r = await snnc(['sweep', CONVNET, ...common, ...GRID, '--out', path.join(dir, out), ...extra]);
+/** A sweep in this process (the command's code), or with `binary` through bin/snnc. */
+async function sweep(out: string, extra: string[], binary = false) {
+  const run = binary ? snnc : snncInProcess;
+  const r = await run(['sweep', CONVNET, ...common, ...GRID, '--out', path.join(dir, out), ...extra]);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   return r;
@@ -51,7 +54,7 @@ describe('snnc sweep', () => {
   let full: SweepFile;
   let stdout: string;
   beforeAll(async () => {
-    stdout = (await sweep('full', '--no-timing')).stdout;
+    stdout = (await sweep('full', ['--no-timing'])).stdout;
     full = results(path.join(dir, 'full'));
   });
 
@@ -133,15 +136,15 @@ describe('snnc sweep', () => {
     expect(marks(pareto, 'symbol', 1).flatMap((g) => g.children.filter((c) => c.tag === 'path'))).toHaveLength(4);
   });
 
-  it('writes byte-identical files when run again', async () => {
-    await sweep('again', '--no-timing');
+  it('writes byte-identical files when run again (through the binary)', async () => {
+    await sweep('again', ['--no-timing'], true);
     for (const f of ['results.json', 'results.csv', 'accuracy.svg', 'pareto.svg']) {
       expect(read(path.join(dir, 'again', f)), f).toBe(read(path.join(dir, 'full', f)));
     }
   });
 
   it('merges shards into the unsharded sweep, byte for byte apart from timing', async () => {
-    await Promise.all([sweep('shard1', '--shard', '1/2'), sweep('shard2', '--shard', '2/2')]);
+    await Promise.all([sweep('shard1', ['--shard', '1/2']), sweep('shard2', ['--shard', '2/2'])]);
     const s1 = results(path.join(dir, 'shard1'));
     expect(s1.shard).toEqual({ index: 1, count: 2 });
     expect(s1.results.map((r) => r.id)).toEqual([0, 2]);
