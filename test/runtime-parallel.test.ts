@@ -1,7 +1,8 @@
 /**
  * The accuracy curve must not depend on how the samples are split: over worker threads
  * (--threads), into batches (--batch) or into chunks of steps. Each run below goes through the
- * CLI as a user's would, on the shipped MNIST model; the per-step accuracies and the firing
+ * CLI's command code as a user's would (in this process: helpers/cli-in-process.ts), on the
+ * shipped MNIST model; the per-step accuracies and the firing
  * rates of every layer (spike totals) must be identical, not merely close. The second case
  * draws random numbers everywhere (random v(0), Poisson input, membrane noise): they are keyed
  * by sample index, so a sample's draws do not depend on which worker or batch runs it.
@@ -16,7 +17,7 @@ import { DEFAULT_CONVERSION } from '../src/model/conversion-settings.js';
 import { loadModel } from '../src/convert/load-model.js';
 import type { LoadedAnn } from '../src/io/load-model.js';
 import { driveSnn } from '../src/runtime/batch-driver.js';
-import { snnc } from './helpers/cli.js';
+import { snncInProcess } from './helpers/cli-in-process.js';
 import { tempDir } from './helpers/idx.js';
 import { nativeKernels } from '../src/runtime/native/addon.js';
 
@@ -38,7 +39,7 @@ interface Curve {
  */
 async function evalJson(limit: number, timesteps: number, extra: string[]): Promise<Curve> {
   const file = path.join(tempDir(), 'eval.json');
-  const r = await snnc(['eval', MODEL, '--data', 'mnist', '--limit', String(limit), '--calib-samples', '40', '--timesteps', String(timesteps), '--no-timing', '--json', file, ...extra]);
+  const r = await snncInProcess(['eval', MODEL, '--data', 'mnist', '--limit', String(limit), '--calib-samples', '40', '--timesteps', String(timesteps), '--no-timing', '--json', file, ...extra]);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   const report = JSON.parse(fs.readFileSync(file, 'utf8')) as Report;

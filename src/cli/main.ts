@@ -56,15 +56,26 @@ function oneLineParseErrors(cmd: Command, prefix: string): void {
   for (const sub of cmd.commands) oneLineParseErrors(sub, `${prefix} ${sub.name()}`);
 }
 
+/** The command process: the exit handlers (signals, stray errors, broken pipes), then the command. */
 export async function main(argv: string[]): Promise<void> {
   installExitHandlers(exitCodeFor);
+  process.exitCode = await runCommand(argv);
+}
+
+/**
+ * Runs one command line (`argv` as process.argv: node, script, arguments) and returns its exit
+ * code, its errors printed the way their kind asks for. Installs no process handlers, so that
+ * tests can run many command lines in one process.
+ */
+export async function runCommand(argv: string[]): Promise<number> {
   try {
     await loadSpinner();
     // The kernels are looked up only when the version is asked for (it loads the native library).
     const asksVersion = argv.slice(2).some((a) => a === '--version' || a === '-V');
     await buildProgram(asksVersion ? await versionWithKernels() : VERSION).parseAsync(argv);
+    return 0;
   } catch (err) {
-    process.exitCode = exitCodeFor(err);
+    return exitCodeFor(err);
   }
 }
 
