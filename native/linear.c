@@ -100,13 +100,18 @@ static void list_by_position(const float *x, int channels, int plane, int channe
   const __m512 scale = _mm512_set1_ps((float)levels);
   const __m512i one = _mm512_set1_epi32(1);
   const __m512i table = _mm512_set1_epi32(tableStride);
+  const __m512i last = _mm512_set1_epi32(levels > 0 ? levels - 1 : 0);
   for (int p = 0; p < plane; p++) {
     posStart[p] = n;
     for (int c0 = 0; c0 < stride; c0 += 16) {
       const __m512 v = _mm512_loadu_ps(xt + (size_t)p * stride + c0);
       const __mmask16 m = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_NEQ_UQ);
       __m512i o = _mm512_mullo_epi32(_mm512_add_epi32(lane, _mm512_set1_epi32(c0)), _mm512_set1_epi32(channelStride));
-      if (levels > 0) o = _mm512_add_epi32(o, _mm512_mullo_epi32(_mm512_sub_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(v, scale)), one), table));
+      if (levels > 0) {
+        /* Table j - 1 for x = j / levels; clamped so that a value off the levels never reads outside the tables. */
+        const __m512i j = _mm512_min_epi32(_mm512_max_epi32(_mm512_sub_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(v, scale)), one), _mm512_setzero_si512()), last);
+        o = _mm512_add_epi32(o, _mm512_mullo_epi32(j, table));
+      }
       _mm512_storeu_si512(off + n, _mm512_maskz_compress_epi32(m, o));
       _mm512_storeu_ps(val + n, _mm512_maskz_compress_ps(m, v));
       n += __builtin_popcount(m);
@@ -118,7 +123,9 @@ static void list_by_position(const float *x, int channels, int plane, int channe
     posStart[p] = n;
     for (int c = 0; c < channels; c++) {
       const float v = xt[(size_t)p * stride + c];
-      off[n] = c * channelStride + (levels > 0 ? ((int32_t)__builtin_nearbyintf(v * scale) - 1) * tableStride : 0);
+      int32_t j = levels > 0 ? (int32_t)__builtin_nearbyintf(v * scale) - 1 : 0;
+      j = j < 0 ? 0 : j >= levels ? (levels > 0 ? levels - 1 : 0) : j;
+      off[n] = c * channelStride + j * tableStride;
       val[n] = v;
       n += v != 0.0f;
     }

@@ -177,6 +177,14 @@ describe.skipIf(!native)('the addon itself', () => {
     for (const o of outputs) expect(o).toEqual(outputs[0]);
   });
 
+  it('never reads outside its product tables, whatever values an input claiming levels holds', () => {
+    const node: ConvNode = { op: 'conv', name: 'c', inputs: ['x'], output: 'y', weight: tensor([16, 3, 3, 3], randomArray(16 * 27, 41)), bias: tensor([16], randomArray(16, 42)), strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1 };
+    const x = sparseFloats(2 * 3 * 25, 0.5, 43).map((v) => v * 100);
+    const y = new Float32Array(2 * 16 * 25);
+    NativeConv.create(node, [3, 5, 5], [16, 5, 5])!.run({ data: x, temporal: true, levels: 4 }, 2, y);
+    expect(y.every(Number.isFinite)).toBe(true);
+  });
+
   it('throws on arrays shorter than their shapes instead of reading past them', () => {
     const k = nativeKernels()!;
     expect(() => k.denseEvents(new Float32Array(10), new Float32Array(4), 2, 10, 2, 16, new Float32Array(160), new Float32Array(16))).toThrow(/shorter than its shape/);
