@@ -1,5 +1,6 @@
-// Compiles src/ to dist/ with the project's TypeScript (tsconfig.json), and the WebAssembly
-// kernels of wasm/ into dist/wasm/ (scripts/build-wasm.mjs).
+// Compiles src/ to dist/ with the project's TypeScript (tsconfig.json), the WebAssembly
+// kernels of wasm/ into dist/wasm/ (scripts/build-wasm.mjs), and the native kernels of native/
+// into dist/native/ where the machine has a C compiler (scripts/build-native.mjs).
 //
 // npm runs no install scripts in this project (.npmrc: ignore-scripts=true, so that
 // onnxruntime-node's postinstall never tries to download CUDA binaries from outside the npm
@@ -15,6 +16,7 @@ import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, wri
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildNative, NATIVE_SOURCE_DIR } from './build-native.mjs';
 import { buildWasm, WASM_SOURCE_DIR } from './build-wasm.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -30,6 +32,8 @@ export function build() {
     writeFileSync(join(tmp, '.build-stamp'), `${new Date().toISOString()}\n`);
     execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json'), '--outDir', tmp], { stdio: 'inherit' });
     buildWasm({ outDir: tmp });
+    // Never fails: without a compiler the runtime keeps to the WebAssembly kernels.
+    buildNative({ outDir: tmp });
     rmSync(dist, { recursive: true, force: true });
     renameSync(tmp, dist);
   } catch (e) {
@@ -48,11 +52,12 @@ function newestSourceMs() {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const p = join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
+      else if (/\.(ts|c|h)$/.test(e.name)) newest = Math.max(newest, statSync(p).mtimeMs);
     }
   };
   walk(join(root, 'src'));
   walk(WASM_SOURCE_DIR);
+  walk(NATIVE_SOURCE_DIR);
   return newest;
 }
 

@@ -1,7 +1,8 @@
 /**
  * The accuracy curve must not depend on how the samples are split: over worker threads
  * (--threads), into batches (--batch) or into chunks of steps. Each run below goes through the
- * CLI as a user's would, on the shipped MNIST model; the per-step accuracies and the firing
+ * CLI's command code as a user's would (in this process: helpers/cli-in-process.ts), on the
+ * shipped MNIST model; the per-step accuracies and the firing
  * rates of every layer (spike totals) must be identical, not merely close. The second case
  * draws random numbers everywhere (random v(0), Poisson input, membrane noise): they are keyed
  * by sample index, so a sample's draws do not depend on which worker or batch runs it.
@@ -16,8 +17,9 @@ import { DEFAULT_CONVERSION } from '../src/model/conversion-settings.js';
 import { loadModel } from '../src/convert/load-model.js';
 import type { LoadedAnn } from '../src/io/load-model.js';
 import { driveSnn } from '../src/runtime/batch-driver.js';
-import { snnc } from './helpers/cli.js';
+import { snncInProcess } from './helpers/cli-in-process.js';
 import { tempDir } from './helpers/idx.js';
+import { nativeKernels } from '../src/runtime/native/addon.js';
 
 const MODEL = 'models/mnist-cnn.onnx';
 
@@ -37,7 +39,7 @@ interface Curve {
  */
 async function evalJson(limit: number, timesteps: number, extra: string[]): Promise<Curve> {
   const file = path.join(tempDir(), 'eval.json');
-  const r = await snnc(['eval', MODEL, '--data', 'mnist', '--limit', String(limit), '--calib-samples', '40', '--timesteps', String(timesteps), '--no-timing', '--json', file, ...extra]);
+  const r = await snncInProcess(['eval', MODEL, '--data', 'mnist', '--limit', String(limit), '--calib-samples', '40', '--timesteps', String(timesteps), '--no-timing', '--json', file, ...extra]);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   const report = JSON.parse(fs.readFileSync(file, 'utf8')) as Report;
@@ -75,9 +77,12 @@ describe('results do not depend on threads, batch size or chunking', () => {
     expect(summary.workers).toBe(2);
     expect(starts).toEqual([0, 6, 12, 18, 24, 30, 36, 42, 48]);
     // Decided once by the probe, for every worker, for the nodes on spikes: the second conv
-    // (about 20% non-zero inputs, above its crossover density) and the dense layers on
-    // onnxruntime; the pools of spikes are fused into the scans, and the first conv (on the
-    // constant input image) runs once per batch on onnxruntime (no decision).
-    expect(summary.executors).toEqual({ '/4/Conv': 'ort', '/8/Gemm': 'ort', '/11/Gemm': 'ort' });
+    // (about 20% non-zero inputs) and the dense layers run event-driven where the native
+    // kernels are in use (crossover densities about 45% and 28%), else on onnxruntime
+    // (above the WebAssembly kernels' crossovers); the pools of spikes are fused into the
+    // scans, and the first conv (on the constant input image) runs once per batch on
+    // onnxruntime (no decision).
+    const onSpikes = nativeKernels() !== null ? 'events' : 'ort';
+    expect(summary.executors).toEqual({ '/4/Conv': onSpikes, '/8/Gemm': onSpikes, '/11/Gemm': onSpikes });
   });
 });

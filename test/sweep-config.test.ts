@@ -1,13 +1,15 @@
 /**
  * --config files (YAML and JSON) for eval, convert and sweep: values reach the commands as
  * their flags would (checked in the JSON report, whose fields come from the parsed flags),
- * flags on the command line override the file, unknown keys are user errors.
+ * flags on the command line override the file, unknown keys are user errors. The runs that
+ * succeed go through the command's code in this process, the refusals through bin/snnc.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { snnc } from './helpers/cli.js';
+import { snncInProcess } from './helpers/cli-in-process.js';
 import { tempDir } from './helpers/idx.js';
 import { CONVNET, convnetData } from './helpers/labelled.js';
 
@@ -30,13 +32,13 @@ describe('--config', () => {
   it('gives eval its options from YAML (kebab or camelCase keys); flags override the file', async () => {
     const json = path.join(dir, 'eval.json');
     const file = config('eval.yaml', { ...base, timesteps: 4, percentile: 100, 't-ref': 1, channelwise: true, json, timing: false });
-    expect((await snnc(['eval', CONVNET, '--config', file])).code).toBe(0);
+    expect((await snncInProcess(['eval', CONVNET, '--config', file])).code).toBe(0);
     const a = JSON.parse(fs.readFileSync(json, 'utf8'));
     expect(a.snn.timesteps).toBe(4);
     expect(a.conversion).toMatchObject({ percentile: 100, tRefSteps: 1, channelwise: true, calibSamples: 20 });
     expect('timing' in a).toBe(false);
 
-    expect((await snnc(['eval', CONVNET, '--config', file, '--timesteps', '3', '--t-ref', '0'])).code).toBe(0);
+    expect((await snncInProcess(['eval', CONVNET, '--config', file, '--timesteps', '3', '--t-ref', '0'])).code).toBe(0);
     const b = JSON.parse(fs.readFileSync(json, 'utf8'));
     expect(b.snn.timesteps).toBe(3);
     expect(b.conversion).toMatchObject({ percentile: 100, tRefSteps: 0 });
@@ -44,7 +46,7 @@ describe('--config', () => {
 
   it('gives convert its --out, and counts as given for a converted network', async () => {
     const out = path.join(dir, 'net.snn.json');
-    const r = await snnc(['convert', CONVNET, '--config', config('convert.json', { ...base, out })]);
+    const r = await snncInProcess(['convert', CONVNET, '--config', config('convert.json', { ...base, out })]);
     expect(r.code).toBe(0);
     expect(fs.existsSync(out)).toBe(true);
     const e = await snnc(['eval', out, '--config', config('eval-snn.yaml', { data: base.data, percentile: 99, quiet: true })]);
@@ -55,7 +57,7 @@ describe('--config', () => {
   it('gives sweep a grid as a map; a --grid flag replaces that key only', async () => {
     const out = path.join(dir, 'sweep');
     const file = config('sweep.yaml', { ...base, timesteps: 2, out, timing: false, grid: { percentile: [99.9, 100], 't-ref': [0, 1] } });
-    const r = await snnc(['sweep', CONVNET, '--config', file, '--grid', 't-ref=1']);
+    const r = await snncInProcess(['sweep', CONVNET, '--config', file, '--grid', 't-ref=1']);
     expect(r.code).toBe(0);
     const s = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
     expect(s.results.map((x: { label: string }) => x.label)).toEqual(['percentile=99.9 t-ref=1', 'percentile=100 t-ref=1']);

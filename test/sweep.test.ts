@@ -16,6 +16,7 @@ import type { LoadedAnn } from '../src/io/load-model.js';
 import { DEFAULT_CONVERSION } from '../src/model/conversion-settings.js';
 import { DEFAULT_PREPROCESS } from '../src/model/dataset.js';
 import { snnc } from './helpers/cli.js';
+import { snncInProcess } from './helpers/cli-in-process.js';
 import { tempDir } from './helpers/idx.js';
 import { CONVNET, convnetData } from './helpers/labelled.js';
 import { findAll, parseXmlFile, type XmlElement } from './helpers/xml.js';
@@ -27,8 +28,10 @@ const GRID = ['--grid', 'percentile=100,100.0', '--grid', 't-ref=0,1'];
 const read = (file: string) => fs.readFileSync(file, 'utf8');
 const results = (out: string) => JSON.parse(read(path.join(out, 'results.json'))) as SweepFile;
 
-async function sweep(out: string, ...extra: string[]) {
-  const r = await snnc(['sweep', CONVNET, ...common, ...GRID, '--out', path.join(dir, out), ...extra]);
+/** A sweep in this process (the command's code), or with `binary` through bin/snnc. */
+async function sweep(out: string, extra: string[], binary = false) {
+  const run = binary ? snnc : snncInProcess;
+  const r = await run(['sweep', CONVNET, ...common, ...GRID, '--out', path.join(dir, out), ...extra]);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   return r;
@@ -42,14 +45,16 @@ function marks(svg: XmlElement, type: string, layer: number): XmlElement[] {
 beforeAll(async () => {
   dir = tempDir('snnc-sweep-');
   data = await convnetData(dir);
-  common = ['--data', data.data, '--calib-data', data.calib, '--calib-samples', '60', '--timesteps', '16', '--batch', '20', '-q'];
+  // --v-init 0.5: the grid is over percentile and t-ref; --v-init auto's search would simulate
+  // the calibration images twice per conversion (sweep.test runs 8 conversions).
+  common = ['--data', data.data, '--calib-data', data.calib, '--calib-samples', '60', '--timesteps', '16', '--batch', '20', '--v-init', '0.5', '-q'];
 });
 
 describe('snnc sweep', () => {
   let full: SweepFile;
   let stdout: string;
   beforeAll(async () => {
-    stdout = (await sweep('full', '--no-timing')).stdout;
+    stdout = (await sweep('full', ['--no-timing'])).stdout;
     full = results(path.join(dir, 'full'));
   });
 
@@ -72,17 +77,23 @@ describe('snnc sweep', () => {
   it('gives each configuration what the core gives for its settings, without the CLI', async () => {
     // The reference bypasses flags, grid parsing, plans and conversion sharing: the settings
     // are written out here and handed to convertAnn and evaluate directly.
+    // Configurations 0 and 2 (percentile=100 and 100.0) have the same settings written out,
+    // as have 1 and 3: each pair is compared with one reference run.
     const ann = (await loadModel(CONVNET)) as LoadedAnn;
     const evalData = loadDataset(data.data);
-    for (const [id, tRefSteps] of [[0, 0], [1, 1], [2, 0], [3, 1]] as const) {
-      const options = { ...DEFAULT_CONVERSION, percentile: 100, tRefSteps, calibSamples: 60, calibTimesteps: 16 };
+    for (const [ids, tRefSteps] of [[[0, 2], 0], [[1, 3], 1]] as const) {
+      // --v-init 0.5: a fixed fraction, no search (the settings carry no vInitAuto).
+      const { vInitAuto: _auto, ...fixed } = DEFAULT_CONVERSION;
+      const options = { ...fixed, percentile: 100, tRefSteps, vInitFraction: 0.5, vInitRandom: false, calibSamples: 60, calibTimesteps: 16 };
       const { model } = await convertAnn(ann, DEFAULT_PREPROCESS, options, loadDataset(data.calib), { batchSize: 20 });
       const e = await evaluate(model, evalData, { timesteps: 16, batchSize: 20 });
-      const s = full.results[id]!;
-      expect(s.snn.accuracyByStep).toEqual(e.accuracyByStep);
-      expect(s.layers).toEqual(e.layers);
-      expect(s.ann.accuracy).toBe(e.annAccuracy);
-      expect(s.conversion).toEqual(model.conversion);
+      for (const id of ids) {
+        const s = full.results[id]!;
+        expect(s.snn.accuracyByStep, `configuration ${id}`).toEqual(e.accuracyByStep);
+        expect(s.layers, `configuration ${id}`).toEqual(e.layers);
+        expect(s.ann.accuracy, `configuration ${id}`).toBe(e.annAccuracy);
+        expect(s.conversion, `configuration ${id}`).toEqual(model.conversion);
+      }
     }
   });
 
@@ -125,15 +136,15 @@ describe('snnc sweep', () => {
     expect(marks(pareto, 'symbol', 1).flatMap((g) => g.children.filter((c) => c.tag === 'path'))).toHaveLength(4);
   });
 
-  it('writes byte-identical files when run again', async () => {
-    await sweep('again', '--no-timing');
+  it('writes byte-identical files when run again (through the binary)', async () => {
+    await sweep('again', ['--no-timing'], true);
     for (const f of ['results.json', 'results.csv', 'accuracy.svg', 'pareto.svg']) {
       expect(read(path.join(dir, 'again', f)), f).toBe(read(path.join(dir, 'full', f)));
     }
   });
 
   it('merges shards into the unsharded sweep, byte for byte apart from timing', async () => {
-    await Promise.all([sweep('shard1', '--shard', '1/2'), sweep('shard2', '--shard', '2/2')]);
+    await Promise.all([sweep('shard1', ['--shard', '1/2']), sweep('shard2', ['--shard', '2/2'])]);
     const s1 = results(path.join(dir, 'shard1'));
     expect(s1.shard).toEqual({ index: 1, count: 2 });
     expect(s1.results.map((r) => r.id)).toEqual([0, 2]);

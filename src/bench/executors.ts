@@ -2,8 +2,8 @@
  * npm run bench:executors: the cost of each executor of the linear nodes on spikes, on the
  * inputs they see in a real run, for runtime/linear/executor-costs.ts. Converts the model
  * (defaults of `snnc eval`), runs one batch of test images for T steps, keeps the temporal
- * input of every conv and dense node, then times onnxruntime (one thread) and the WebAssembly
- * event-driven kernel (with product tables when the input has levels, and with multiplies)
+ * input of every conv and dense node, then times onnxruntime (one thread) and the native and
+ * WebAssembly event-driven kernels (with product tables when the input has levels, and with multiplies)
  * over those rows: best of five, process CPU time. Prints ns per dense multiply-add
  * (onnxruntime), ns per event multiply-add (density x dense multiply-adds) and the crossover
  * density. CPU times grow with the machine's load; the ratios are what carry over.
@@ -24,7 +24,9 @@ import { DEFAULT_PREPROCESS, preprocessBatch } from '../model/dataset.js';
 import { renderTable } from '../report/table.js';
 import type { LinearOp } from '../runtime/linear/linear-op.js';
 import { OrtLinear } from '../runtime/linear/ort-linear.js';
+import { NativeConv, NativeDense } from '../runtime/linear/native-linear.js';
 import { WasmConv, WasmDense } from '../runtime/linear/wasm-linear.js';
+import { nativeStatus } from '../runtime/native/addon.js';
 import type { Signal } from '../runtime/signal.js';
 import { SnnSimulator } from '../runtime/simulator.js';
 
@@ -117,18 +119,24 @@ async function main(): Promise<void> {
     const density = nonZero / (rows * inPer);
     const macs = denseMacs(node, inShape, outShape) * rows;
     const ort = await OrtLinear.create(node, inShape, outShape, { threads: 1 });
-    const events = node.op === 'conv' ? WasmConv.create(node, inShape, outShape) : WasmDense.create(node);
     const ortNs = ((await time(ort, c, inPer, outPer, false)) * 1e6) / macs;
     await ort.release();
     const row = (executor: string, ns: number, per: 'dense' | 'event') => [node.name, executor, `${(100 * density).toFixed(1)}%`, ns.toFixed(4), per, per === 'event' ? `${(100 * (ortNs / ns)).toFixed(1)}%` : ''];
     table.push(row('onnxruntime', ortNs, 'dense'));
-    if (events === null) continue;
     const levels = c.chunks[0]!.levels !== undefined;
-    if (levels && node.op === 'conv') table.push(row('wasm, product tables', ((await time(events, c, inPer, outPer, true)) * 1e6) / (macs * density), 'event'));
-    table.push(row('wasm', ((await time(events, c, inPer, outPer, false)) * 1e6) / (macs * density), 'event'));
+    const kernels: [string, LinearOp | null][] = [
+      ['native', node.op === 'conv' ? NativeConv.create(node, inShape, outShape) : NativeDense.create(node)],
+      ['wasm', node.op === 'conv' ? WasmConv.create(node, inShape, outShape) : WasmDense.create(node)],
+    ];
+    for (const [name, events] of kernels) {
+      if (events === null) continue;
+      if (levels && node.op === 'conv') table.push(row(`${name}, product tables`, ((await time(events, c, inPer, outPer, true)) * 1e6) / (macs * density), 'event'));
+      table.push(row(name, ((await time(events, c, inPer, outPer, false)) * 1e6) / (macs * density), 'event'));
+    }
   }
   const load = os.loadavg().map((l) => l.toFixed(2));
   process.stdout.write(`${o.model} on ${data}, ${samples} images, T = ${T}, one thread; load average ${load.join(' ')}\n`);
+  process.stdout.write(`${nativeStatus()}\n`);
   process.stdout.write(renderTable(['node', 'executor', 'input density', 'ns per multiply-add', 'per', 'crossover density'], table) + '\n');
 }
 

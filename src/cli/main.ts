@@ -20,10 +20,19 @@ import { printError, printErrorBlock } from './print.js';
 import { loadSpinner } from './progress.js';
 import { sweepCommand } from './sweep.js';
 
-export function buildProgram(): Command {
+const VERSION = '0.1.0';
+
+/** `snnc --version`: the version, and which kernels the simulator runs here (native or WebAssembly, and why). */
+async function versionWithKernels(): Promise<string> {
+  const [{ nativeStatus }, { wasmAvailable }] = await Promise.all([import('../runtime/native/addon.js'), import('../runtime/wasm/module.js')]);
+  const wasm = wasmAvailable() ? 'WebAssembly SIMD kernels built' : 'WebAssembly kernels not built: JavaScript kernels instead';
+  return `${VERSION}\n${nativeStatus()}\n${wasm}`;
+}
+
+export function buildProgram(version = VERSION): Command {
   const program = new Command('snnc')
     .description('convert trained ANNs into spiking neural networks, run them, report accuracy vs latency')
-    .version('0.1.0')
+    .version(version)
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(`snnc: ${str.replace(/^error: /, '').trim()}\n`) })
@@ -47,13 +56,26 @@ function oneLineParseErrors(cmd: Command, prefix: string): void {
   for (const sub of cmd.commands) oneLineParseErrors(sub, `${prefix} ${sub.name()}`);
 }
 
+/** The command process: the exit handlers (signals, stray errors, broken pipes), then the command. */
 export async function main(argv: string[]): Promise<void> {
   installExitHandlers(exitCodeFor);
+  process.exitCode = await runCommand(argv);
+}
+
+/**
+ * Runs one command line (`argv` as process.argv: node, script, arguments) and returns its exit
+ * code, its errors printed the way their kind asks for. Installs no process handlers, so that
+ * tests can run many command lines in one process.
+ */
+export async function runCommand(argv: string[]): Promise<number> {
   try {
     await loadSpinner();
-    await buildProgram().parseAsync(argv);
+    // The kernels are looked up only when the version is asked for (it loads the native library).
+    const asksVersion = argv.slice(2).some((a) => a === '--version' || a === '-V');
+    await buildProgram(asksVersion ? await versionWithKernels() : VERSION).parseAsync(argv);
+    return 0;
   } catch (err) {
-    process.exitCode = exitCodeFor(err);
+    return exitCodeFor(err);
   }
 }
 

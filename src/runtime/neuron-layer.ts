@@ -21,6 +21,7 @@ import { predistort, RunningPredistortion } from '../snn/predistort.js';
 import type { BatchStats, RuntimeNode } from './runtime-node.js';
 import type { RuntimeSettings } from './settings.js';
 import { KernelArena } from './wasm/module.js';
+import { scansOf, type ScanKernels } from './native/scans.js';
 import { scanIfRow, scanLifRow, scanVariant, silentUnderConstantCurrent, type ScanBuffers, type ScanRow } from './neuron-scan.js';
 import { ensureFloat32, ensureInt32, growInt32, type Chunk, type Signal, type SparseRows } from './signal.js';
 import type { SpikeWindows } from './linear/event-avgpool.js';
@@ -64,6 +65,8 @@ export class NeuronLayer implements RuntimeNode {
   private staticDistorted = false;
   /** The WebAssembly scan's memory (membranes, refractory steps, counts, current, one row's events), or null. */
   private readonly arena: KernelArena | null;
+  /** The arena's scans: native where the library is in use, else WebAssembly. */
+  private readonly scans: ScanKernels | null;
   /** The constant current of the batch has been copied into the arena. */
   private staticLoaded = false;
   /** The average pool this layer's spikes feed, pooled in the arena right after each row's scan (fusePool). */
@@ -87,6 +90,7 @@ export class NeuronLayer implements RuntimeNode {
     this.variant = scan === 'step' ? null : scanVariant(node.neuron, this.params);
     this.fast = this.variant !== null;
     this.arena = this.fast && scan === 'fast' ? KernelArena.create() : null;
+    this.scans = this.arena && scansOf(this.arena);
     const { predistort: wanted, tRefSteps, vThreshold } = node.neuron;
     this.running = wanted && tRefSteps > 0 ? new RunningPredistortion(vThreshold, tRefSteps) : null;
   }
@@ -261,7 +265,7 @@ export class NeuronLayer implements RuntimeNode {
       arena.f32('z', zLength).set(current.data.subarray(0, zLength));
       this.staticLoaded = !current.temporal;
     }
-    const k = arena.exports;
+    const k = this.scans!;
     const p = this.params;
     const plainIf = this.variant === 'if';
     // A constant current into an IF layer: all the chunk's steps of a sample in one call.
@@ -284,7 +288,7 @@ export class NeuronLayer implements RuntimeNode {
     // Row r's `count` events at byte address `at`: pooled in place, or appended to the layer's list.
     const emit = (r: number, at: number, count: number) => {
       if (pool) {
-        pooledNonZero += k.poolSpikes(at, count, windowAt, pooledAt + r * pool.outPer * 4, pool.outPer, pool.divisor, touchedAt);
+        pooledNonZero += k.poolSpikes(at, count, windowAt, pool.window.length, pooledAt + r * pool.outPer * 4, pool.outPer, pool.divisor, touchedAt);
         e += count;
         return;
       }

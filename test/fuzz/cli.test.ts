@@ -1,9 +1,15 @@
 /**
- * Fuzz cases through the real binary (bin/snnc, on dist/ built by test/setup/build.ts):
- * mutated ONNX and TF.js models into `convert --out`, mutated converted networks into
- * `eval --json` and `export --out`, mutated IDX datasets into `eval --json`. Each case is one the loader refuses in-process; through the
- * CLI it must exit with code 2, print exactly one line on stderr and nothing on stdout, and
- * leave no output file (nor any temporary) behind.
+ * Fuzz cases through the CLI: mutated ONNX and TF.js models into `convert --out`, mutated
+ * converted networks into `eval --json` and `export --out`, mutated IDX datasets into
+ * `eval --json`. Each case is one the loader refuses in-process; through the CLI it must exit
+ * with code 2, print exactly one line on stderr and nothing on stdout, and leave no output file
+ * (nor any temporary) behind.
+ *
+ * Every case runs through the command's code path in this process (helpers/cli-in-process.ts:
+ * parsing, the command, the error turned into an exit code and a line); a sample of each kind
+ * also runs through the real binary (bin/snnc on dist/, built by test/setup/build.ts), where it
+ * must end the same way with the same line. A run of the binary is two Node.js starts, about
+ * 0.5 s of CPU (a TF.js case 0.7 s); in-process a case takes milliseconds.
  */
 import { execFile } from 'node:child_process';
 import fc from 'fast-check';
@@ -14,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { loadDataset } from '../../src/io/data/registry.js';
 import { loadModel } from '../../src/convert/load-model.js';
+import { snncInProcess } from '../helpers/cli-in-process.js';
 import { idxBytes } from '../helpers/idx.js';
 import { fuzzDir, runs, SEED } from './harness.js';
 import { byteMutation, jsonMutation, mutateBytes, mutateJson } from './mutate.js';
@@ -24,11 +31,11 @@ const dir = fuzzDir('cli');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /**
- * How many cases of each kind go through the binary. Each is a process start, about 0.65 s of
- * CPU (mostly loading modules), so the 300 cases take about a minute and a half on two idle
- * cores; FUZZ_SCALE=0.34 gives about 100 for a quick local run.
+ * How many cases of each kind run (in-process), and how many of them also through the binary
+ * (FUZZ_BINARY=all: every case, about 0.5 s of CPU each).
  */
 const CASES = { onnx: runs(105), tfjs: runs(45), snn: runs(75), idx: runs(75) };
+const THROUGH_BINARY = process.env.FUZZ_BINARY === 'all' ? Infinity : runs(6);
 
 interface Case {
   name: string;
@@ -37,7 +44,13 @@ interface Case {
   outputs: string[];
 }
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runBinary(args: string[]): Promise<Result> {
   return new Promise((resolve) => {
     execFile(process.execPath, [BIN, ...args], { timeout: 60_000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
       const code = err ? ((err as { code?: number | string }).code as number | null) : 0;
@@ -46,20 +59,35 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
   });
 }
 
-/** Runs cases two at a time (this machine has two cores). */
+/** What is wrong with a case's ending (exit 2, one line on stderr, nothing on stdout, no output, no temporary), or null. */
+function problem(c: Case, r: Result, how: string): string | null {
+  const lines = r.stderr.split('\n').filter((l) => l !== '');
+  const left = c.outputs.filter((f) => fs.existsSync(f));
+  const temporaries = fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'));
+  if (r.code === 2 && lines.length === 1 && r.stdout === '' && left.length === 0 && temporaries.length === 0) return null;
+  return `${c.name} (${how}): exit ${r.code}, stderr ${JSON.stringify(r.stderr.slice(0, 600))}, stdout ${r.stdout.length} chars, left ${[...left, ...temporaries].join(' ')}`;
+}
+
+/** Every case in-process, one after the other; then THROUGH_BINARY of them, spread over the list, through bin/snnc two at a time (this machine has two cores). */
 async function runAll(cases: Case[]): Promise<string[]> {
   const problems: string[] = [];
+  const inProcess = new Map<Case, Result>();
+  for (const c of cases) {
+    const r = await snncInProcess(c.args);
+    inProcess.set(c, r);
+    const p = problem(c, r, 'in-process');
+    if (p) problems.push(p);
+  }
+  const step = cases.length / Math.min(THROUGH_BINARY, cases.length);
+  const sample = Array.from({ length: Math.min(THROUGH_BINARY, cases.length) }, (_, i) => cases[Math.floor(i * step)]!);
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < cases.length) {
-      const c = cases[next++]!;
-      const r = await run(c.args);
-      const lines = r.stderr.split('\n').filter((l) => l !== '');
-      const left = c.outputs.filter((f) => fs.existsSync(f));
-      const temporaries = fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'));
-      if (r.code !== 2 || lines.length !== 1 || r.stdout !== '' || left.length > 0 || temporaries.length > 0) {
-        problems.push(`${c.name}: exit ${r.code}, stderr ${JSON.stringify(r.stderr.slice(0, 600))}, stdout ${r.stdout.length} chars, left ${[...left, ...temporaries].join(' ')}`);
-      }
+    while (next < sample.length) {
+      const c = sample[next++]!;
+      const r = await runBinary(c.args);
+      const p = problem(c, r, 'bin/snnc');
+      if (p) problems.push(p);
+      else if (r.stderr !== inProcess.get(c)!.stderr) problems.push(`${c.name}: bin/snnc printed ${JSON.stringify(r.stderr)}, in-process ${JSON.stringify(inProcess.get(c)!.stderr)}`);
     }
   };
   await Promise.all([worker(), worker()]);
@@ -94,7 +122,7 @@ beforeAll(async () => {
   fs.writeFileSync(labels, idxBytes([n], Uint8Array.from({ length: n }, (_, i) => i % 5)));
   data = `idx:${images},${labels}`;
   goodSnn = path.join(dir, 'good.snn.json');
-  const r = await run(['convert', 'fixtures/onnx/convnet.onnx', '--out', goodSnn, '--data', data, '--calib-data', data, '-q']);
+  const r = await snncInProcess(['convert', 'fixtures/onnx/convnet.onnx', '--out', goodSnn, '--data', data, '--calib-data', data, '-q']);
   expect(r.code, r.stderr).toBe(0);
 });
 

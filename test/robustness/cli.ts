@@ -2,6 +2,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { snncInProcess } from '../helpers/cli-in-process.js';
 import { idxBytes } from '../helpers/idx.js';
 
 export const BIN = path.resolve('bin/snnc');
@@ -68,12 +69,13 @@ export function convnetData(dir: string, n: number): string {
 
 /**
  * The convnet fixture converted on `n` generated images in `dir`: the data spec and the
- * converted network's manifest, for suites that need a valid .snn.json to start from.
+ * converted network's manifest, for suites that need a valid .snn.json to start from. Converted
+ * in this process (the conversion is the suites' starting point, not what they test).
  */
 export async function convertedConvnet(dir: string, n: number, name = 'convnet.snn.json'): Promise<{ data: string; net: string }> {
   const data = convnetData(dir, n);
   const net = path.join(dir, name);
-  const r = await snnc(['convert', 'fixtures/onnx/convnet.onnx', '--out', net, '--data', data, '--calib-data', data, '-q']);
+  const r = await snncInProcess(['convert', 'fixtures/onnx/convnet.onnx', '--out', net, '--data', data, '--calib-data', data, '-q']);
   if (r.code !== 0) throw new Error(`converting the convnet fixture failed: ${r.stderr}`);
   return { data, net };
 }

@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replaceFolderAtomic, writeFileAtomic } from '../../src/util/atomic-write.js';
+import { snncInProcess } from '../helpers/cli-in-process.js';
 import { tempDir } from '../helpers/idx.js';
 import { convnetData, snnc, snncLines, temporariesIn } from './cli.js';
 
@@ -27,7 +28,8 @@ beforeAll(async () => {
   model = path.join(dir, 'm.onnx');
   fs.copyFileSync('fixtures/onnx/convnet.onnx', model);
   net = path.join(dir, 'c.snn.json');
-  const r = await snnc(['convert', model, '--out', net, '--data', data, '--calib-data', data, '-q']);
+  // The network the cases start from, converted in this process (the cases run the binary).
+  const r = await snncInProcess(['convert', model, '--out', net, '--data', data, '--calib-data', data, '-q']);
   expect(r.code, r.stderr).toBe(0);
 });
 

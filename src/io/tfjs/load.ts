@@ -14,15 +14,23 @@ import { readFileBytes } from '../../util/read-file.js';
 import { jsonDepth, MAX_NESTING } from '../../util/structured-text.js';
 import { checkTopology } from './topology-check.js';
 
-export type TfModule = typeof Tf;
+/** The parts of TF.js the loader uses: tfjs-core's file handlers and tfjs-layers' model loader. */
+export interface TfModule {
+  io: typeof Tf.io;
+  loadLayersModel: typeof Tf.loadLayersModel;
+}
 
 let tfPromise: Promise<TfModule> | undefined;
 
-/** @tensorflow/tfjs, loaded on first use (it is large); quiet (PROD mode skips its Node.js banner). */
+/**
+ * TF.js, loaded on first use: tfjs-core, tfjs-layers and the CPU backend (which holds the
+ * weights), not the whole @tensorflow/tfjs (its converter, data and WebGL packages cost a
+ * process about as much again to load); quiet (PROD mode skips the Node.js banner).
+ */
 export function loadTf(): Promise<TfModule> {
-  tfPromise ??= import('@tensorflow/tfjs').then((tf) => {
-    tf.env().set('PROD', true);
-    return tf;
+  tfPromise ??= Promise.all([import('@tensorflow/tfjs-core'), import('@tensorflow/tfjs-layers'), import('@tensorflow/tfjs-backend-cpu')]).then(([core, layers]) => {
+    core.env().set('PROD', true);
+    return { io: core.io, loadLayersModel: layers.loadLayersModel };
   });
   return tfPromise;
 }

@@ -10,8 +10,9 @@
  *
  * Measured on the shipped MNIST CNN's layers over T = 32 steps of 54 test images (second conv
  * 32 -> 64 3x3 on 14x14 at 22.5% non-zero inputs, dense 3136 -> 128 at 11.9%), one thread,
- * best of five, process CPU time (2-core AMD EPYC, Node 20, onnxruntime-node 1.30; load
- * average 12: the ratios are what carry over). BENCHMARKS.md, "Cost per executor", has the
+ * best of five, process CPU time (2-core AMD EPYC, Node 20, onnxruntime-node 1.30, gcc 12;
+ * load average 12 for onnxruntime and WebAssembly, 8 to 10 for native: the ratios are what
+ * carry over). BENCHMARKS.md, "Cost per executor", has the
  * figures and the command. The constants are data, not measured at run time, so that every
  * run of a command picks the same executors and gives the same results.
  */
@@ -22,14 +23,20 @@ export const NS_PER_MAC = {
   ort: { conv: 0.0224, dense: 0.0192 },
   /** WebAssembly SIMD (wasm/linear.ts): conv on inputs of few levels runs on product tables (adds only). */
   wasm: { conv: 0.135, convLevels: 0.117, dense: 0.246 },
+  /** Native (native/linear.c: C, AVX-512 where the CPU has it): conv on inputs of few levels with product tables, as WebAssembly. */
+  native: { conv: 0.0533, convLevels: 0.0497, dense: 0.0689 },
   /** Scalar JavaScript (sparse-conv.ts, sparse-dense.ts), where the WebAssembly kernels are not built: about one add per ns. */
   js: { conv: 1.0, dense: 1.0 },
 } as const;
 
+/** The event-driven executors: the kind of their LinearOp. */
+export type EventExecutor = 'native' | 'wasm' | 'sparse';
+
 /** The input density below which `events` (the node's event-driven kernel) is cheaper than onnxruntime. */
-export function crossoverDensity(op: Node['op'], events: 'wasm' | 'sparse', levels: boolean): number {
+export function crossoverDensity(op: Node['op'], events: EventExecutor, levels: boolean): number {
   if (op !== 'conv' && op !== 'dense') return 0;
   const ort = NS_PER_MAC.ort[op];
   if (events === 'sparse') return ort / NS_PER_MAC.js[op];
-  return ort / (op === 'conv' && levels ? NS_PER_MAC.wasm.convLevels : NS_PER_MAC.wasm[op]);
+  const costs = NS_PER_MAC[events];
+  return ort / (op === 'conv' && levels ? costs.convLevels : costs[op]);
 }

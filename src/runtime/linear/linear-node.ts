@@ -19,8 +19,9 @@ import type { LinearOp } from './linear-op.js';
 import { OrtLinear } from './ort-linear.js';
 import { SparseConv } from './sparse-conv.js';
 import { SparseDense } from './sparse-dense.js';
+import { NativeConv, NativeDense } from './native-linear.js';
 import { WasmConv, WasmDense } from './wasm-linear.js';
-import { crossoverDensity } from './executor-costs.js';
+import { crossoverDensity, type EventExecutor } from './executor-costs.js';
 
 /** 'auto': choose by input density; 'dense': onnxruntime only (the reference); 'sparse': event-driven wherever it exists. */
 export type LinearMode = 'auto' | 'dense' | 'sparse';
@@ -108,7 +109,7 @@ export class LinearNode implements RuntimeNode {
     const events = this.events;
     if (events === null) return 'ort';
     if (events instanceof EventAvgPool) return 'events';
-    return density < crossoverDensity(this.node.op, events.kind === 'wasm' ? 'wasm' : 'sparse', this.inputLevels) ? 'events' : 'ort';
+    return density < crossoverDensity(this.node.op, events.kind as EventExecutor, this.inputLevels) ? 'events' : 'ort';
   }
 
   /** Values per sample of the node's input. */
@@ -126,13 +127,13 @@ export class LinearNode implements RuntimeNode {
   }
 }
 
-/** The event-driven kernel for a node, if there is one. */
+/** The event-driven kernel for a node, if there is one: native where built, else WebAssembly, else JavaScript. */
 function eventKernel(node: Node, inShape: number[], outShape: number[]): LinearOp | null {
   switch (node.op) {
     case 'dense':
-      return WasmDense.create(node) ?? new SparseDense(node);
+      return NativeDense.create(node) ?? WasmDense.create(node) ?? new SparseDense(node);
     case 'conv':
-      return node.group === 1 ? (WasmConv.create(node, inShape, outShape) ?? new SparseConv(node, inShape, outShape)) : null;
+      return node.group === 1 ? (NativeConv.create(node, inShape, outShape) ?? WasmConv.create(node, inShape, outShape) ?? new SparseConv(node, inShape, outShape)) : null;
     case 'avgpool':
       return eventAvgPoolApplies(node) ? new EventAvgPool(node, inShape, outShape) : null;
     default:
