@@ -23,10 +23,8 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import type { ConvNode, DenseNode, Graph } from '../src/ir/graph.js';
-import { inferShapes } from '../src/ir/shapes.js';
 import { sizeOf, tensor } from '../src/ir/tensor.js';
 import { NativeConv, NativeDense } from '../src/runtime/linear/native-linear.js';
-import { OrtLinear } from '../src/runtime/linear/ort-linear.js';
 import { WasmConv, WasmDense } from '../src/runtime/linear/wasm-linear.js';
 import { nativeKernels, nativeStatus } from '../src/runtime/native/addon.js';
 import { SnnSimulator, type BatchResult, type SimOptions } from '../src/runtime/simulator.js';
@@ -37,15 +35,7 @@ import { DEFAULT_CONVERSION } from '../src/model/conversion-settings.js';
 import { loadDataset } from '../src/io/data/registry.js';
 import { preprocessBatch } from '../src/model/dataset.js';
 import { randomArray } from './helpers/ort.js';
-
-const dyadic = (a: Float32Array) => a.map((v) => Math.round(v * 256) / 256);
-
-/** Rows of j / 4 with about `density` of them non-zero (pooled spikes of a 2x2 pool). */
-function pooledRows(n: number, density: number, seed: number): Float32Array {
-  const u = randomArray(n, seed, 0, 1);
-  const j = randomArray(n, seed + 1, 1, 5);
-  return u.map((v, i) => (v < density ? Math.fround(Math.floor(j[i]!) / 4) : 0));
-}
+import { exactConv, dyadic, ortOutputs, pooledRows, type ConvCase } from './helpers/exact-linear.js';
 
 /** General floats with about `density` of them non-zero. */
 function sparseFloats(n: number, density: number, seed: number): Float32Array {
@@ -72,15 +62,7 @@ describe('the native library', () => {
   });
 });
 
-async function ortOutputs(node: ConvNode | DenseNode, inShape: number[], outShape: number[], x: Float32Array, rows: number): Promise<Float32Array> {
-  const ort = await OrtLinear.create(node, inShape, outShape, { threads: 1 });
-  const want = new Float32Array(rows * sizeOf(outShape));
-  await ort.run({ data: x, temporal: true }, rows, want);
-  await ort.release();
-  return want;
-}
-
-const CONVS: { name: string; cIn: number; hw: [number, number]; cOut: number; k: [number, number]; strides: [number, number]; pads: [number, number, number, number]; dilations: [number, number] }[] = [
+const CONVS: ConvCase[] = [
   { name: '32 -> 64 3x3 pad 1 (the CNN second conv)', cIn: 32, hw: [14, 14], cOut: 64, k: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1] },
   { name: '3 -> 37 5x3 stride 2 uneven pads', cIn: 3, hw: [9, 11], cOut: 37, k: [5, 3], strides: [2, 2], pads: [2, 0, 1, 1], dilations: [1, 1] },
   { name: '5 -> 6 3x3 dilation 2, no pad', cIn: 5, hw: [10, 7], cOut: 6, k: [3, 3], strides: [1, 2], pads: [0, 0, 0, 0], dilations: [2, 1] },
@@ -88,22 +70,9 @@ const CONVS: { name: string; cIn: number; hw: [number, number]; cOut: number; k:
   { name: '17 -> 130 1x1 on 6x6', cIn: 17, hw: [6, 6], cOut: 130, k: [1, 1], strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1] },
 ];
 
-describe.skipIf(!native).each(CONVS)('native conv $name', ({ cIn, hw, cOut, k, strides, pads, dilations }) => {
-  const node: ConvNode = {
-    op: 'conv',
-    name: 'c',
-    inputs: ['x'],
-    output: 'y',
-    weight: tensor([cOut, cIn, k[0], k[1]], dyadic(randomArray(cOut * cIn * k[0] * k[1], 3))),
-    bias: tensor([cOut], dyadic(randomArray(cOut, 4))),
-    strides,
-    pads,
-    dilations,
-    group: 1,
-  };
-  const g: Graph = { name: 'g', input: { name: 'x', shape: [cIn, ...hw] }, output: 'y', nodes: [node] };
-  const inShape = [cIn, ...hw];
-  const outShape = inferShapes(g).get('y')!;
+describe.skipIf(!native).each(CONVS)('native conv $name', (spec) => {
+  const { cIn, cOut, k } = spec;
+  const { node, inShape, outShape } = exactConv(spec);
 
   it.each([true, false])('equals onnxruntime bit for bit on exact sums (product tables: %s)', async (tables) => {
     const rows = 19;

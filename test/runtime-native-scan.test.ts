@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { initialState, step, type NeuronParams } from '../src/snn/neuron.js';
 import { f32 } from './helpers/neuron-params.js';
+import { expectChunkScanEqualsStep } from './helpers/chunk-scan.js';
 import { nativeKernels } from '../src/runtime/native/addon.js';
 import { scansOf } from '../src/runtime/native/scans.js';
 import { KernelArena } from '../src/runtime/wasm/module.js';
@@ -83,25 +84,8 @@ describe.skipIf(nativeKernels() === null)('native scans', () => {
         arena.f32('z', n).set(zs);
         arena.f32('v', n).set(ref.v);
         const total = scans.scanIfSteps(at('z'), at('v'), at('counts'), at('events'), at('eventCounts'), n, n, steps, p.vThreshold, p.vThreshold - p.vReset, p.reset === 'subtract' ? 1 : 0, p.vReset, at('active'));
-        // A group of four that can never fire (z <= 0, v < threshold in every lane) is skipped
-        // and keeps its v; so is a tail neuron on its own.
-        const skipped = (i: number) => (i < 40 ? [0, 1, 2, 3].map((j) => (i & ~3) + j) : [i]).every((j) => zs[j]! <= 0 && ref.v[j]! < p.vThreshold);
-        const skip = Array.from({ length: n }, (_, i) => skipped(i));
-        const out = new Float32Array(n);
-        const counts = new Array<number>(n).fill(0);
-        let spikes = 0;
-        const eventCounts = arena.i32('eventCounts', steps);
-        for (let t = 0; t < steps; t++) {
-          step(p, ref, zs, 0, out, 0, n);
-          const fired = [...out.keys()].filter((i) => out[i] === 1);
-          for (const i of fired) counts[i]!++;
-          spikes += fired.length;
-          expect(Array.from(arena.i32view(at('events') + t * n * 4, eventCounts[t]!))).toEqual(fired);
-        }
-        expect(total).toBe(spikes);
-        expect(Array.from(arena.i32('counts', n))).toEqual(counts);
-        const v = arena.f32('v', n);
-        for (let i = 0; i < n; i++) if (!skip[i]) expect(v[i], `v of neuron ${i}`).toBe(ref.v[i]);
+        // Groups of four below 40 (two blocks of 16, two groups of four); the tail of three alone.
+        expectChunkScanEqualsStep(arena, p, ref, zs, total, steps, 40);
       }),
       { numRuns: 300, seed: 22 },
     );

@@ -12,10 +12,8 @@
  *   differ from onnxruntime's sums only by float rounding (a few spikes in a hundred thousand).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ConvNode, DenseNode, Graph } from '../src/ir/graph.js';
-import { inferShapes } from '../src/ir/shapes.js';
+import type { DenseNode, Graph } from '../src/ir/graph.js';
 import { sizeOf, tensor } from '../src/ir/tensor.js';
-import { OrtLinear } from '../src/runtime/linear/ort-linear.js';
 import { WasmConv, WasmDense } from '../src/runtime/linear/wasm-linear.js';
 import { SparseConv } from '../src/runtime/linear/sparse-conv.js';
 import { SparseDense } from '../src/runtime/linear/sparse-dense.js';
@@ -28,61 +26,34 @@ import { DEFAULT_CONVERSION } from '../src/model/conversion-settings.js';
 import { loadDataset } from '../src/io/data/registry.js';
 import { preprocessBatch } from '../src/model/dataset.js';
 import { randomArray } from './helpers/ort.js';
-
-const dyadic = (a: Float32Array) => a.map((v) => Math.round(v * 256) / 256);
-
-/** Rows of j / 4 with about `density` of them non-zero (pooled spikes of a 2x2 pool). */
-function pooledRows(n: number, density: number, seed: number): Float32Array {
-  const u = randomArray(n, seed, 0, 1);
-  const j = randomArray(n, seed + 1, 1, 5);
-  return u.map((v, i) => (v < density ? Math.fround(Math.floor(j[i]!) / 4) : 0));
-}
+import { exactConv, dyadic, ortOutputs, pooledRows, type ConvCase } from './helpers/exact-linear.js';
 
 beforeAll(() => {
   expect(wasmAvailable(), 'dist/wasm/kernels.wasm is built by npm run build:wasm').toBe(true);
 });
 
-const CONVS: { name: string; cIn: number; hw: [number, number]; cOut: number; k: [number, number]; strides: [number, number]; pads: [number, number, number, number]; dilations: [number, number] }[] = [
+const CONVS: ConvCase[] = [
   { name: '32 -> 64 3x3 pad 1 (the CNN second conv)', cIn: 32, hw: [14, 14], cOut: 64, k: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1] },
   { name: '3 -> 37 5x3 stride 2 uneven pads', cIn: 3, hw: [9, 11], cOut: 37, k: [5, 3], strides: [2, 2], pads: [2, 0, 1, 1], dilations: [1, 1] },
   { name: '5 -> 6 3x3 dilation 2, no pad', cIn: 5, hw: [10, 7], cOut: 6, k: [3, 3], strides: [1, 2], pads: [0, 0, 0, 0], dilations: [2, 1] },
 ];
 
-describe.each(CONVS)('WebAssembly conv $name', ({ cIn, hw, cOut, k, strides, pads, dilations }) => {
-  const node: ConvNode = {
-    op: 'conv',
-    name: 'c',
-    inputs: ['x'],
-    output: 'y',
-    weight: tensor([cOut, cIn, k[0], k[1]], dyadic(randomArray(cOut * cIn * k[0] * k[1], 3))),
-    bias: tensor([cOut], dyadic(randomArray(cOut, 4))),
-    strides,
-    pads,
-    dilations,
-    group: 1,
-  };
-  const g: Graph = { name: 'g', input: { name: 'x', shape: [cIn, ...hw] }, output: 'y', nodes: [node] };
-  const outShape = inferShapes(g).get('y')!;
+describe.each(CONVS)('WebAssembly conv $name', (spec) => {
+  const { node, inShape, outShape } = exactConv(spec);
   it.each([true, false])('equals onnxruntime bit for bit on exact sums (product tables: %s)', async (tables) => {
     const rows = 19;
-    const x = pooledRows(rows * cIn * hw[0] * hw[1], 0.3, 5);
-    const ort = await OrtLinear.create(node, [cIn, ...hw], outShape, { threads: 1 });
-    const want = new Float32Array(rows * sizeOf(outShape));
-    await ort.run({ data: x, temporal: true }, rows, want);
-    await ort.release();
+    const x = pooledRows(rows * sizeOf(inShape), 0.3, 5);
+    const want = await ortOutputs(node, inShape, outShape, x, rows);
     const got = new Float32Array(want.length);
-    WasmConv.create(node, [cIn, ...hw], outShape)!.run({ data: x, temporal: true, ...(tables ? { levels: 4 } : {}) }, rows, got);
+    WasmConv.create(node, inShape, outShape)!.run({ data: x, temporal: true, ...(tables ? { levels: 4 } : {}) }, rows, got);
     expect(Array.from(got)).toEqual(Array.from(want));
   });
   it('the JavaScript fallback equals onnxruntime bit for bit on exact sums', async () => {
     const rows = 7;
-    const x = pooledRows(rows * cIn * hw[0] * hw[1], 0.3, 9);
-    const ort = await OrtLinear.create(node, [cIn, ...hw], outShape, { threads: 1 });
-    const want = new Float32Array(rows * sizeOf(outShape));
-    await ort.run({ data: x, temporal: true }, rows, want);
-    await ort.release();
+    const x = pooledRows(rows * sizeOf(inShape), 0.3, 9);
+    const want = await ortOutputs(node, inShape, outShape, x, rows);
     const got = new Float32Array(want.length);
-    new SparseConv(node, [cIn, ...hw], outShape).run({ data: x, temporal: true }, rows, got);
+    new SparseConv(node, inShape, outShape).run({ data: x, temporal: true }, rows, got);
     expect(Array.from(got)).toEqual(Array.from(want));
   });
 });
@@ -92,10 +63,7 @@ describe.each([10, 130])('WebAssembly dense 300 -> %i', (out) => {
     const node: DenseNode = { op: 'dense', name: 'd', inputs: ['x'], output: 'y', weight: tensor([out, 300], dyadic(randomArray(out * 300, 6))), bias: tensor([out], dyadic(randomArray(out, 7))) };
     const rows = 21;
     const x = pooledRows(rows * 300, 0.2, 8);
-    const ort = await OrtLinear.create(node, [300], [out], { threads: 1 });
-    const want = new Float32Array(rows * out);
-    await ort.run({ data: x, temporal: true }, rows, want);
-    await ort.release();
+    const want = await ortOutputs(node, [300], [out], x, rows);
     const got = new Float32Array(want.length);
     WasmDense.create(node)!.run({ data: x, temporal: true }, rows, got);
     expect(Array.from(got)).toEqual(Array.from(want));
