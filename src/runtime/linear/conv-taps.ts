@@ -1,7 +1,7 @@
 /**
  * The receptive fields of a convolution: output (oy, ox) reads input
  * (oy sH - padTop + ky dH, ox sW - padLeft + kx dW) through tap ky kW + kx, when that position
- * lies inside the input. The event-driven kernels (JavaScript and WebAssembly) both index
+ * lies inside the input. The event-driven kernels (JavaScript, WebAssembly, native) all index
  * their work by these (input position, tap, output position) triples.
  */
 import type { ConvNode } from '../../ir/graph.js';

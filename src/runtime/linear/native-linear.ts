@@ -10,13 +10,10 @@ import type { ConvNode, DenseNode } from '../../ir/graph.js';
 import { InternalError } from '../../errors.js';
 import { alignedFloat32, nativeKernels, type NativeExports } from '../native/addon.js';
 import type { Signal } from '../signal.js';
-import { forEachConvTap } from './conv-taps.js';
+import { convPairs, convWeightsChannelLast, denseWeightsTransposed, fillProductTables, tableLevels } from './channel-last.js';
 import type { LinearOp } from './linear-op.js';
 
 const pad16 = (n: number) => Math.ceil(n / 16) * 16;
-
-/** Largest product-table size (levels x weights) kept for inputs of few levels. */
-const MAX_TABLE_BYTES = 8 * 2 ** 20;
 
 /** Event-driven convolution, group 1 (native/linear.c snnc_conv_events). */
 export class NativeConv implements LinearOp {
@@ -56,20 +53,9 @@ export class NativeConv implements LinearOp {
     this.inPer = cIn * this.inPlane;
     this.outPer = cOut * this.outPlane;
     this.taps = kH * kW;
-    const pairs: number[] = [];
-    this.pairStart = new Int32Array(this.outPlane + 1);
-    forEachConvTap(node, inShape, outShape, (inPos, tap, outPos) => {
-      pairs.push(inPos, tap * this.cOutPad);
-      this.pairStart[outPos + 1]!++;
-    });
-    for (let o = 0; o < this.outPlane; o++) this.pairStart[o + 1]! += this.pairStart[o]!;
-    this.pairs = Int32Array.from(pairs);
+    ({ pairStart: this.pairStart, pairs: this.pairs } = convPairs(node, inShape, outShape, this.cOutPad));
     this.weights = alignedFloat32(kernels, cIn * this.taps * this.cOutPad);
-    for (let o = 0; o < cOut; o++) {
-      for (let c = 0; c < cIn; c++) {
-        for (let k = 0; k < this.taps; k++) this.weights[(c * this.taps + k) * this.cOutPad + o] = node.weight.data[(o * cIn + c) * this.taps + k]!;
-      }
-    }
+    convWeightsChannelLast(node, this.cOutPad, this.weights);
     this.bias = new Float32Array(this.cOutPad);
     this.bias.set(node.bias.data);
   }
@@ -88,20 +74,14 @@ export class NativeConv implements LinearOp {
   }
 
   /**
-   * Inputs of few levels (pooled spikes) run on product tables, as in the WebAssembly conv:
-   * table j - 1 holds each weight times fround(j / levels), rounded to float32 (the product a
-   * float32 multiply gives), so the kernel only adds. Returns the levels in use (0: multiplies).
+   * Inputs of few levels (pooled spikes) run on product tables (channel-last.ts), as in the
+   * WebAssembly conv. Returns the levels in use (0: multiplies).
    */
-  private tablesFor(levels: number): number {
-    const n = this.weights.length;
-    if (levels <= 0 || levels * n * 4 > MAX_TABLE_BYTES) return 0;
-    if (levels !== this.tableLevels) {
-      const tables = alignedFloat32(this.kernels, levels * n);
-      for (let j = 1; j <= levels; j++) {
-        const v = Math.fround(j / levels);
-        for (let i = 0; i < n; i++) tables[(j - 1) * n + i] = v * this.weights[i]!;
-      }
-      this.tables = tables;
+  private tablesFor(inputLevels: number): number {
+    const levels = tableLevels(inputLevels, this.weights.length);
+    if (levels > 0 && levels !== this.tableLevels) {
+      this.tables = alignedFloat32(this.kernels, levels * this.weights.length);
+      fillProductTables(this.weights, levels, this.tables);
       this.tableLevels = levels;
     }
     return levels;
@@ -127,7 +107,7 @@ export class NativeDense implements LinearOp {
     this.outPer = outPer;
     this.outPad = pad16(outPer);
     this.weights = alignedFloat32(kernels, inPer * this.outPad);
-    for (let o = 0; o < outPer; o++) for (let i = 0; i < inPer; i++) this.weights[i * this.outPad + o] = node.weight.data[o * inPer + i]!;
+    denseWeightsTransposed(node, this.outPad, this.weights);
     this.bias = new Float32Array(this.outPad);
     this.bias.set(node.bias.data);
   }

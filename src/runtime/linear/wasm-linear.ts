@@ -9,7 +9,7 @@ import type { ConvNode, DenseNode } from '../../ir/graph.js';
 import { InternalError } from '../../errors.js';
 import type { Signal } from '../signal.js';
 import { KernelArena } from '../wasm/module.js';
-import { forEachConvTap } from './conv-taps.js';
+import { convPairs, convWeightsChannelLast, denseWeightsTransposed, fillProductTables, tableLevels } from './channel-last.js';
 import type { LinearOp } from './linear-op.js';
 
 /** Rows per kernel call: the slice's inputs and outputs stay in the caches between copy and kernel. */
@@ -48,9 +48,6 @@ abstract class WasmLinear implements LinearOp {
   protected prepare(_signal: Signal): void {}
 }
 
-/** Largest product-table size (levels x weights) kept for inputs of few levels. */
-const MAX_TABLE_BYTES = 8 * 2 ** 20;
-
 /** Event-driven convolution, group 1 (wasm/linear.ts convEvents). */
 export class WasmConv extends WasmLinear {
   private readonly cIn: number;
@@ -71,14 +68,7 @@ export class WasmConv extends WasmLinear {
     const cOutPad = pad4(cOut);
     const inPlane = inH * inW;
     const outPlane = outH * outW;
-    // For each output position, the (input position, tap) pairs inside the input, in tap order.
-    const pairs: number[] = [];
-    const pairStart = new Int32Array(outPlane + 1);
-    forEachConvTap(node, inShape, outShape, (inPos, tap, outPos) => {
-      pairs.push(inPos, tap * cOutPad * 4);
-      pairStart[outPos + 1]!++;
-    });
-    for (let o = 0; o < outPlane; o++) pairStart[o + 1]! += pairStart[o]!;
+    const { pairStart, pairs } = convPairs(node, inShape, outShape, cOutPad * 4);
     super(arena, cIn * inPlane, cOut * outPlane);
     this.cIn = cIn;
     this.inPlane = inPlane;
@@ -94,11 +84,7 @@ export class WasmConv extends WasmLinear {
       lists: inPlane * cIn * 8,
       counts: inPlane * 4,
     });
-    const w = arena.f32('weights', cIn * taps * cOutPad);
-    w.fill(0);
-    for (let o = 0; o < cOut; o++) {
-      for (let c = 0; c < cIn; c++) for (let k = 0; k < taps; k++) w[(c * taps + k) * cOutPad + o] = node.weight.data[(o * cIn + c) * taps + k]!;
-    }
+    convWeightsChannelLast(node, cOutPad, arena.f32('weights', cIn * taps * cOutPad));
     const b = arena.f32('bias', cOutPad);
     b.fill(0);
     b.set(node.bias.data);
@@ -113,28 +99,17 @@ export class WasmConv extends WasmLinear {
   }
 
   /**
-   * Inputs of few levels (pooled spikes) run on product tables: table j - 1 holds each weight
-   * times fround(j / levels), rounded to float32 (the product the multiply gives: a double
-   * product rounded to float32 is the correctly rounded float32 product).
+   * Inputs of few levels (pooled spikes) run on product tables (channel-last.ts), kept in
+   * region 'tables' until the input's levels change.
    */
   protected override prepare(signal: Signal): void {
-    const levels = signal.levels ?? 0;
     const weights = this.cIn * this.taps * this.cOutPad;
-    if (levels <= 0 || levels * weights * 4 > MAX_TABLE_BYTES) {
-      this.levels = 0;
-      return;
+    this.levels = tableLevels(signal.levels ?? 0, weights);
+    if (this.levels > 0 && this.levels !== this.tableLevels) {
+      this.arena.layout({ tables: this.levels * weights * 4 });
+      fillProductTables(this.arena.f32('weights', weights), this.levels, this.arena.f32('tables', this.levels * weights));
+      this.tableLevels = this.levels;
     }
-    if (levels !== this.tableLevels) {
-      this.arena.layout({ tables: levels * weights * 4 });
-      const w = this.arena.f32('weights', weights);
-      const tables = this.arena.f32('tables', levels * weights);
-      for (let j = 1; j <= levels; j++) {
-        const x = Math.fround(j / levels);
-        for (let i = 0; i < weights; i++) tables[(j - 1) * weights + i] = x * w[i]!;
-      }
-      this.tableLevels = levels;
-    }
-    this.levels = levels;
   }
 
   protected kernel(rows: number): void {
@@ -170,9 +145,7 @@ export class WasmDense extends WasmLinear {
     super(arena, inPer, outPer);
     this.outPad = outPad;
     arena.layout({ weights: inPer * outPad * 4, bias: outPad * 4, index: inPer * 4, value: inPer * 4 });
-    const w = arena.f32('weights', inPer * outPad);
-    w.fill(0);
-    for (let o = 0; o < outPer; o++) for (let i = 0; i < inPer; i++) w[i * outPad + o] = node.weight.data[o * inPer + i]!;
+    denseWeightsTransposed(node, outPad, arena.f32('weights', inPer * outPad));
     const b = arena.f32('bias', outPad);
     b.fill(0);
     b.set(node.bias.data);
