@@ -32,7 +32,7 @@ const settings = (over: Partial<ConversionOptions>): ConversionOptions => ({ ...
 const calibOf = () => loadDataset(data.calib);
 
 describe('light calibration', () => {
-  it.each(['bias', 'potential'] as const)('%s calibration lowers the mean rate error on held-back images', async (mode) => {
+  it.each(['bias', 'potential', 'gain'] as const)('%s calibration lowers the mean rate error on held-back images', async (mode) => {
     const heldBack = loadDataset(data.data);
     const plain = await convertAnn(ann, DEFAULT_PREPROCESS, settings({}), calibOf(), { batchSize: 60 });
     const calibrated = await convertAnn(ann, DEFAULT_PREPROCESS, settings({ calibrate: mode }), calibOf(), { batchSize: 60 });

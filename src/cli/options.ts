@@ -127,7 +127,7 @@ export function addConversionOptions(cmd: Command, { target = true }: { target?:
     .option('--tau-m <steps>', 'LIF membrane time constant in timesteps')
     .option('--readout <mode>', 'membrane (accumulated output current) or spikes (output spike counts)', d.readout)
     .option('--maxpool <mode>', `spiking (gated by spike counts) or avg (replace by average pooling: changes the ANN) ${byTarget('maxpool')}`)
-    .option('--calibrate <mode>', `after conversion, correct mean rate errors per channel: none, bias or potential ${byTarget('calibrate', 'potential')}`)
+    .option('--calibrate <mode>', `after conversion, correct mean rate errors per channel: none, bias, potential (v(0)) or gain (each channel's gain, then v(0)) ${byTarget('calibrate', 'potential')}`)
     .option('--calib-timesteps <T>', `timesteps of the calibration runs (default: --timesteps, or ${DEFAULT_CONVERSION.calibTimesteps})`)
     .option('--fit-timesteps <T>', `run length --percentile fit fits λ for (default: --calib-timesteps; ${DEEP_HELP}: half of it)`)
     .option('--calib-group <n>', 'layers calibrated per simulation: about L / (2 n) simulations of an L-layer network (default 1)');
@@ -146,7 +146,7 @@ function targetOptions(o: RawOptions): { target: 'snnc' | 'nir'; values: TargetF
     if (values.reset !== 'zero') refuse('--reset', values.reset, 'resets to zero (NIR neurons reset to v_reset)');
     if (values.vInit.trim() === '' || Number(values.vInit) !== 0) refuse('--v-init', values.vInit, 'starts at v(0) = 0 (NIR stores no initial state)');
     if (values.tRef.trim() === '' || Number(values.tRef) !== 0) refuse('--t-ref', values.tRef, 'has no refractory period (NIR neurons have none)');
-    if (values.calibrate === 'potential') refuse('--calibrate', values.calibrate, 'calibrates biases only (v(0) shifts are not expressible in NIR)');
+    if (values.calibrate === 'potential' || values.calibrate === 'gain') refuse('--calibrate', values.calibrate, 'calibrates biases only (v(0) shifts are not expressible in NIR)');
     if (o.predistort === true) refuse('--predistort', '', 'has no refractory period to pre-distort for');
   }
   return { target, values };
@@ -283,7 +283,7 @@ export function conversionOptions(o: RawOptions, timesteps = DEFAULT_CONVERSION.
     ...neuronOption(o),
     readout: parseChoice('--readout', String(o.readout), ['membrane', 'spikes'] as const),
     maxpool: parseChoice('--maxpool', values.maxpool, ['spiking', 'avg'] as const),
-    calibrate: parseChoice('--calibrate', values.calibrate, ['none', 'bias', 'potential'] as const),
+    calibrate: parseChoice('--calibrate', values.calibrate, ['none', 'bias', 'potential', 'gain'] as const),
     calibTimesteps: o.calibTimesteps === undefined ? timesteps : parseTimesteps(o.calibTimesteps, '--calib-timesteps'),
     ...(o.fitTimesteps === undefined ? {} : { fitTimesteps: parseTimesteps(o.fitTimesteps, '--fit-timesteps') }),
     ...(o.calibGroup === undefined ? {} : { calibGroup: parseNumber('--calib-group', String(o.calibGroup), { min: 1, max: 1000, integer: true }) }),

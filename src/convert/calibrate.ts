@@ -14,6 +14,21 @@
  * weights and bias times 1/alpha, plus -beta/alpha (alpha kept in [1/2, 2]; channels with
  * fewer than GAIN_FIT_MIN_SAMPLES driven samples get the mean correction alone).
  *
+ * Gain calibration (`gain`, the deep-network default) corrects each channel's gain first, then
+ * its v(0). Deep layers receive their input late: the spikes of the layers before them take
+ * steps to arrive, so a neuron's count at T falls short of its target by about its rate times
+ * that delay, in proportion to its drive (measured on ResNet-32: rate biases of -15% to -48%
+ * in the sparse first convolutions of the last stage). A v(0) shift is the same for every
+ * neuron of a channel, so it over-serves the neurons the ANN leaves silent and under-serves the
+ * driven ones; and past θ/2 it fires the silent ones outright. A gain only reaches the neurons
+ * that receive current, in proportion to it. Per channel, over the samples the ANN drives
+ * (target > 0), alpha = sum(rate) / sum(target); the current becomes z / alpha (alpha kept in
+ * [1/2, 2]; channels with fewer than GAIN_FIT_MIN_SAMPLES driven samples keep gain 1), and
+ * what the channel still misses on all samples, taking the measured rates as scaled by 1 / alpha,
+ * goes to v(0) as in potential calibration:
+ *
+ *   delta = mean over samples of (target - rate / alpha)      (spikes per step)
+ *
  * Cost: layer l is measured on the graph up to l only (what follows cannot change it), so
  * calibrating L layers costs about L/2 simulations of the whole network. To keep deep networks
  * affordable the simulations use at most max(CALIB_RUN_MIN_IMAGES, CALIB_RUN_IMAGE_LAYERS / L)
@@ -25,7 +40,7 @@ import type { SnnModel } from '../model/snn-model.js';
 import type { Graph, SpikeNode } from '../ir/graph.js';
 import { inferShapes } from '../ir/shapes.js';
 import { sizeOf } from '../ir/tensor.js';
-import { shiftCurrents, type CalibrationMode } from '../passes/shift-currents.js';
+import { shiftCurrents } from '../passes/shift-currents.js';
 import { transformCurrent } from '../passes/current-transform.js';
 import type { Pass } from '../passes/pass.js';
 import { runAnn } from '../runtime/ann.js';
@@ -33,6 +48,9 @@ import { driveSnn } from '../runtime/batch-driver.js';
 import { defaultThreads, type OrtOptions } from '../runtime/ort.js';
 import type { RuntimeSettings } from '../runtime/settings.js';
 import { maxRate } from '../snn/layer.js';
+
+/** What light calibration corrects: the bias, v(0), or each channel's gain and then v(0). */
+export type CalibrateMode = 'bias' | 'potential' | 'gain';
 
 export const CALIB_RUN_MIN_IMAGES = 256;
 export const GAIN_FIT_MIN_SAMPLES = 50;
@@ -109,7 +127,7 @@ export async function calibrateLayers(
   model: SnnModel,
   calib: Dataset,
   timesteps: number,
-  mode: CalibrationMode,
+  mode: CalibrateMode,
   run: CalibrateRun,
   schedule: CalibrationSchedule = { group: 1 },
 ): Promise<{ model: SnnModel; log: string[] }> {
@@ -135,6 +153,7 @@ export async function calibrateLayers(
         plane: per / channels,
         missing: new Float64Array(channels),
         fit: mode === 'bias' && layer.neuron.reset === 'zero' ? new GainFit(channels) : null,
+        driven: mode === 'gain' ? new DrivenGain(channels) : null,
         target: targets.get(layer.name)!,
       };
     });
@@ -147,19 +166,29 @@ export async function calibrateLayers(
       { threads: run.threads ?? defaultThreads(), batchSize: run.batchSize, capture: measured.map((l) => l.name) },
       // Batches arrive in dataset order: the sums are the same whatever the threads.
       (r, start, count) => {
-        for (const { layer, per, channels, plane, missing, fit, target } of sums) {
+        for (const { layer, per, channels, plane, missing, fit, driven, target } of sums) {
           const spikes = r.counts.get(layer.name)!;
           const want = target.subarray(start * per, (start + count) * per);
           for (let i = 0; i < spikes.length; i++) {
             const c = Math.floor(i / plane) % channels;
             missing[c]! += want[i]! - spikes[i]! / timesteps;
             if (fit && want[i]! > 0) fit.add(c, want[i]!, spikes[i]! / timesteps);
+            driven?.add(c, want[i]!, spikes[i]! / timesteps);
           }
         }
       },
     );
-    for (const { layer, plane, missing, fit } of sums) {
-      const delta = Float32Array.from(missing, (m) => m / (calib.count * plane));
+    for (const { layer, plane, missing, fit, driven } of sums) {
+      const samples = calib.count * plane;
+      if (mode === 'gain') {
+        const { gain, delta } = driven!.correction(samples);
+        const scaled = transformCurrent(snn, layer.name, gain, new Float32Array(gain.length), 'gain');
+        const shifted = shiftCurrents(layer.name, delta, 'potential', timesteps).run(scaled.graph);
+        snn = shifted.graph;
+        log.push(`calibrate-gain: ${summarizeGain(layer.name, gain)}, current scaled in ${scaled.where}`, ...shifted.log.map((l) => `calibrate-gain: ${l}`));
+        continue;
+      }
+      const delta = Float32Array.from(missing, (m) => m / samples);
       const result = fit ? fit.pass(layer.name, delta).run(snn) : shiftCurrents(layer.name, delta, mode, timesteps).run(snn);
       snn = result.graph;
       log.push(...result.log.map((l) => `calibrate-${mode}: ${l}`));
@@ -167,6 +196,50 @@ export async function calibrateLayers(
   }
   if (used < model.conversion.calibSamples) log.push(`calibrate-${mode}: measured on the first ${used} calibration images (${layers.length} spiking layers)`);
   return { model: { ...model, snn }, log };
+}
+
+/** "'layer': rate gain alpha median m (lo..hi) over C channels", alpha = 1 / gain. */
+function summarizeGain(layer: string, gain: Float32Array): string {
+  const sorted = [...gain].map((g) => 1 / g).sort((a, b) => a - b);
+  return `'${layer}': rate gain alpha median ${sorted[sorted.length >> 1]!.toFixed(3)} (${sorted[0]!.toFixed(3)}..${sorted.at(-1)!.toFixed(3)}) over ${gain.length} channels`;
+}
+
+/**
+ * Gain calibration's sums per channel: target and measured rate over all samples and over the
+ * driven ones (target > 0). correction(): gain 1 / alpha and the v(0) rate shift that remains.
+ */
+export class DrivenGain {
+  private readonly driven: Float64Array;
+  private readonly drivenTarget: Float64Array;
+  private readonly drivenRate: Float64Array;
+  private readonly target: Float64Array;
+  private readonly rate: Float64Array;
+  constructor(private readonly channels: number) {
+    [this.driven, this.drivenTarget, this.drivenRate, this.target, this.rate] = [0, 1, 2, 3, 4].map(() => new Float64Array(channels)) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+  }
+
+  add(c: number, target: number, rate: number): void {
+    this.target[c]! += target;
+    this.rate[c]! += rate;
+    if (target > 0) {
+      this.driven[c]!++;
+      this.drivenTarget[c]! += target;
+      this.drivenRate[c]! += rate;
+    }
+  }
+
+  /** `samples`: samples per channel (images x positions). */
+  correction(samples: number): { gain: Float32Array; delta: Float32Array } {
+    const gain = new Float32Array(this.channels);
+    const delta = new Float32Array(this.channels);
+    for (let c = 0; c < this.channels; c++) {
+      const fitted = this.driven[c]! >= GAIN_FIT_MIN_SAMPLES && this.drivenTarget[c]! > 0 && this.drivenRate[c]! > 0;
+      const alpha = fitted ? Math.min(2, Math.max(0.5, this.drivenRate[c]! / this.drivenTarget[c]!)) : 1;
+      gain[c] = 1 / alpha;
+      delta[c] = (this.target[c]! - this.rate[c]! / alpha) / samples;
+    }
+    return { gain, delta };
+  }
 }
 
 /** Per-channel least-squares fit of measured rate against target rate, r = alpha t + beta. */

@@ -86,7 +86,7 @@ export const CONVERSION = object({
   'percentileSearch?': arrayOf(object({ percentile: finite, accuracy: finite })),
   'vInitAuto?': bool,
   'vInitSearch?': arrayOf(object({ vInit: oneOf('0.5', 'random'), accuracy: finite })),
-  'calibrate?': oneOf('none', 'bias', 'potential'),
+  'calibrate?': oneOf('none', 'bias', 'potential', 'gain'),
   'calibTimesteps?': num({ integer: true, min: 1 }),
   'target?': oneOf('nir'),
 });

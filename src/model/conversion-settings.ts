@@ -65,7 +65,7 @@ export interface ConversionSettings {
   readout: 'membrane' | 'spikes';
   maxpool: 'spiking' | 'avg';
   /** Light calibration after conversion (Li et al. 2021), at calibTimesteps steps. */
-  calibrate: 'none' | 'bias' | 'potential';
+  calibrate: 'none' | 'bias' | 'potential' | 'gain';
   calibTimesteps: number;
   /** Layers calibrated for the first time per simulation (absent: 1; convert/calibrate.ts). */
   calibGroup?: number;
