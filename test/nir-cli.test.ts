@@ -38,6 +38,7 @@ describe('--target nir refuses what NIR cannot express, naming the flag', () => 
     [['--v-init', '0.5'], 'snnc: --v-init 0.5: --target nir starts at v(0) = 0 (NIR stores no initial state); drop --v-init or use --target snnc'],
     [['--t-ref', '1'], 'snnc: --t-ref 1: --target nir has no refractory period (NIR neurons have none); drop --t-ref or use --target snnc'],
     [['--calibrate', 'potential'], 'snnc: --calibrate potential: --target nir calibrates biases only (v(0) shifts are not expressible in NIR); drop --calibrate or use --target snnc'],
+    [['--calibrate', 'gain'], 'snnc: --calibrate gain: --target nir calibrates biases only (v(0) shifts are not expressible in NIR); drop --calibrate or use --target snnc'],
   ])('%j', async (flags, message) => {
     const out = path.join(dir, 'refused.nir');
     const r = await run('export', 'fixtures/onnx/matmul.onnx', '--target', 'nir', '--format', 'nir', '--out', out, '--data', calib, '--calib-data', calib, ...flags);
