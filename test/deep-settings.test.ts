@@ -11,9 +11,9 @@ import { DEEP_NETWORK_LAYERS, DEFAULT_CONVERSION, type ConversionOptions } from 
 const LEFT: ConversionOptions = { ...DEFAULT_CONVERSION, calibTimesteps: 32, deepDefaults: ['percentile', 'channelwise', 'calibrate'] };
 
 describe('deep-network defaults', () => {
-  it('a 19-layer network: channel-wise λ fitted for T/2 and potential calibration at T', () => {
+  it('a 19-layer network: channel-wise λ fitted for T/2 and gain calibration at T', () => {
     const { options, log } = deepSettings(LEFT, 19);
-    expect(options).toMatchObject({ channelwise: true, percentileFit: true, percentileAuto: false, fitTimesteps: 16, calibrate: 'potential', calibTimesteps: 32 });
+    expect(options).toMatchObject({ channelwise: true, percentileFit: true, percentileAuto: false, fitTimesteps: 16, calibrate: 'gain', calibTimesteps: 32 });
     expect(options.deepDefaults).toEqual(['percentile', 'channelwise', 'calibrate']);
     expect(log).toContain('19 spiking layers');
     expect(deepSettings({ ...LEFT, calibTimesteps: 128 }, 31).options).toMatchObject({ fitTimesteps: 64, calibTimesteps: 128 });

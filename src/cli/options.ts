@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { UserError } from '../errors.js';
 import type { Preprocess } from '../model/dataset.js';
 import type { DataOptions } from '../io/data/registry.js';
-import { DEEP_NETWORK_LAYERS, DEFAULT_CONVERSION, type ConversionOptions, type DeepDefault } from '../model/conversion-settings.js';
+import { DEEP_DEFAULTS, DEEP_NETWORK_LAYERS, DEFAULT_CONVERSION, type ConversionOptions, type DeepDefault } from '../model/conversion-settings.js';
 import { DEFAULT_RUNTIME, DEFAULT_TIMESTEPS, type RuntimeSettings } from '../runtime/settings.js';
 import { defaultThreads } from '../runtime/ort.js';
 import { defaultMaxMemoryBytes, formatBytes, parseByteSize } from '../util/memory-limit.js';
@@ -127,7 +127,7 @@ export function addConversionOptions(cmd: Command, { target = true }: { target?:
     .option('--tau-m <steps>', 'LIF membrane time constant in timesteps')
     .option('--readout <mode>', 'membrane (accumulated output current) or spikes (output spike counts)', d.readout)
     .option('--maxpool <mode>', `spiking (gated by spike counts) or avg (replace by average pooling: changes the ANN) ${byTarget('maxpool')}`)
-    .option('--calibrate <mode>', `after conversion, correct mean rate errors per channel: none, bias, potential (v(0)) or gain (each channel's gain, then v(0)) ${byTarget('calibrate', 'potential')}`)
+    .option('--calibrate <mode>', `after conversion, correct mean rate errors per channel: none, bias, potential (v(0)) or gain (each channel's gain, then v(0)) ${byTarget('calibrate', DEEP_DEFAULTS.calibrate)}`)
     .option('--calib-timesteps <T>', `timesteps of the calibration runs (default: --timesteps, or ${DEFAULT_CONVERSION.calibTimesteps})`)
     .option('--fit-timesteps <T>', `run length --percentile fit fits λ for (default: --calib-timesteps; ${DEEP_HELP}: half of it)`)
     .option('--calib-group <n>', 'layers calibrated per simulation: about L / (2 n) simulations of an L-layer network (default 1)');

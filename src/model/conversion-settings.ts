@@ -22,8 +22,8 @@ export const DEEP_DEFAULTS = {
   /** λ fitted (convert/lambda-fit.ts) for half the calibration run: each layer adds rounding to the noise it inherits. */
   percentileFit: true,
   fitTimestepsFraction: 0.5,
-  /** Light calibration of v(0), layer by layer. */
-  calibrate: 'potential',
+  /** Light calibration of each channel's gain and v(0), layer by layer (convert/calibrate.ts). */
+  calibrate: 'gain',
 } as const;
 
 /** The settings a conversion may change for a deep network, where the user left them at their defaults. */
