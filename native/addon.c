@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "elementwise.h"
 #include "linear.h"
 #include "scan.h"
 
@@ -96,6 +97,42 @@ static napi_value dense_events(napi_env env, napi_callback_info info) {
     return NULL;
   }
   snnc_dense_events(x, y, rows, inPer, outPer, outPad, weights, bias);
+  return NULL;
+}
+
+/* add(a, b, out, n): out = a + b over n values (elementwise.c). */
+static napi_value add(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  if (!args(env, info, 4, argv)) return NULL;
+  void *a, *b, *out;
+  size_t na, nb, nOut;
+  int32_t n;
+  if (!typed(env, argv[0], napi_float32_array, &a, &na) || !typed(env, argv[1], napi_float32_array, &b, &nb) ||
+      !typed(env, argv[2], napi_float32_array, &out, &nOut) || !integer(env, argv[3], &n))
+    return NULL;
+  if (n < 0 || na < (size_t)n || nb < (size_t)n || nOut < (size_t)n) {
+    fail(env, "native add: array shorter than n");
+    return NULL;
+  }
+  snnc_add(a, b, out, (size_t)n);
+  return NULL;
+}
+
+/* affine(x, y, rows, scale, shift): y[r][c][i] = scale[c] x[r][c][i] + shift[c], plane = length / (rows x channels). */
+static napi_value affine(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  if (!args(env, info, 5, argv)) return NULL;
+  void *x, *y, *scale, *shift;
+  size_t nx, ny, nScale, nShift;
+  int32_t rows;
+  if (!typed(env, argv[0], napi_float32_array, &x, &nx) || !typed(env, argv[1], napi_float32_array, &y, &ny) || !integer(env, argv[2], &rows) ||
+      !typed(env, argv[3], napi_float32_array, &scale, &nScale) || !typed(env, argv[4], napi_float32_array, &shift, &nShift))
+    return NULL;
+  if (rows < 0 || nScale < 1 || nShift != nScale || ny < nx || (rows > 0 && nx % ((size_t)rows * nScale) != 0)) {
+    fail(env, "native affine: invalid shape");
+    return NULL;
+  }
+  if (rows > 0) snnc_affine(x, y, (size_t)rows, nScale, nx / ((size_t)rows * nScale), scale, shift);
   return NULL;
 }
 
@@ -239,6 +276,8 @@ NAPI_MODULE_INIT() {
       {"scanIf", NULL, scan_if, NULL, NULL, NULL, napi_default, NULL},
       {"scanIfSteps", NULL, scan_if_steps, NULL, NULL, NULL, napi_default, NULL},
       {"poolSpikes", NULL, pool_spikes, NULL, NULL, NULL, napi_default, NULL},
+      {"add", NULL, add, NULL, NULL, NULL, napi_default, NULL},
+      {"affine", NULL, affine, NULL, NULL, NULL, napi_default, NULL},
       {"misalignment", NULL, misalignment, NULL, NULL, NULL, napi_default, NULL},
       {"buildInfo", NULL, build_info, NULL, NULL, NULL, napi_default, NULL},
   };

@@ -47,6 +47,10 @@ export interface NativeExports {
     vReset: number,
   ): number;
   poolSpikes(memory: ArrayBuffer, events: number, count: number, window: number, windowLength: number, pooled: number, outPer: number, divisor: number, touched: number): number;
+  /** out = a + b over the first n values (native/elementwise.c; equal to kernels.ts bit for bit). */
+  add(a: Float32Array, b: Float32Array, out: Float32Array, n: number): void;
+  /** y[r][c][i] = scale[c] x[r][c][i] + shift[c] over x's [rows][channels][plane] values. */
+  affine(x: Float32Array, y: Float32Array, rows: number, scale: Float32Array, shift: Float32Array): void;
   /** The byte address of the array's first element modulo 64. */
   misalignment(a: Float32Array): number;
   /** Compiler and vector extensions the library was built with. */
