@@ -185,7 +185,7 @@ export async function calibrateLayers(
         const scaled = transformCurrent(snn, layer.name, gain, new Float32Array(gain.length), 'gain');
         const shifted = shiftCurrents(layer.name, delta, 'potential', timesteps).run(scaled.graph);
         snn = shifted.graph;
-        log.push(`calibrate-gain: ${summarizeGain(layer.name, gain)}, current scaled in ${scaled.where}`, ...shifted.log.map((l) => `calibrate-gain: ${l}`));
+        log.push(`calibrate-gain: '${layer.name}': ${summarizeGain(gain)} over ${gain.length} channels, current scaled in ${scaled.where}`, ...shifted.log.map((l) => `calibrate-gain: ${l}`));
         continue;
       }
       const delta = Float32Array.from(missing, (m) => m / samples);
@@ -198,10 +198,10 @@ export async function calibrateLayers(
   return { model: { ...model, snn }, log };
 }
 
-/** "'layer': rate gain alpha median m (lo..hi) over C channels", alpha = 1 / gain. */
-function summarizeGain(layer: string, gain: Float32Array): string {
+/** "rate gain alpha median m (lo..hi)" over the channels, alpha = 1 / gain. */
+function summarizeGain(gain: Float32Array): string {
   const sorted = [...gain].map((g) => 1 / g).sort((a, b) => a - b);
-  return `'${layer}': rate gain alpha median ${sorted[sorted.length >> 1]!.toFixed(3)} (${sorted[0]!.toFixed(3)}..${sorted.at(-1)!.toFixed(3)}) over ${gain.length} channels`;
+  return `rate gain alpha median ${sorted[sorted.length >> 1]!.toFixed(3)} (${sorted[0]!.toFixed(3)}..${sorted.at(-1)!.toFixed(3)})`;
 }
 
 /**
@@ -286,11 +286,10 @@ class GainFit {
         const spike = graph.nodes.find((n): n is SpikeNode => n.op === 'spike' && n.name === layer)!;
         const theta = spike.neuron.vThreshold;
         const result = transformCurrent(graph, layer, gain, offset.map((o) => o * theta), 'bias');
-        const sorted = [...gain].map((g) => 1 / g).sort((a, b) => a - b);
         const meanAbs = offset.reduce((s, o) => s + Math.abs(o), 0) / offset.length;
         return {
           graph: result.graph,
-          log: [`'${layer}': reset to zero: rate gain alpha median ${sorted[sorted.length >> 1]!.toFixed(3)} (${sorted[0]!.toFixed(3)}..${sorted.at(-1)!.toFixed(3)}), mean |offset| ${meanAbs.toFixed(4)} over ${gain.length} channels, weights and bias of ${result.where} corrected`],
+          log: [`'${layer}': reset to zero: ${summarizeGain(gain)}, mean |offset| ${meanAbs.toFixed(4)} over ${gain.length} channels, weights and bias of ${result.where} corrected`],
         };
       },
     };
