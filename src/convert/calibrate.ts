@@ -152,8 +152,7 @@ export async function calibrateLayers(
         channels,
         plane: per / channels,
         missing: new Float64Array(channels),
-        fit: mode === 'bias' && layer.neuron.reset === 'zero' ? new GainFit(channels) : null,
-        driven: mode === 'gain' ? new DrivenGain(channels) : null,
+        fit: mode === 'gain' || (mode === 'bias' && layer.neuron.reset === 'zero') ? new GainFit(channels) : null,
         target: targets.get(layer.name)!,
       };
     });
@@ -166,22 +165,21 @@ export async function calibrateLayers(
       { threads: run.threads ?? defaultThreads(), batchSize: run.batchSize, capture: measured.map((l) => l.name) },
       // Batches arrive in dataset order: the sums are the same whatever the threads.
       (r, start, count) => {
-        for (const { layer, per, channels, plane, missing, fit, driven, target } of sums) {
+        for (const { layer, per, channels, plane, missing, fit, target } of sums) {
           const spikes = r.counts.get(layer.name)!;
           const want = target.subarray(start * per, (start + count) * per);
           for (let i = 0; i < spikes.length; i++) {
             const c = Math.floor(i / plane) % channels;
             missing[c]! += want[i]! - spikes[i]! / timesteps;
-            if (fit && want[i]! > 0) fit.add(c, want[i]!, spikes[i]! / timesteps);
-            driven?.add(c, want[i]!, spikes[i]! / timesteps);
+            fit?.add(c, want[i]!, spikes[i]! / timesteps);
           }
         }
       },
     );
-    for (const { layer, plane, missing, fit, driven } of sums) {
+    for (const { layer, plane, missing, fit } of sums) {
       const samples = calib.count * plane;
       if (mode === 'gain') {
-        const { gain, delta } = driven!.correction(samples);
+        const { gain, delta } = fit!.ratio(missing, samples);
         const scaled = transformCurrent(snn, layer.name, gain, new Float32Array(gain.length), 'gain');
         const shifted = shiftCurrents(layer.name, delta, 'potential', timesteps).run(scaled.graph);
         snn = shifted.graph;
@@ -205,60 +203,49 @@ function summarizeGain(gain: Float32Array): string {
 }
 
 /**
- * Gain calibration's sums per channel: target and measured rate over all samples and over the
- * driven ones (target > 0). correction(): gain 1 / alpha and the v(0) rate shift that remains.
+ * Per-channel sums of measured rate against target rate over the samples the ANN drives
+ * (target > 0), plus the measured rate over all samples. Two corrections read them: the
+ * least-squares fit r = alpha t + beta (pass(), bias calibration of a layer that resets to
+ * zero) and the ratio alpha = sum(rate) / sum(target) with the v(0) remainder (ratio(), gain
+ * calibration).
  */
-export class DrivenGain {
-  private readonly driven: Float64Array;
-  private readonly drivenTarget: Float64Array;
-  private readonly drivenRate: Float64Array;
-  private readonly target: Float64Array;
-  private readonly rate: Float64Array;
-  constructor(private readonly channels: number) {
-    [this.driven, this.drivenTarget, this.drivenRate, this.target, this.rate] = [0, 1, 2, 3, 4].map(() => new Float64Array(channels)) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
-  }
-
-  add(c: number, target: number, rate: number): void {
-    this.target[c]! += target;
-    this.rate[c]! += rate;
-    if (target > 0) {
-      this.driven[c]!++;
-      this.drivenTarget[c]! += target;
-      this.drivenRate[c]! += rate;
-    }
-  }
-
-  /** `samples`: samples per channel (images x positions). */
-  correction(samples: number): { gain: Float32Array; delta: Float32Array } {
-    const gain = new Float32Array(this.channels);
-    const delta = new Float32Array(this.channels);
-    for (let c = 0; c < this.channels; c++) {
-      const fitted = this.driven[c]! >= GAIN_FIT_MIN_SAMPLES && this.drivenTarget[c]! > 0 && this.drivenRate[c]! > 0;
-      const alpha = fitted ? Math.min(2, Math.max(0.5, this.drivenRate[c]! / this.drivenTarget[c]!)) : 1;
-      gain[c] = 1 / alpha;
-      delta[c] = (this.target[c]! - this.rate[c]! / alpha) / samples;
-    }
-    return { gain, delta };
-  }
-}
-
-/** Per-channel least-squares fit of measured rate against target rate, r = alpha t + beta. */
-class GainFit {
+export class GainFit {
   private readonly n: Float64Array;
   private readonly t: Float64Array;
   private readonly r: Float64Array;
   private readonly tt: Float64Array;
   private readonly tr: Float64Array;
+  private readonly rate: Float64Array;
   constructor(private readonly channels: number) {
-    [this.n, this.t, this.r, this.tt, this.tr] = [0, 1, 2, 3, 4].map(() => new Float64Array(channels)) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+    [this.n, this.t, this.r, this.tt, this.tr, this.rate] = [0, 1, 2, 3, 4, 5].map(() => new Float64Array(channels)) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
   }
 
+  /** One sample of channel c, driven or not. */
   add(c: number, target: number, rate: number): void {
+    this.rate[c]! += rate;
+    if (!(target > 0)) return;
     this.n[c]!++;
     this.t[c]! += target;
     this.r[c]! += rate;
     this.tt[c]! += target * target;
     this.tr[c]! += target * rate;
+  }
+
+  /**
+   * Gain calibration: gain 1 / alpha per channel and the v(0) rate shift that remains,
+   * delta = (missing + rate (1 - 1 / alpha)) / samples = mean of (target - rate / alpha), where
+   * `missing` is the sum of (target - rate) over all `samples` of the channel.
+   */
+  ratio(missing: Float64Array, samples: number): { gain: Float32Array; delta: Float32Array } {
+    const gain = new Float32Array(this.channels);
+    const delta = new Float32Array(this.channels);
+    for (let c = 0; c < this.channels; c++) {
+      const fitted = this.n[c]! >= GAIN_FIT_MIN_SAMPLES && this.t[c]! > 0 && this.r[c]! > 0;
+      const alpha = fitted ? Math.min(2, Math.max(0.5, this.r[c]! / this.t[c]!)) : 1;
+      gain[c] = 1 / alpha;
+      delta[c] = (missing[c]! + this.rate[c]! * (1 - 1 / alpha)) / samples;
+    }
+    return { gain, delta };
   }
 
   /** z -> (z - beta) / alpha per channel; `meanMissing` (target - rate over all samples) where the fit has too few samples. */
