@@ -123,6 +123,7 @@ export function addConversionOptions(cmd: Command, { target = true }: { target?:
     .option('--reset <mode>', `reset after a spike: subtract (v -= threshold) or zero ${byTarget('reset')}`)
     .option('--v-init <f|random|auto>', `initial membrane potential as a fraction of the threshold, random (uniform, seeded), or auto (0.5 or random, whichever gives the better accuracy-vs-t curve on calibration images) ${byTarget('vInit')}`)
     .option('--predistort', 'pre-distort currents so that rates stay linear up to r_max despite the refractory period')
+    .option('--spikes <kind>', 'binary (0/1) or signed: a neuron may also emit a -1 spike that takes back a spike its integrated current no longer supports (reset by subtraction, no refractory period; not in NIR files)', 'binary')
     .option('--neuron <model>', 'if (no leak) or lif (leaky, with --tau-m)', d.neuron)
     .option('--tau-m <steps>', 'LIF membrane time constant in timesteps')
     .option('--readout <mode>', 'membrane (accumulated output current) or spikes (output spike counts)', d.readout)
@@ -280,6 +281,7 @@ export function conversionOptions(o: RawOptions, timesteps = DEFAULT_CONVERSION.
     tRefSteps: parseNumber('--t-ref', values.tRef, { min: 0, max: 1000, integer: true }),
     ...vInitOption(values.vInit),
     predistort: o.predistort === true,
+    ...spikesOption(o, target, values),
     ...neuronOption(o),
     readout: parseChoice('--readout', String(o.readout), ['membrane', 'spikes'] as const),
     maxpool: parseChoice('--maxpool', values.maxpool, ['spiking', 'avg'] as const),
@@ -312,6 +314,16 @@ function vInitOption(value: string): { vInitFraction: number; vInitRandom: boole
   if (value === 'random') return { vInitFraction: 0.5, vInitRandom: true };
   if (value === 'auto') return { vInitFraction: 0.5, vInitRandom: false, vInitAuto: true };
   return { vInitFraction: parseNumber('--v-init', value, { min: 0, max: 1 }), vInitRandom: false };
+}
+
+/** --spikes: signed spikes need reset by subtraction and no refractory period, and NIR has none. */
+function spikesOption(o: RawOptions, target: 'snnc' | 'nir', values: TargetFlags): { signedSpikes?: true } {
+  const spikes = parseChoice('--spikes', String(o.spikes ?? 'binary'), ['binary', 'signed'] as const);
+  if (spikes === 'binary') return {};
+  if (target === 'nir') throw new UserError('--spikes signed: --target nir has binary spikes only (a NIR neuron cannot emit -1); drop --spikes or use --target snnc');
+  if (values.reset !== 'subtract') throw new UserError(`--spikes signed needs --reset subtract (a -1 spike gives back the charge a reset by subtraction took), got --reset ${values.reset}`);
+  if (Number(values.tRef) !== 0) throw new UserError(`--spikes signed needs --t-ref 0, got --t-ref ${values.tRef}`);
+  return { signedSpikes: true };
 }
 
 function neuronOption(o: RawOptions): { neuron: 'if' | 'lif'; tauSteps?: number } {

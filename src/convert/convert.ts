@@ -39,6 +39,7 @@ export function neuronOf(settings: ConversionOptions): NeuronLayerParams {
     vInitFraction: settings.vInitFraction,
     ...(settings.vInitRandom ? { vInitRandom: true } : {}),
     ...(settings.predistort ? { predistort: true } : {}),
+    ...(settings.signedSpikes ? { signed: true } : {}),
     tRefSteps: settings.tRefSteps,
     ...(settings.neuron === 'lif' ? { tauSteps: settings.tauSteps } : {}),
   };

@@ -27,6 +27,7 @@ const neuron = object({
   'predistort?': bool,
   tRefSteps: num({ integer: true, min: 0, max: 1_000_000 }),
   'tauSteps?': num({ above: 0 }),
+  'signed?': bool,
 });
 
 const pool = { kernel: pair, strides: pair, pads, ceilMode: bool, countIncludePad: bool };
@@ -76,6 +77,7 @@ export const CONVERSION = object({
   // Settings added after schemaVersion 1 was first written: older manifests lack them.
   'vInitRandom?': bool,
   'predistort?': bool,
+  'signedSpikes?': bool,
   'readout?': oneOf('membrane', 'spikes'),
   'maxpool?': oneOf('spiking', 'avg'),
   'percentileAuto?': bool,

@@ -109,6 +109,12 @@ export interface NeuronLayerParams {
   tRefSteps: number;
   /** Membrane time constant in timesteps (LIF only); IF has no leak. */
   tauSteps?: number;
+  /**
+   * Signed spikes (reset by subtraction, no refractory period): a neuron whose membrane falls
+   * below vReset while its net spike count is positive emits a -1 spike and takes the charge
+   * back (snn/neuron.ts).
+   */
+  signed?: boolean;
 }
 
 export type Node =

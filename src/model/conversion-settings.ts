@@ -60,6 +60,11 @@ export interface ConversionSettings {
   /** With vInitAuto: each candidate's SNN accuracy on the first calibration images, averaged over steps 2..calibTimesteps. */
   vInitSearch?: { vInit: '0.5' | 'random'; accuracy: number }[];
   predistort: boolean;
+  /**
+   * --spikes signed: neurons may emit -1 spikes that take back a spike their integrated current
+   * no longer supports (snn/neuron.ts); absent: binary spikes.
+   */
+  signedSpikes?: boolean;
   neuron: 'if' | 'lif';
   tauSteps?: number;
   readout: 'membrane' | 'spikes';

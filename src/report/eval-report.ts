@@ -39,6 +39,7 @@ export function describeSettings(c: ConversionSettings, rt: RuntimeSettings): st
     c.neuron === 'lif' ? `LIF (tau_m ${c.tauSteps} steps)` : 'IF',
     `reset by ${c.reset === 'subtract' ? 'subtraction' : 'zero'}`,
     `t_ref ${c.tRefSteps} steps${c.predistort ? ' (currents pre-distorted)' : ''}`,
+    ...(c.signedSpikes ? ['signed spikes'] : []),
     (c.vInitRandom ? 'v(0) uniform in [0, threshold)' : `v(0) = ${c.vInitFraction} threshold`) + (c.vInitAuto ? ` (auto${vInitSearchText(c)})` : ''),
   ];
   const normalisation = c.calibSamples === 0 ? [`as stored (${oneLine(c.calibData)})`] : [

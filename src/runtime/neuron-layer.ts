@@ -10,6 +10,9 @@
  * built (or `scan: 'js'`); any other neuron model (or `scan: 'step'`) runs the shared step()
  * of snn/neuron.ts, one sample at a time with the sample's own noise generator, and a second
  * pass for the counts. All three give the same spikes.
+ *
+ * Signed spikes (snn/neuron.ts) run step(), with the layer's counts as the neurons' net counts;
+ * the listed events then carry their values (-1 or 1), and so do the dense rows.
  */
 import type { SpikeNode } from '../ir/graph.js';
 import { mixKey } from '../snn/counter-random.js';
@@ -23,9 +26,9 @@ import type { RuntimeSettings } from './settings.js';
 import { KernelArena } from './wasm/module.js';
 import { scansOf, type ScanKernels } from './native/scans.js';
 import { scanIfRow, scanLifRow, scanVariant, silentUnderConstantCurrent, type ScanBuffers, type ScanRow } from './neuron-scan.js';
-import { ensureFloat32, ensureInt32, growInt32, type Chunk, type Signal, type SparseRows } from './signal.js';
+import { ensureFloat32, ensureInt32, growFloat32, growInt32, type Chunk, type Signal, type SparseRows } from './signal.js';
 import type { SpikeWindows } from './linear/event-avgpool.js';
-import { InternalError } from '../errors.js';
+import { InternalError, UserError } from '../errors.js';
 
 /**
  * 'fast': the WebAssembly SIMD scan for plain IF / LIF layers where the kernels are built,
@@ -47,6 +50,8 @@ export class NeuronLayer implements RuntimeNode {
   private out: Float32Array = new Float32Array(0);
   private stepOut: Float32Array = new Float32Array(0);
   private events: Int32Array = new Int32Array(0);
+  /** Signed spikes: the value (-1 or 1) of each listed event. */
+  private eventValues: Float32Array = new Float32Array(0);
   private rowStart: Int32Array = new Int32Array(0);
   private rowEnd: Int32Array = new Int32Array(0);
   /** Neurons that may fire under the batch's constant current, per sample (null: all). */
@@ -86,6 +91,9 @@ export class NeuronLayer implements RuntimeNode {
     private readonly layerIndex: number,
   ) {
     const { noisePerStep, adaptation } = runtime;
+    if (node.neuron.signed && (noisePerStep > 0 || adaptation)) {
+      throw new UserError(`layer '${node.name}' has signed spikes, which run without membrane noise or adaptation: drop --noise and --adapt-b`);
+    }
     this.params = fromLayerParams(node.neuron, { noisePerStep, ...(adaptation ? { adaptation } : {}) });
     this.variant = scan === 'step' ? null : scanVariant(node.neuron, this.params);
     this.fast = this.variant !== null;
@@ -182,7 +190,8 @@ export class NeuronLayer implements RuntimeNode {
         nonZero: spikes,
       };
     }
-    const sparse = { start: this.rowStart.subarray(0, rows), end: this.rowEnd.subarray(0, rows), index: this.events };
+    const sparse: SparseRows = { start: this.rowStart.subarray(0, rows), end: this.rowEnd.subarray(0, rows), index: this.events };
+    if (this.params.signed) sparse.value = this.eventValues;
     // The dense spikes [steps][batch][n] are built only if a consumer asks for them
     // (onnxruntime does; event-driven kernels read the lists).
     let data: Float32Array | null = null;
@@ -229,8 +238,8 @@ export class NeuronLayer implements RuntimeNode {
     this.out = ensureFloat32(this.out, rows * per);
     const out = this.out.subarray(0, rows * per);
     out.fill(0);
-    const { start, end, index } = sparse;
-    for (let r = 0; r < rows; r++) for (let k = start[r]!; k < end[r]!; k++) out[r * per + index[k]!] = 1;
+    const { start, end, index, value } = sparse;
+    for (let r = 0; r < rows; r++) for (let k = start[r]!; k < end[r]!; k++) out[r * per + index[k]!] = value ? value[k]! : 1;
     return out;
   }
 
@@ -353,10 +362,13 @@ export class NeuronLayer implements RuntimeNode {
     const per = this.per;
     const n = batch * per;
     const { refractoryLeft, spikeTime, adaptation } = this.extra;
+    const signed = this.params.signed === true;
     // One state per sample: views of the batch's arrays and the sample's noise generator.
     const states: NeuronState[] = Array.from({ length: batch }, (_, b) => {
       const at = (a: Float64Array | undefined) => a?.subarray(b * per, (b + 1) * per);
       const state: NeuronState = { v: this.v.subarray(b * per, (b + 1) * per), refractory: this.refractory.subarray(b * per, (b + 1) * per) };
+      // A signed neuron's rule reads its net count: the layer's counts are that count.
+      if (signed) state.net = this.counts.subarray(b * per, (b + 1) * per);
       if (refractoryLeft) state.refractoryLeft = at(refractoryLeft);
       if (spikeTime) state.spikeTime = at(spikeTime);
       if (adaptation) state.adaptation = at(adaptation);
@@ -372,11 +384,14 @@ export class NeuronLayer implements RuntimeNode {
         const r = k * batch + b;
         this.rowStart[r] = e;
         this.events = growInt32(this.events, e + per);
+        if (signed) this.eventValues = growFloat32(this.eventValues, e + per);
         for (let i = 0; i < per; i++) {
-          if (out[b * per + i] !== 0) {
-            this.counts[b * per + i]!++;
-            this.events[e++] = i;
-          }
+          const s = out[b * per + i]!;
+          if (s === 0) continue;
+          // step() keeps a signed neuron's net count itself.
+          if (!signed) this.counts[b * per + i]!++;
+          else this.eventValues[e] = s;
+          this.events[e++] = i;
         }
         this.rowEnd[r] = e;
       }

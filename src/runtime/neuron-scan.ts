@@ -27,6 +27,8 @@ const SCANS_HANDLE_PARAM: Record<keyof NeuronParams, (p: NeuronParams) => boolea
   timing: (p) => p.timing !== 'exact',
   noiseStd: (p) => !p.noiseStd,
   adaptation: (p) => p.adaptation === undefined,
+  // Signed spikes carry a value per event (-1 or 1): the reference step() path lists them.
+  signed: (p) => !p.signed,
 };
 
 const SCANS_HANDLE_LAYER: Record<keyof NeuronLayerParams, (l: NeuronLayerParams) => boolean> = {
@@ -40,6 +42,7 @@ const SCANS_HANDLE_LAYER: Record<keyof NeuronLayerParams, (l: NeuronLayerParams)
   predistort: () => true,
   tRefSteps: () => true,
   tauSteps: () => true,
+  signed: (l) => !l.signed,
 };
 
 function handles<T extends object>(table: Record<keyof T, (x: T) => boolean>, x: T): boolean {

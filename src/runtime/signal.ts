@@ -61,6 +61,14 @@ export function growInt32(buf: Int32Array, n: number): Int32Array {
   return bigger;
 }
 
+/** Like growInt32, for float lists. */
+export function growFloat32(buf: Float32Array, n: number): Float32Array {
+  if (buf.length >= n) return buf;
+  const bigger = new Float32Array(Math.max(n, buf.length * 2));
+  bigger.set(buf);
+  return bigger;
+}
+
 /** Number of non-zero values (synaptic events when `data` holds spikes or pooled spikes). */
 export function countNonZero(data: Float32Array, n = data.length): number {
   let count = 0;

@@ -7,6 +7,10 @@
  * rate is the maximum of the input rates, as max pooling of the ANN's activations asks.
  * This is the gate "pass the spike of the input with the largest count" with ties broken in
  * favour of an input that spikes now.
+ *
+ * Signed spikes (net counts that also fall by one): the output is M(t) - M(t-1), which a
+ * maximum of counts that each move by at most one per step keeps in {-1, 0, 1}; with binary
+ * input it is the rule above.
  */
 import type { PoolNode } from '../ir/graph.js';
 import type { RuntimeNode } from './runtime-node.js';
@@ -80,8 +84,8 @@ export class SpikingMaxPool implements RuntimeNode {
                 for (let x = x0; x < x1; x++) if (counts[row + x]! > m) m = counts[row + x]!;
               }
               const o = b * outPer + (c * outH + oy) * outW + ox;
-              if (m > lastMax[o]!) {
-                out[outBase + o] = 1;
+              if (m !== lastMax[o]!) {
+                out[outBase + o] = m - lastMax[o]!;
                 lastMax[o] = m;
                 nonZero++;
               }

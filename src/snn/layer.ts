@@ -31,6 +31,7 @@ export function fromLayerParams(p: NeuronLayerParams, options: StepOptions = {})
   // added directly (gain 1), the resting potential is 0.
   const decay = p.model === 'lif' ? Math.exp(-1 / p.tauSteps!) : 1;
   const params: NeuronParams = { decay, gain: 1, vRest: 0, vThreshold: p.vThreshold, vReset: p.vReset, reset: p.reset, tRefSteps: p.tRefSteps };
+  if (p.signed) params.signed = true;
   if (options.timing !== undefined) params.timing = options.timing;
   if (options.noisePerStep) params.noiseStd = options.noisePerStep;
   if (options.adaptation) {

@@ -43,6 +43,11 @@ export interface NeuronParams {
   /** Standard deviation of the membrane noise added per step (membrane units): sigma sqrt(dt). */
   noiseStd?: number;
   adaptation?: AdaptationParams;
+  /**
+   * Signed spikes (reset by subtraction): below vReset with a positive net count, a -1 spike
+   * and v -> v + (vThreshold - vReset). The state then holds the net count (`net`).
+   */
+  signed?: boolean;
 }
 
 /** Per-neuron state of one layer: membrane potential, refractory steps left, and what the options need. */
@@ -57,6 +62,8 @@ export interface NeuronState<V extends Float32Array | Float64Array = Float32Arra
   adaptation?: Float64Array;
   /** Noise: the seeded generator, shared by the layer's neurons in index order. */
   noise?: NormalSource;
+  /** Signed spikes: net spike count (+1 spikes minus -1 spikes) per neuron, never below 0. */
+  net?: Int32Array;
 }
 
 export interface StateOptions {
@@ -67,7 +74,7 @@ export interface StateOptions {
 }
 
 /** Every key of NeuronParams, once (the compiler checks the list is complete and exact). */
-export const NEURON_PARAM_KEYS = ['decay', 'gain', 'vRest', 'vThreshold', 'vReset', 'reset', 'tRefSteps', 'timing', 'noiseStd', 'adaptation'] as const satisfies readonly (keyof NeuronParams)[];
+export const NEURON_PARAM_KEYS = ['decay', 'gain', 'vRest', 'vThreshold', 'vReset', 'reset', 'tRefSteps', 'timing', 'noiseStd', 'adaptation', 'signed'] as const satisfies readonly (keyof NeuronParams)[];
 type Missing = Exclude<keyof NeuronParams, (typeof NEURON_PARAM_KEYS)[number]>;
 const _complete: [Missing] extends [never] ? true : never = true;
 void _complete;

@@ -19,6 +19,19 @@
  * and stay refractory for tRefSteps steps: no integration, v held (absolute refractory
  * period), so a neuron fires at most once every tRefSteps + 1 steps.
  *
+ * Signed spikes (`signed`, reset by subtraction only): a neuron whose membrane falls below
+ * vReset while its net count N (+1 spikes minus -1 spikes) is positive emits a -1 spike,
+ * v -> v + (vThreshold - vReset), N -> N - 1: it takes back a spike its input no longer
+ * supports. With vReset 0, threshold θ and every |z| < θ this keeps 0 <= v < θ whenever N > 0,
+ * so after any input sequence
+ *
+ *   N(t) = max(0, floor((v(0) + z[1] + ... + z[t]) / θ))
+ *
+ * the integrated current quantised and rectified, whatever the order the current came in. A
+ * binary neuron's count depends on the order: charge that arrives early fires spikes that
+ * later negative current cannot undo, the error that grows with depth in a converted network
+ * whose deep layers receive their input late and unevenly.
+ *
  * Options of the same step (absent: the plain IF/LIF loop above, unchanged):
  *   - timing 'exact': the threshold crossing is located inside the step from the exponential
  *     solution (or the straight line of the IF neuron), the reset and the refractory period
@@ -48,6 +61,7 @@ export function initialState(count: number, vInit: number, p?: NeuronParams, opt
     state.spikeTime = new Float64Array(count);
   }
   if (p?.adaptation) state.adaptation = new Float64Array(count);
+  if (p?.signed) state.net = new Int32Array(count);
   if (p?.noiseStd) {
     if (options.seed === undefined) throw new InternalError('a neuron state with noise needs a seed');
     state.noise = new NormalSource(options.seed);
@@ -62,9 +76,10 @@ export function ifParams(reset: ResetMode, tRefSteps: number, vThreshold = 1): N
 
 /**
  * One timestep for neurons [0, count): reads currents z[zOffset + i], writes spikes to
- * out[outOffset + i] (0 or 1; with exact timing the number of spikes in the step, which
- * exceeds 1 only if the refractory period is shorter than a step), updates `state` in place.
- * Returns the number of spikes. The loop variant is chosen once per call.
+ * out[outOffset + i] (0 or 1, -1 for a signed neuron's negative spike; with exact timing the
+ * number of spikes in the step, which exceeds 1 only if the refractory period is shorter than
+ * a step), updates `state` in place. Returns the number of spikes (of either sign). The loop
+ * variant is chosen once per call.
  */
 export function step(
   p: NeuronParams,
@@ -76,10 +91,12 @@ export function step(
   count: number,
 ): number {
   if (!isPlain(p)) return stepExtended(p, state, z, zOffset, out, outOffset, count);
-  const { v, refractory } = state;
-  const { decay, gain, vRest, vThreshold, tRefSteps } = p;
-  const drop = vThreshold - p.vReset;
+  const { v, refractory, net } = state;
+  const { decay, gain, vRest, vThreshold, vReset, tRefSteps } = p;
+  const drop = vThreshold - vReset;
   const subtract = p.reset === 'subtract';
+  const signed = p.signed === true;
+  if (signed && (!subtract || net === undefined)) throw new InternalError('signed spikes need reset by subtraction and a state with net counts');
   let spikes = 0;
   for (let i = 0; i < count; i++) {
     if (refractory[i]! > 0) {
@@ -89,10 +106,16 @@ export function step(
     }
     const vi = vRest + decay * (v[i]! - vRest) + gain * z[zOffset + i]!;
     if (vi >= vThreshold) {
-      v[i] = subtract ? vi - drop : p.vReset;
+      v[i] = subtract ? vi - drop : vReset;
       refractory[i] = tRefSteps;
       out[outOffset + i] = 1;
       spikes++;
+      if (signed) net![i]!++;
+    } else if (signed && vi < vReset && net![i]! > 0) {
+      v[i] = vi + drop;
+      out[outOffset + i] = -1;
+      spikes++;
+      net![i]!--;
     } else {
       v[i] = vi;
       out[outOffset + i] = 0;

@@ -39,6 +39,7 @@ export function stepExtended(
   const { decay, gain, vRest, vThreshold, vReset, tRefSteps } = p;
   const drop = vThreshold - vReset;
   invariant(drop > 0, `vReset ${vReset} must be below vThreshold ${vThreshold}`);
+  invariant(!p.signed, 'signed spikes run the plain step only (no exact timing, noise or adaptation)');
   const subtract = p.reset === 'subtract';
   const exact = p.timing === 'exact';
   const lambdaL = decay < 1 ? -Math.log(decay) : 0;

@@ -40,7 +40,7 @@ export interface NirNode {
 }
 
 /** What snnc does that the NIR node cannot express; also stored in the node's metadata as `loss_<kind>`. */
-export type LossKind = 'reset' | 'refractory' | 'v_init' | 'maxpool' | 'leak';
+export type LossKind = 'reset' | 'refractory' | 'v_init' | 'maxpool' | 'leak' | 'signed';
 
 export interface Loss {
   /** NIR node name. */

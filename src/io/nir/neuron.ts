@@ -116,6 +116,9 @@ export function spikeToNir(node: SpikeNode, shape: readonly number[], options: N
       message: `reset by subtraction (v -= ${p.vThreshold - p.vReset}, the surplus is kept) becomes NIR's reset to v_reset = ${p.vReset}`,
     });
   }
+  if (p.signed) {
+    losses.push({ kind: 'signed', message: 'signed spikes are dropped: a NIR neuron emits no -1 spike, so it keeps spikes its integrated current no longer supports' });
+  }
   if (p.tRefSteps > 0) {
     losses.push({
       kind: 'refractory',
