@@ -11,8 +11,9 @@
  * of snn/neuron.ts, one sample at a time with the sample's own noise generator, and a second
  * pass for the counts. All three give the same spikes.
  *
- * Signed spikes (snn/neuron.ts) run step(), with the layer's counts as the neurons' net counts;
- * the listed events then carry their values (-1 or 1), and so do the dense rows.
+ * Signed spikes (snn/neuron.ts) run the JavaScript scan scanSignedIfRow (IF) or step() (LIF),
+ * with the layer's counts as the neurons' net counts; the listed events then carry their
+ * values (-1 or 1), and so do the dense rows.
  */
 import type { SpikeNode } from '../ir/graph.js';
 import { mixKey } from '../snn/counter-random.js';
@@ -25,7 +26,7 @@ import type { BatchStats, RuntimeNode } from './runtime-node.js';
 import type { RuntimeSettings } from './settings.js';
 import { KernelArena } from './wasm/module.js';
 import { scansOf, type ScanKernels } from './native/scans.js';
-import { scanIfRow, scanLifRow, scanVariant, silentUnderConstantCurrent, type ScanBuffers, type ScanRow } from './neuron-scan.js';
+import { scanIfRow, scanLifRow, scanSignedIfRow, scanVariant, silentUnderConstantCurrent, type ScanBuffers, type ScanRow } from './neuron-scan.js';
 import { ensureFloat32, ensureInt32, growFloat32, growInt32, type Chunk, type Signal, type SparseRows } from './signal.js';
 import type { SpikeWindows } from './linear/event-avgpool.js';
 import { InternalError, UserError } from '../errors.js';
@@ -43,7 +44,7 @@ export class NeuronLayer implements RuntimeNode {
   private readonly params: NeuronParams;
   private readonly fast: boolean;
   /** The fast scan this layer runs (runtime/neuron-scan.ts decides), or null for step(). */
-  private readonly variant: 'if' | 'lif' | null;
+  private readonly variant: 'if' | 'lif' | 'if-signed' | null;
   private v: Float32Array = new Float32Array(0);
   private refractory: Int32Array = new Int32Array(0);
   private counts: Int32Array = new Int32Array(0);
@@ -97,7 +98,8 @@ export class NeuronLayer implements RuntimeNode {
     this.params = fromLayerParams(node.neuron, { noisePerStep, ...(adaptation ? { adaptation } : {}) });
     this.variant = scan === 'step' ? null : scanVariant(node.neuron, this.params);
     this.fast = this.variant !== null;
-    this.arena = this.fast && scan === 'fast' ? KernelArena.create() : null;
+    // Signed spikes carry values the WebAssembly and native scans do not write.
+    this.arena = this.fast && scan === 'fast' && this.variant !== 'if-signed' ? KernelArena.create() : null;
     this.scans = this.arena && scansOf(this.arena);
     const { predistort: wanted, tRefSteps, vThreshold } = node.neuron;
     this.running = wanted && tRefSteps > 0 ? new RunningPredistortion(vThreshold, tRefSteps) : null;
@@ -337,8 +339,9 @@ export class NeuronLayer implements RuntimeNode {
     const { batch, steps } = chunk;
     const per = this.per;
     if (!current.temporal && this.active === null) this.active = this.findActive(current.data);
-    const buffers: ScanBuffers = { z: current.data, v: this.v, refractory: this.refractory, counts: this.counts, events: this.events };
-    const scan = this.variant === 'if' ? scanIfRow : scanLifRow;
+    const signed = this.variant === 'if-signed';
+    const buffers: ScanBuffers = { z: current.data, v: this.v, refractory: this.refractory, counts: this.counts, events: this.events, values: this.eventValues };
+    const scan = signed ? scanSignedIfRow : this.variant === 'if' ? scanIfRow : scanLifRow;
     const row: ScanRow = { zOffset: 0, stateOffset: 0 };
     const a = this.active;
     let e = 0;
@@ -349,6 +352,7 @@ export class NeuronLayer implements RuntimeNode {
         row.zOffset = current.temporal ? r * per : b * per;
         this.rowStart[r] = e;
         if (buffers.events.length < e + per) buffers.events = this.events = growInt32(this.events, e + per);
+        if (signed && buffers.values!.length < e + per) buffers.values = this.eventValues = growFloat32(this.eventValues, e + per);
         e = a ? scan(this.params, buffers, row, per, e, a.index, a.start[b]!, a.start[b + 1]!) : scan(this.params, buffers, row, per, e);
         this.rowEnd[r] = e;
       }

@@ -27,8 +27,8 @@ const SCANS_HANDLE_PARAM: Record<keyof NeuronParams, (p: NeuronParams) => boolea
   timing: (p) => p.timing !== 'exact',
   noiseStd: (p) => !p.noiseStd,
   adaptation: (p) => p.adaptation === undefined,
-  // Signed spikes carry a value per event (-1 or 1): the reference step() path lists them.
-  signed: (p) => !p.signed,
+  // Signed spikes: scanSignedIfRow for the plain IF neuron (scanVariant), in JavaScript only.
+  signed: (p) => !p.signed || (isPlainIf(p) && p.reset === 'subtract'),
 };
 
 const SCANS_HANDLE_LAYER: Record<keyof NeuronLayerParams, (l: NeuronLayerParams) => boolean> = {
@@ -42,7 +42,7 @@ const SCANS_HANDLE_LAYER: Record<keyof NeuronLayerParams, (l: NeuronLayerParams)
   predistort: () => true,
   tRefSteps: () => true,
   tauSteps: () => true,
-  signed: (l) => !l.signed,
+  signed: () => true,
 };
 
 function handles<T extends object>(table: Record<keyof T, (x: T) => boolean>, x: T): boolean {
@@ -54,9 +54,13 @@ export function isPlainNeuron(p: NeuronParams): boolean {
   return handles(SCANS_HANDLE_PARAM, p);
 }
 
-/** The fast scan of a layer: 'if' (scanIfRow / scanIf), 'lif' (scanLifRow / scanLif), or null (step() only). */
-export function scanVariant(layer: NeuronLayerParams, p: NeuronParams): 'if' | 'lif' | null {
+/**
+ * The fast scan of a layer: 'if' (scanIfRow / scanIf), 'lif' (scanLifRow / scanLif),
+ * 'if-signed' (scanSignedIfRow, JavaScript only), or null (step() only).
+ */
+export function scanVariant(layer: NeuronLayerParams, p: NeuronParams): 'if' | 'lif' | 'if-signed' | null {
   if (!handles(SCANS_HANDLE_LAYER, layer) || !isPlainNeuron(p)) return null;
+  if (p.signed) return 'if-signed';
   return isPlainIf(p) ? 'if' : 'lif';
 }
 
@@ -75,6 +79,8 @@ export interface ScanBuffers {
   counts: Int32Array;
   /** Indices (within the row) of the neurons that fire are appended here, from `eventsAt`. */
   events: Int32Array;
+  /** Signed spikes: the value (-1 or 1) of each event, at the event's position. */
+  values?: Float32Array;
 }
 
 /**
@@ -108,6 +114,51 @@ export function scanIfRow(
     if (vi >= threshold) {
       v[s] = subtract ? vi - drop : vReset;
       counts[s]!++;
+      events[e++] = i;
+    } else {
+      v[s] = vi;
+    }
+  }
+  return e;
+}
+
+/**
+ * IF neuron with signed spikes (decay 1, gain 1, vRest 0, tRefSteps 0, reset by subtraction):
+ * v <- v + z; a +1 spike when v >= vThreshold, a -1 spike when v < vReset with a positive net
+ * count (counts hold the net count), as step() does. Events go to `events` with their values in
+ * `values`. Returns the new event count.
+ */
+export function scanSignedIfRow(
+  p: NeuronParams,
+  b: ScanBuffers,
+  row: ScanRow,
+  n: number,
+  eventsAt: number,
+  active?: Int32Array,
+  activeFrom = 0,
+  activeTo = 0,
+): number {
+  const { z, v, counts, events } = b;
+  const values = b.values!;
+  const { zOffset, stateOffset } = row;
+  const threshold = p.vThreshold;
+  const vReset = p.vReset;
+  const drop = threshold - vReset;
+  let e = eventsAt;
+  const m = active ? activeTo - activeFrom : n;
+  for (let j = 0; j < m; j++) {
+    const i = active ? active[activeFrom + j]! : j;
+    const s = stateOffset + i;
+    const vi = v[s]! + z[zOffset + i]!;
+    if (vi >= threshold) {
+      v[s] = vi - drop;
+      counts[s]!++;
+      values[e] = 1;
+      events[e++] = i;
+    } else if (vi < vReset && counts[s]! > 0) {
+      v[s] = vi + drop;
+      counts[s]!--;
+      values[e] = -1;
       events[e++] = i;
     } else {
       v[s] = vi;
