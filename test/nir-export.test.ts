@@ -296,6 +296,13 @@ describe('NIR export of single ops', () => {
     expect([...n.metadata.keys()].filter((k) => k.startsWith('loss_'))).toEqual(['loss_refractory']);
   });
 
+  it('records signed spikes as a loss: a NIR neuron emits no -1 spike', async () => {
+    const node: Node = { name: 'if', op: 'spike', inputs: ['x'], output: 'y', lambda: [1], neuron: { ...IF_EXACT, signed: true } };
+    const n = fromSnnc(await exported(single(node, [3])), 'if')[0]![1];
+    expect(text(n.metadata.get('loss_signed'))).toMatch(/signed spikes are dropped: a NIR neuron emits no -1 spike/);
+    expect([...n.metadata.keys()].filter((k) => k.startsWith('loss_'))).toEqual(['loss_signed']);
+  });
+
   it('records refractory pre-distortion with the refractory loss, and keeps it in the metadata', async () => {
     const node: Node = { name: 'if', op: 'spike', inputs: ['x'], output: 'y', lambda: [1], neuron: { ...IF_EXACT, tRefSteps: 2, predistort: true } };
     const n = fromSnnc(await exported(single(node, [3])), 'if')[0]![1];
