@@ -209,6 +209,34 @@ static napi_value scan_if_steps(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/*
+ * scanIfSigned(z, zOffset, v, counts, stateOffset, events, values, eventsAt, n, vThreshold, drop, vReset)
+ * -> the new event count: one step of n IF neurons with signed spikes on typed arrays (the
+ * layer's own state, not the kernels' memory), events and values appended from eventsAt.
+ */
+static napi_value scan_if_signed(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  if (!args(env, info, 12, argv)) return NULL;
+  void *z, *v, *counts, *events, *values;
+  size_t nz, nv, nCounts, nEvents, nValues;
+  int32_t zOffset, stateOffset, eventsAt, n;
+  double thr, drop, vReset;
+  if (!typed(env, argv[0], napi_float32_array, &z, &nz) || !integer(env, argv[1], &zOffset) || !typed(env, argv[2], napi_float32_array, &v, &nv) ||
+      !typed(env, argv[3], napi_int32_array, &counts, &nCounts) || !integer(env, argv[4], &stateOffset) || !typed(env, argv[5], napi_int32_array, &events, &nEvents) ||
+      !typed(env, argv[6], napi_float32_array, &values, &nValues) || !integer(env, argv[7], &eventsAt) || !integer(env, argv[8], &n) ||
+      !number(env, argv[9], &thr) || !number(env, argv[10], &drop) || !number(env, argv[11], &vReset))
+    return NULL;
+  if (n < 0 || zOffset < 0 || stateOffset < 0 || eventsAt < 0 || (size_t)zOffset + n > nz || (size_t)stateOffset + n > nv || (size_t)stateOffset + n > nCounts ||
+      (size_t)eventsAt + n > nEvents || (size_t)eventsAt + n > nValues) {
+    fail(env, "native scans: array shorter than its row");
+    return NULL;
+  }
+  const int written = snnc_scan_if_signed((const float *)z + zOffset, (float *)v + stateOffset, (int32_t *)counts + stateOffset, (int32_t *)events + eventsAt, (float *)values + eventsAt, n, thr, drop, vReset);
+  napi_value result;
+  napi_create_int32(env, eventsAt + written, &result);
+  return result;
+}
+
 /* poolSpikes(memory, events, count, window, windowLength, pooled, outPer, divisor, touched) -> non-zero outputs */
 static napi_value pool_spikes(napi_env env, napi_callback_info info) {
   napi_value argv[MAX_ARGS];
@@ -275,6 +303,7 @@ NAPI_MODULE_INIT() {
       {"denseEvents", NULL, dense_events, NULL, NULL, NULL, napi_default, NULL},
       {"scanIf", NULL, scan_if, NULL, NULL, NULL, napi_default, NULL},
       {"scanIfSteps", NULL, scan_if_steps, NULL, NULL, NULL, napi_default, NULL},
+      {"scanIfSigned", NULL, scan_if_signed, NULL, NULL, NULL, napi_default, NULL},
       {"poolSpikes", NULL, pool_spikes, NULL, NULL, NULL, napi_default, NULL},
       {"add", NULL, add, NULL, NULL, NULL, napi_default, NULL},
       {"affine", NULL, affine, NULL, NULL, NULL, napi_default, NULL},

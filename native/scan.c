@@ -66,6 +66,60 @@ int snnc_scan_if(const float *z, float *v, int32_t *counts, int32_t *events, int
   return e;
 }
 
+/*
+ * One step of IF neurons with signed spikes (reset by subtraction), as scanSignedIfRow of
+ * runtime/neuron-scan.ts: s = v + z in double; s >= thr: +1, v = s - drop, count + 1; else
+ * s < vReset with a positive count: -1, v = s + drop, count - 1. Events (neuron index) and
+ * their values (+1 / -1) are appended from events[0] / values[0]. Returns how many.
+ */
+static inline int signed_one(const float *z, float *v, int32_t *counts, int32_t *events, float *values, int e, int i, double thr, double drop, double vReset) {
+  const double s = (double)v[i] + (double)z[i];
+  if (s >= thr) {
+    v[i] = (float)(s - drop);
+    counts[i]++;
+    values[e] = 1.0f;
+    events[e++] = i;
+  } else if (s < vReset && counts[i] > 0) {
+    v[i] = (float)(s + drop);
+    counts[i]--;
+    values[e] = -1.0f;
+    events[e++] = i;
+  } else {
+    v[i] = (float)s;
+  }
+  return e;
+}
+
+int snnc_scan_if_signed(const float *z, float *v, int32_t *counts, int32_t *events, float *values, int n, double thr, double drop, double vReset) {
+  int e = 0, i = 0;
+#if defined(__AVX512F__)
+  const __m512d t = _mm512_set1_pd(thr), d = _mm512_set1_pd(drop), r = _mm512_set1_pd(vReset);
+  const __m512i one = _mm512_set1_epi32(1), idx0 = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+  for (; i + 16 <= n; i += 16) {
+    const __m512 v16 = _mm512_loadu_ps(v + i), z16 = _mm512_loadu_ps(z + i);
+    const __m512d sLo = _mm512_add_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(v16)), _mm512_cvtps_pd(_mm512_castps512_ps256(z16)));
+    const __m512d sHi = _mm512_add_pd(_mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v16), 1))),
+                                      _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(z16), 1))));
+    const __mmask16 fire = (__mmask16)(_mm512_cmp_pd_mask(sLo, t, _CMP_GE_OQ) | (unsigned)_mm512_cmp_pd_mask(sHi, t, _CMP_GE_OQ) << 8);
+    const __mmask16 below = (__mmask16)(_mm512_cmp_pd_mask(sLo, r, _CMP_LT_OQ) | (unsigned)_mm512_cmp_pd_mask(sHi, r, _CMP_LT_OQ) << 8);
+    const __m512i c = _mm512_loadu_si512(counts + i);
+    const __mmask16 back = below & (__mmask16)~fire & _mm512_cmpgt_epi32_mask(c, _mm512_setzero_si512());
+    __m512d rLo = _mm512_mask_blend_pd((__mmask8)fire, sLo, _mm512_sub_pd(sLo, d));
+    __m512d rHi = _mm512_mask_blend_pd((__mmask8)(fire >> 8), sHi, _mm512_sub_pd(sHi, d));
+    rLo = _mm512_mask_blend_pd((__mmask8)back, rLo, _mm512_add_pd(sLo, d));
+    rHi = _mm512_mask_blend_pd((__mmask8)(back >> 8), rHi, _mm512_add_pd(sHi, d));
+    _mm512_storeu_ps(v + i, _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_cvtpd_ps(rLo)), _mm512_cvtpd_ps(rHi), 1));
+    _mm512_storeu_si512(counts + i, _mm512_mask_sub_epi32(_mm512_mask_add_epi32(c, fire, c, one), back, _mm512_mask_add_epi32(c, fire, c, one), one));
+    const __mmask16 any = fire | back;
+    _mm512_storeu_si512(events + e, _mm512_maskz_compress_epi32(any, _mm512_add_epi32(_mm512_set1_epi32(i), idx0)));
+    _mm512_storeu_ps(values + e, _mm512_maskz_compress_ps(any, _mm512_mask_blend_ps(fire, _mm512_set1_ps(-1.0f), _mm512_set1_ps(1.0f))));
+    e += __builtin_popcount(any);
+  }
+#endif
+  for (; i < n; i++) e = signed_one(z, v, counts, events, values, e, i, thr, drop, vReset);
+  return e;
+}
+
 /* Neurons per tile of snnc_scan_if_steps: their membranes and currents stay in L1 over the steps. */
 #define TILE 512
 

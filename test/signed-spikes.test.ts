@@ -20,6 +20,7 @@ import { SnnSimulator, type SimOptions } from '../src/runtime/simulator.js';
 import { ifParams, initialState, step, type NeuronParams } from '../src/snn/neuron.js';
 import { conversionOptions } from '../src/cli/options.js';
 import { UserError } from '../src/errors.js';
+import { nativeKernels } from '../src/runtime/native/addon.js';
 import { ortOutputs } from './helpers/exact-linear.js';
 import { randomArray } from './helpers/ort.js';
 
@@ -98,6 +99,38 @@ describe('signed IF neuron', () => {
         expect(runScan(v0, z).net).toEqual(closedForm(v0, z));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it.skipIf(nativeKernels() === null)('the native scan, 16 neurons at a time and the tail one by one: the same closed form per neuron', () => {
+    const native = nativeKernels()!;
+    // 37 neurons (two blocks of 16 and a tail of 5), each with its own sequence.
+    fc.assert(
+      fc.property(fc.array(sequences, { minLength: 37, maxLength: 37 }), fc.integer({ min: 1, max: 60 }), (neurons, steps) => {
+        const n = neurons.length;
+        const v = Float32Array.from(neurons, (s) => s.v0);
+        const counts = new Int32Array(n);
+        const events = new Int32Array(n + 3);
+        const values = new Float32Array(n + 3);
+        const sums = neurons.map((s) => s.v0);
+        for (let t = 0; t < steps; t++) {
+          const z = Float32Array.from(neurons, (s) => s.z[t % s.z.length]!);
+          // Events appended after 3 earlier ones, which must stay.
+          events.fill(-7, 0, 3);
+          const end = native.scanIfSigned(z, 0, v, counts, 0, events, values, 3, n, 1, 1, 0);
+          expect(Array.from(events.subarray(0, 3))).toEqual([-7, -7, -7]);
+          const listed = new Map<number, number>();
+          for (let k = 3; k < end; k++) listed.set(events[k]!, values[k]!);
+          for (let i = 0; i < n; i++) {
+            const before = Math.max(0, Math.floor(sums[i]!));
+            sums[i]! += z[i]!;
+            const after = Math.max(0, Math.floor(sums[i]!));
+            expect(counts[i], `neuron ${i}, step ${t + 1}`).toBe(after);
+            expect(listed.get(i) ?? 0).toBe(after - before);
+          }
+        }
+      }),
+      { numRuns: 60 },
     );
   });
 });

@@ -19,7 +19,7 @@ function describe(op: string, node: Graph['nodes'][number]): string {
     case 'relu':
       return node.ceiling === undefined ? 'relu' : `relu<=${node.ceiling}`;
     case 'spike':
-      return `${node.neuron.model} t_ref=${node.neuron.tRefSteps}`;
+      return `${node.neuron.model}${node.neuron.signed ? ' signed' : ''} t_ref=${node.neuron.tRefSteps}`;
     default:
       return op;
   }

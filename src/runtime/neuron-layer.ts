@@ -26,6 +26,7 @@ import type { BatchStats, RuntimeNode } from './runtime-node.js';
 import type { RuntimeSettings } from './settings.js';
 import { KernelArena } from './wasm/module.js';
 import { scansOf, type ScanKernels } from './native/scans.js';
+import { nativeKernels, type NativeExports } from './native/addon.js';
 import { scanIfRow, scanLifRow, scanSignedIfRow, scanVariant, silentUnderConstantCurrent, type ScanBuffers, type ScanRow } from './neuron-scan.js';
 import { ensureFloat32, ensureInt32, growFloat32, growInt32, type Chunk, type Signal, type SparseRows } from './signal.js';
 import type { SpikeWindows } from './linear/event-avgpool.js';
@@ -71,6 +72,8 @@ export class NeuronLayer implements RuntimeNode {
   private staticDistorted = false;
   /** The WebAssembly scan's memory (membranes, refractory steps, counts, current, one row's events), or null. */
   private readonly arena: KernelArena | null;
+  /** The native signed scan, for a signed IF layer where the native library is in use. */
+  private readonly nativeSigned: NativeExports | null;
   /** The arena's scans: native where the library is in use, else WebAssembly. */
   private readonly scans: ScanKernels | null;
   /** The constant current of the batch has been copied into the arena. */
@@ -98,8 +101,10 @@ export class NeuronLayer implements RuntimeNode {
     this.params = fromLayerParams(node.neuron, { noisePerStep, ...(adaptation ? { adaptation } : {}) });
     this.variant = scan === 'step' ? null : scanVariant(node.neuron, this.params);
     this.fast = this.variant !== null;
-    // Signed spikes carry values the WebAssembly and native scans do not write.
+    // Signed spikes carry values the arena's scans do not write: they run on the layer's own
+    // arrays, natively where the library is in use (scanFast).
     this.arena = this.fast && scan === 'fast' && this.variant !== 'if-signed' ? KernelArena.create() : null;
+    this.nativeSigned = this.variant === 'if-signed' && scan === 'fast' ? nativeKernels() : null;
     this.scans = this.arena && scansOf(this.arena);
     const { predistort: wanted, tRefSteps, vThreshold } = node.neuron;
     this.running = wanted && tRefSteps > 0 ? new RunningPredistortion(vThreshold, tRefSteps) : null;
@@ -353,7 +358,13 @@ export class NeuronLayer implements RuntimeNode {
         this.rowStart[r] = e;
         if (buffers.events.length < e + per) buffers.events = this.events = growInt32(this.events, e + per);
         if (signed && buffers.values!.length < e + per) buffers.values = this.eventValues = growFloat32(this.eventValues, e + per);
-        e = a ? scan(this.params, buffers, row, per, e, a.index, a.start[b]!, a.start[b + 1]!) : scan(this.params, buffers, row, per, e);
+        const native = this.nativeSigned;
+        if (native !== null && !a) {
+          const p = this.params;
+          e = native.scanIfSigned(buffers.z, row.zOffset, buffers.v, buffers.counts, row.stateOffset, buffers.events, buffers.values!, e, per, p.vThreshold, p.vThreshold - p.vReset, p.vReset);
+        } else {
+          e = a ? scan(this.params, buffers, row, per, e, a.index, a.start[b]!, a.start[b + 1]!) : scan(this.params, buffers, row, per, e);
+        }
         this.rowEnd[r] = e;
       }
     }

@@ -46,6 +46,25 @@ export interface NativeExports {
     subtract: number,
     vReset: number,
   ): number;
+  /**
+   * One step of n IF neurons with signed spikes on the layer's own typed arrays (native/scan.c,
+   * as scanSignedIfRow of neuron-scan.ts): events and values appended from eventsAt; returns the
+   * new event count.
+   */
+  scanIfSigned(
+    z: Float32Array,
+    zOffset: number,
+    v: Float32Array,
+    counts: Int32Array,
+    stateOffset: number,
+    events: Int32Array,
+    values: Float32Array,
+    eventsAt: number,
+    n: number,
+    vThreshold: number,
+    drop: number,
+    vReset: number,
+  ): number;
   poolSpikes(memory: ArrayBuffer, events: number, count: number, window: number, windowLength: number, pooled: number, outPer: number, divisor: number, touched: number): number;
   /** out = a + b over the first n values (native/elementwise.c; equal to kernels.ts bit for bit). */
   add(a: Float32Array, b: Float32Array, out: Float32Array, n: number): void;
