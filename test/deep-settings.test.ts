@@ -20,6 +20,14 @@ describe('deep-network defaults', () => {
     expect(deepSettings({ ...LEFT, calibTimesteps: 1 }, 31).options.fitTimesteps).toBe(1);
   });
 
+  it('with signed spikes: λ fitted for the whole run and no calibration', () => {
+    const { options, log } = deepSettings({ ...LEFT, signedSpikes: true }, 31);
+    expect(options).toMatchObject({ channelwise: true, percentileFit: true, fitTimesteps: 32, calibrate: 'none', signedSpikes: true });
+    expect(log).toContain('λ fitted for T=32, no calibration (signed spikes)');
+    // What the user gave stays.
+    expect(deepSettings({ ...LEFT, signedSpikes: true, fitTimesteps: 16, calibrate: 'gain', deepDefaults: ['percentile', 'channelwise'] }, 31).options).toMatchObject({ fitTimesteps: 16, calibrate: 'gain' });
+  });
+
   it('shallow networks keep the defaults, and the stored settings do not claim deep ones', () => {
     const { options, log } = deepSettings(LEFT, DEEP_NETWORK_LAYERS - 1);
     expect(options).toMatchObject({ channelwise: false, calibrate: 'none', percentile: 99.99 });

@@ -143,12 +143,15 @@ export async function convertAnn(
  * (options.deepDefaults); the stored settings list those replaced. Shallow networks keep the
  * defaults: on the 3-layer MNIST CNNs the deep settings change accuracy by at most 0.2 pp at
  * T = 32 and the calibration more than doubles the conversion time (docs/deep-networks.md).
+ * With signed spikes the deep defaults are DEEP_DEFAULTS.signed's: λ fitted for the whole run,
+ * no calibration.
  */
 export function deepSettings(options: ConversionOptions, layers: number): { options: ConversionOptions; log?: string } {
   const { deepDefaults, ...rest } = options;
   if (!deepDefaults || deepDefaults.length === 0 || layers < DEEP_NETWORK_LAYERS || options.target === 'nir') return { options: rest };
   const out: ConversionOptions = { ...rest, deepDefaults: [...deepDefaults] };
   const what: string[] = [];
+  const deep = options.signedSpikes ? { ...DEEP_DEFAULTS, ...DEEP_DEFAULTS.signed } : DEEP_DEFAULTS;
   if (deepDefaults.includes('channelwise')) {
     out.channelwise = DEEP_DEFAULTS.channelwise;
     what.push('channel-wise λ');
@@ -156,12 +159,12 @@ export function deepSettings(options: ConversionOptions, layers: number): { opti
   if (deepDefaults.includes('percentile')) {
     out.percentileFit = DEEP_DEFAULTS.percentileFit;
     out.percentileAuto = false;
-    out.fitTimesteps = options.fitTimesteps ?? Math.max(1, Math.round(options.calibTimesteps * DEEP_DEFAULTS.fitTimestepsFraction));
+    out.fitTimesteps = options.fitTimesteps ?? Math.max(1, Math.round(options.calibTimesteps * deep.fitTimestepsFraction));
     what.push(`λ fitted for T=${out.fitTimesteps}`);
   }
   if (deepDefaults.includes('calibrate')) {
-    out.calibrate = DEEP_DEFAULTS.calibrate;
-    what.push(`${DEEP_DEFAULTS.calibrate} calibration at T=${options.calibTimesteps}`);
+    out.calibrate = deep.calibrate;
+    what.push(deep.calibrate === 'none' ? 'no calibration (signed spikes)' : `${deep.calibrate} calibration at T=${options.calibTimesteps}`);
   }
   return { options: out, log: `deep network (${layers} spiking layers >= ${DEEP_NETWORK_LAYERS}): ${what.join(', ')} in place of the defaults (docs/deep-networks.md)` };
 }

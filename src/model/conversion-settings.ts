@@ -24,6 +24,13 @@ export const DEEP_DEFAULTS = {
   fitTimestepsFraction: 0.5,
   /** Light calibration of each channel's gain and v(0), layer by layer (convert/calibrate.ts). */
   calibrate: 'gain',
+  /**
+   * With signed spikes a neuron's net count is its summed current quantised and rectified,
+   * whatever the order (snn/neuron.ts): the network computes the ANN quantised to T levels,
+   * which is the error λ fitted for the whole run minimises, and leaves no rate error in time
+   * for calibration to correct.
+   */
+  signed: { fitTimestepsFraction: 1, calibrate: 'none' },
 } as const;
 
 /** The settings a conversion may change for a deep network, where the user left them at their defaults. */
