@@ -11,9 +11,11 @@
  * of snn/neuron.ts, one sample at a time with the sample's own noise generator, and a second
  * pass for the counts. All three give the same spikes.
  *
- * Signed spikes (snn/neuron.ts) run the JavaScript scan scanSignedIfRow (IF) or step() (LIF),
- * with the layer's counts as the neurons' net counts; the listed events then carry their
- * values (-1 or 1), and so do the dense rows.
+ * Signed spikes (snn/neuron.ts) run, for IF, the native signed scan (native/scan.c) where the
+ * library is in use and the JavaScript scanSignedIfRow elsewhere (and for a constant current,
+ * which the JavaScript scan restricts to the neurons that may fire); for LIF, step(). The
+ * layer's counts are the neurons' net counts; the listed events carry their values (-1 or 1),
+ * and so do the dense rows.
  */
 import type { SpikeNode } from '../ir/graph.js';
 import { mixKey } from '../snn/counter-random.js';
@@ -349,6 +351,8 @@ export class NeuronLayer implements RuntimeNode {
     const scan = signed ? scanSignedIfRow : this.variant === 'if' ? scanIfRow : scanLifRow;
     const row: ScanRow = { zOffset: 0, stateOffset: 0 };
     const a = this.active;
+    const native = a ? null : this.nativeSigned;
+    const p = this.params;
     let e = 0;
     for (let b = 0; b < batch; b++) {
       row.stateOffset = b * per;
@@ -358,9 +362,7 @@ export class NeuronLayer implements RuntimeNode {
         this.rowStart[r] = e;
         if (buffers.events.length < e + per) buffers.events = this.events = growInt32(this.events, e + per);
         if (signed && buffers.values!.length < e + per) buffers.values = this.eventValues = growFloat32(this.eventValues, e + per);
-        const native = this.nativeSigned;
-        if (native !== null && !a) {
-          const p = this.params;
+        if (native !== null) {
           e = native.scanIfSigned(buffers.z, row.zOffset, buffers.v, buffers.counts, row.stateOffset, buffers.events, buffers.values!, e, per, p.vThreshold, p.vThreshold - p.vReset, p.vReset);
         } else {
           e = a ? scan(this.params, buffers, row, per, e, a.index, a.start[b]!, a.start[b + 1]!) : scan(this.params, buffers, row, per, e);
