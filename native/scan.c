@@ -67,7 +67,7 @@ int snnc_scan_if(const float *z, float *v, int32_t *counts, int32_t *events, int
 }
 
 /*
- * One step of IF neurons with signed spikes (reset by subtraction), as scanSignedIfRow of
+ * One step of IF neurons with signed spikes (reset by subtraction), as scanIfRow (signed) of
  * runtime/neuron-scan.ts: s = v + z in double; s >= thr: +1, v = s - drop, count + 1; else
  * s < vReset with a positive count: -1, v = s + drop, count - 1. Events (neuron index) and
  * their values (+1 / -1) are appended from events[0] / values[0]. Returns how many.

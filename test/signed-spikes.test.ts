@@ -15,7 +15,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ConvNode, Graph, NeuronLayerParams, PoolNode } from '../src/ir/graph.js';
 import { tensor } from '../src/ir/tensor.js';
-import { scanSignedIfRow } from '../src/runtime/neuron-scan.js';
+import { scanIfRow } from '../src/runtime/neuron-scan.js';
 import { SnnSimulator, type SimOptions } from '../src/runtime/simulator.js';
 import { ifParams, initialState, step, type NeuronParams } from '../src/snn/neuron.js';
 import { conversionOptions } from '../src/cli/options.js';
@@ -55,7 +55,7 @@ function runScan(v0: number, z: readonly number[]): { spikes: number[]; net: num
   const net: number[] = [];
   for (const zt of z) {
     b.z[0] = zt;
-    const e = scanSignedIfRow(SIGNED, b, { zOffset: 0, stateOffset: 0 }, 1, 0);
+    const e = scanIfRow(SIGNED, b, { zOffset: 0, stateOffset: 0 }, 1, 0);
     spikes.push(e === 1 ? b.values[0]! : 0);
     net.push(b.counts[0]!);
   }

@@ -12,7 +12,7 @@
  * pass for the counts. All three give the same spikes.
  *
  * Signed spikes (snn/neuron.ts) run, for IF, the native signed scan (native/scan.c) where the
- * library is in use and the JavaScript scanSignedIfRow elsewhere (and for a constant current,
+ * library is in use and the JavaScript scanIfRow elsewhere (and for a constant current,
  * which the JavaScript scan restricts to the neurons that may fire); for LIF, step(). The
  * layer's counts are the neurons' net counts; the listed events carry their values (-1 or 1),
  * and so do the dense rows.
@@ -29,7 +29,7 @@ import type { RuntimeSettings } from './settings.js';
 import { KernelArena } from './wasm/module.js';
 import { scansOf, type ScanKernels } from './native/scans.js';
 import { nativeKernels, type NativeExports } from './native/addon.js';
-import { scanIfRow, scanLifRow, scanSignedIfRow, scanVariant, silentUnderConstantCurrent, type ScanBuffers, type ScanRow } from './neuron-scan.js';
+import { scanIfRow, scanLifRow, scanVariant, silentUnderConstantCurrent, type ScanBuffers, type ScanRow } from './neuron-scan.js';
 import { ensureFloat32, ensureInt32, growFloat32, growInt32, type Chunk, type Signal, type SparseRows } from './signal.js';
 import type { SpikeWindows } from './linear/event-avgpool.js';
 import { InternalError, UserError } from '../errors.js';
@@ -47,7 +47,7 @@ export class NeuronLayer implements RuntimeNode {
   private readonly params: NeuronParams;
   private readonly fast: boolean;
   /** The fast scan this layer runs (runtime/neuron-scan.ts decides), or null for step(). */
-  private readonly variant: 'if' | 'lif' | 'if-signed' | null;
+  private readonly variant: 'if' | 'lif' | null;
   private v: Float32Array = new Float32Array(0);
   private refractory: Int32Array = new Int32Array(0);
   private counts: Int32Array = new Int32Array(0);
@@ -105,8 +105,9 @@ export class NeuronLayer implements RuntimeNode {
     this.fast = this.variant !== null;
     // Signed spikes carry values the arena's scans do not write: they run on the layer's own
     // arrays, natively where the library is in use (scanFast).
-    this.arena = this.fast && scan === 'fast' && this.variant !== 'if-signed' ? KernelArena.create() : null;
-    this.nativeSigned = this.variant === 'if-signed' && scan === 'fast' ? nativeKernels() : null;
+    const signed = this.params.signed === true;
+    this.arena = this.fast && scan === 'fast' && !signed ? KernelArena.create() : null;
+    this.nativeSigned = this.fast && scan === 'fast' && signed ? nativeKernels() : null;
     this.scans = this.arena && scansOf(this.arena);
     const { predistort: wanted, tRefSteps, vThreshold } = node.neuron;
     this.running = wanted && tRefSteps > 0 ? new RunningPredistortion(vThreshold, tRefSteps) : null;
@@ -346,9 +347,9 @@ export class NeuronLayer implements RuntimeNode {
     const { batch, steps } = chunk;
     const per = this.per;
     if (!current.temporal && this.active === null) this.active = this.findActive(current.data);
-    const signed = this.variant === 'if-signed';
+    const signed = this.params.signed === true;
     const buffers: ScanBuffers = { z: current.data, v: this.v, refractory: this.refractory, counts: this.counts, events: this.events, values: this.eventValues };
-    const scan = signed ? scanSignedIfRow : this.variant === 'if' ? scanIfRow : scanLifRow;
+    const scan = this.variant === 'if' ? scanIfRow : scanLifRow;
     const row: ScanRow = { zOffset: 0, stateOffset: 0 };
     const a = this.active;
     const native = a ? null : this.nativeSigned;

@@ -27,7 +27,7 @@ const SCANS_HANDLE_PARAM: Record<keyof NeuronParams, (p: NeuronParams) => boolea
   timing: (p) => p.timing !== 'exact',
   noiseStd: (p) => !p.noiseStd,
   adaptation: (p) => p.adaptation === undefined,
-  // Signed spikes: scanSignedIfRow for the plain IF neuron (scanVariant), in JavaScript only.
+  // Signed spikes: the IF scans (scanIfRow here, the native one of native/scan.c).
   signed: (p) => !p.signed || (isPlainIf(p) && p.reset === 'subtract'),
 };
 
@@ -54,13 +54,9 @@ export function isPlainNeuron(p: NeuronParams): boolean {
   return handles(SCANS_HANDLE_PARAM, p);
 }
 
-/**
- * The fast scan of a layer: 'if' (scanIfRow / scanIf), 'lif' (scanLifRow / scanLif),
- * 'if-signed' (scanSignedIfRow, JavaScript only), or null (step() only).
- */
-export function scanVariant(layer: NeuronLayerParams, p: NeuronParams): 'if' | 'lif' | 'if-signed' | null {
+/** The fast scan of a layer: 'if' (scanIfRow / scanIf), 'lif' (scanLifRow / scanLif), or null (step() only). */
+export function scanVariant(layer: NeuronLayerParams, p: NeuronParams): 'if' | 'lif' | null {
   if (!handles(SCANS_HANDLE_LAYER, layer) || !isPlainNeuron(p)) return null;
-  if (p.signed) return 'if-signed';
   return isPlainIf(p) ? 'if' : 'lif';
 }
 
@@ -85,7 +81,9 @@ export interface ScanBuffers {
 
 /**
  * IF neuron without leak and refractory period (decay 1, gain 1, vRest 0, tRefSteps 0), the
- * converted network's default: v <- v + z; spike and reset when v >= vThreshold. Scans
+ * converted network's default: v <- v + z; spike and reset when v >= vThreshold. With signed
+ * spikes (reset by subtraction) also a -1 spike when v < vReset with a positive net count
+ * (counts hold the net count), as step() does; each event's value then goes to `values`. Scans
  * neurons `active[activeFrom..activeTo)` if given, else 0..n-1. Returns the new event count.
  */
 export function scanIfRow(
@@ -104,6 +102,7 @@ export function scanIfRow(
   const subtract = p.reset === 'subtract';
   const drop = p.vThreshold - p.vReset;
   const vReset = p.vReset;
+  const values = p.signed ? b.values! : null;
   let e = eventsAt;
   const m = active ? activeTo - activeFrom : n;
   for (let j = 0; j < m; j++) {
@@ -114,48 +113,9 @@ export function scanIfRow(
     if (vi >= threshold) {
       v[s] = subtract ? vi - drop : vReset;
       counts[s]!++;
+      if (values !== null) values[e] = 1;
       events[e++] = i;
-    } else {
-      v[s] = vi;
-    }
-  }
-  return e;
-}
-
-/**
- * IF neuron with signed spikes (decay 1, gain 1, vRest 0, tRefSteps 0, reset by subtraction):
- * v <- v + z; a +1 spike when v >= vThreshold, a -1 spike when v < vReset with a positive net
- * count (counts hold the net count), as step() does. Events go to `events` with their values in
- * `values`. Returns the new event count.
- */
-export function scanSignedIfRow(
-  p: NeuronParams,
-  b: ScanBuffers,
-  row: ScanRow,
-  n: number,
-  eventsAt: number,
-  active?: Int32Array,
-  activeFrom = 0,
-  activeTo = 0,
-): number {
-  const { z, v, counts, events } = b;
-  const values = b.values!;
-  const { zOffset, stateOffset } = row;
-  const threshold = p.vThreshold;
-  const vReset = p.vReset;
-  const drop = threshold - vReset;
-  let e = eventsAt;
-  const m = active ? activeTo - activeFrom : n;
-  for (let j = 0; j < m; j++) {
-    const i = active ? active[activeFrom + j]! : j;
-    const s = stateOffset + i;
-    const vi = v[s]! + z[zOffset + i]!;
-    if (vi >= threshold) {
-      v[s] = vi - drop;
-      counts[s]!++;
-      values[e] = 1;
-      events[e++] = i;
-    } else if (vi < vReset && counts[s]! > 0) {
+    } else if (values !== null && vi < vReset && counts[s]! > 0) {
       v[s] = vi + drop;
       counts[s]!--;
       values[e] = -1;

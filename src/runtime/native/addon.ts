@@ -48,7 +48,7 @@ export interface NativeExports {
   ): number;
   /**
    * One step of n IF neurons with signed spikes on the layer's own typed arrays (native/scan.c,
-   * as scanSignedIfRow of neuron-scan.ts): events and values appended from eventsAt; returns the
+   * as scanIfRow of neuron-scan.ts does for signed spikes): events and values appended from eventsAt; returns the
    * new event count.
    */
   scanIfSigned(
